@@ -1,0 +1,193 @@
+# sippushd build: daemon, client library, CLI and tests, all into $(B)/.
+#
+# No configure step and no Python needed: .config (a copy of a board
+# defconfig) becomes $(B)/autoconf.h through sed. Kconfiglib is only used for
+# the interactive targets (menuconfig, savedefconfig, ...).
+
+VERSION   := 0.1.0
+
+B         ?= build
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+LIBDIR    ?= $(PREFIX)/lib
+INCDIR    ?= $(PREFIX)/include
+sysconfdir ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+DESTDIR   ?=
+
+CROSS_COMPILE ?=
+ifeq ($(origin CC),default)
+CC        := $(CROSS_COMPILE)gcc
+endif
+AR        := $(CROSS_COMPILE)ar
+STRIP     ?= $(CROSS_COMPILE)strip
+PKG_CONFIG ?= pkg-config
+INSTALL   ?= install
+
+# --- configuration --------------------------------------------------------
+KCONFIG_CONFIG ?= .config
+BOARD_DEFAULT  := board/host_defconfig
+CONFIG_FILE    := $(if $(wildcard $(KCONFIG_CONFIG)),$(KCONFIG_CONFIG),$(BOARD_DEFAULT))
+include $(CONFIG_FILE)
+
+# Kconfiglib ships as modules only; Debian's lives in the system python.
+KCONFIG_PY := $(firstword $(foreach p,python3 /usr/bin/python3,\
+	$(shell $(p) -c 'import kconfiglib' >/dev/null 2>&1 && echo $(p))))
+KCONFIG_MISSING := echo "Kconfiglib not found: apt-get install python3-kconfiglib (or copy a board/*_defconfig to .config by hand)"; exit 1
+
+# --- flags: the only place libre's defines are set ------------------------
+# Debian's libre.pc carries no -D flags: HAVE_INTTYPES_H is required for
+# re_types.h, RELEASE keeps the mbuf debug traps (int3) out.
+RE_CFLAGS := $(shell $(PKG_CONFIG) --cflags libre) \
+	-DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DRELEASE -DUSE_OPENSSL -DHAVE_INET6
+RE_LIBS   := $(shell $(PKG_CONFIG) --libs libre)
+RE_VERSION := $(shell $(PKG_CONFIG) --modversion libre)
+RE_VERNUM := $(shell echo '$(RE_VERSION)' | awk -F. '{printf "%d", $$1*10000+$$2*100+$$3}')
+
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes
+CPPFLAGS_ALL := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -I$(B) \
+	-DSIPPUSH_VERSION='"$(VERSION)"' -DLIBRE_VERNUM=$(RE_VERNUM)
+ALL_CFLAGS = $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(CPPFLAGS)
+SSL_LIBS  := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
+
+# --- sources ---------------------------------------------------------------
+# Optional features leave whole objects out (no #ifdef through the code):
+# each has a real implementation and a small "_none" one that says no.
+DAEMON_SRCS := $(filter-out src/main.c src/siptls.c src/siptls_none.c,$(wildcard src/*.c))
+ifeq ($(CONFIG_TLS),y)
+DAEMON_SRCS += src/siptls.c
+DAEMON_LIBS += $(SSL_LIBS)
+else
+DAEMON_SRCS += src/siptls_none.c
+endif
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/obj/%.o)
+MAIN_OBJ    := $(B)/obj/src/main.o
+
+# The client library uses libc only: apps need not link libre.
+LIB_SRCS  := $(wildcard lib/*.c)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+LIB_PIC   := $(LIB_SRCS:%.c=$(B)/pic/%.o)
+LIB_SONAME := libsippush.so.0
+
+CLI_SRCS  := $(wildcard tools/sippush/*.c)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/obj/%.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+UNIT_COMMON := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+UNIT_COMMON_OBJS := $(UNIT_COMMON:%.c=$(B)/obj/%.o)
+
+TARGETS := $(B)/sippushd $(B)/libsippush.a $(B)/$(LIB_SONAME) $(B)/sippush.pc
+ifneq ($(CLI_SRCS),)
+TARGETS += $(B)/sippush
+endif
+
+.PHONY: all clean check unit unit-asan integration install demo \
+	menuconfig savedefconfig olddefconfig defconfig lint
+all: $(TARGETS)
+
+$(B)/autoconf.h: $(CONFIG_FILE) Makefile
+	@mkdir -p $(@D)
+	@{ echo '/* generated from $(CONFIG_FILE) by the Makefile: do not edit */'; \
+	  sed -n -e 's/^CONFIG_\([A-Za-z0-9_]*\)=y$$/#define CONFIG_\1 1/p' \
+	      -e 's/^CONFIG_\([A-Za-z0-9_]*\)=\([0-9][0-9]*\)$$/#define CONFIG_\1 \2/p' \
+	      -e 's/^CONFIG_\([A-Za-z0-9_]*\)=\(".*"\)$$/#define CONFIG_\1 \2/p' \
+	      -e 's/^# CONFIG_\([A-Za-z0-9_]*\) is not set$$/#define CONFIG_\1 0/p' \
+	      $(CONFIG_FILE); } > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/%.o: %.c $(B)/autoconf.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(RE_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The client library and CLI never see libre's headers.
+$(B)/obj/lib/%.o: lib/%.c $(B)/autoconf.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+$(B)/pic/lib/%.o: lib/%.c $(B)/autoconf.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
+$(B)/obj/tools/%.o: tools/%.c $(B)/autoconf.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/sippushd: $(MAIN_OBJ) $(DAEMON_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(RE_LIBS) $(DAEMON_LIBS)
+
+$(B)/libsippush.a: $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/$(LIB_SONAME): $(LIB_PIC)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -o $@ $^
+	@ln -sf $(LIB_SONAME) $(B)/libsippush.so
+
+$(B)/sippush: $(CLI_OBJS) $(B)/libsippush.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libsippush.a $(RE_LIBS) $(SSL_LIBS)
+
+$(B)/sippush.pc: lib/sippush.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# --- tests -----------------------------------------------------------------
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(UNIT_COMMON_OBJS) $(DAEMON_OBJS) $(B)/libsippush.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(RE_LIBS) $(DAEMON_LIBS) -lcunit
+
+unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do \
+	  echo "== $$t"; $$t || fail=1; done; exit $$fail
+
+# Same unit suites under ASan+UBSan, in their own build dir.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+unit-asan:
+	$(MAKE) B=$(B)/asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" unit
+
+integration: all
+	@B=$(B) tests/integration/run-all.sh
+
+check: all
+	$(MAKE) unit
+	$(MAKE) unit-asan
+	$(MAKE) integration
+
+demo:
+	@tests/demo.sh
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	  --inline-suppr -Iinclude -Isrc -I$(B) --std=c11 \
+	  -DHAVE_INTTYPES_H -DRELEASE src lib tools
+
+# --- install ---------------------------------------------------------------
+install: all
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+	  $(DESTDIR)$(INCDIR)/sippush $(DESTDIR)$(sysconfdir)
+	$(INSTALL) -m 0755 $(B)/sippushd $(DESTDIR)$(SBINDIR)/sippushd
+	$(if $(CLI_SRCS),$(INSTALL) -m 0755 $(B)/sippush $(DESTDIR)$(BINDIR)/sippush)
+	$(INSTALL) -m 0644 $(B)/libsippush.a $(DESTDIR)$(LIBDIR)/
+	$(INSTALL) -m 0755 $(B)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libsippush.so
+	$(INSTALL) -m 0644 $(B)/sippush.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	$(INSTALL) -m 0644 include/sippush/*.h $(DESTDIR)$(INCDIR)/sippush/
+	$(INSTALL) -m 0640 doc/sippushd.conf.sample $(DESTDIR)$(sysconfdir)/sippushd.conf
+
+# --- Kconfig (interactive, needs Kconfiglib) -------------------------------
+menuconfig savedefconfig olddefconfig defconfig:
+	@[ -n "$(KCONFIG_PY)" ] || { $(KCONFIG_MISSING); }
+	@[ -f $(KCONFIG_CONFIG) ] || cp $(BOARD_DEFAULT) $(KCONFIG_CONFIG)
+	KCONFIG_CONFIG=$(KCONFIG_CONFIG) $(KCONFIG_PY) -m $@ Kconfig \
+	  $(if $(filter savedefconfig,$@),--out defconfig)
+
+%_defconfig:
+	@[ -f board/$@ ] || { echo "no such board: board/$@ (have: $(notdir $(wildcard board/*_defconfig)))"; exit 1; }
+	cp board/$@ $(KCONFIG_CONFIG)
+	@if [ -n "$(KCONFIG_PY)" ]; then KCONFIG_CONFIG=$(KCONFIG_CONFIG) $(KCONFIG_PY) -m olddefconfig Kconfig >/dev/null; fi
+	@echo "configured for $(@:_defconfig=) ($(KCONFIG_CONFIG))"
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/obj $(B)/pic -name '*.d' 2>/dev/null)

@@ -1,0 +1,276 @@
+/* appset.c: the set of application IDs advertised in +g.oma.pusheventapp. */
+#include <string.h>
+#include <re.h>
+#include "autoconf.h"
+#include "appid.h"
+#include "appset.h"
+
+#define DEBUG_MODULE "appset"
+#define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
+#include <re_dbg.h>
+
+/*
+ * An ID is advertised while it is pinned by an "app" line or referenced
+ * by at least one subscriber. Entries are kept sorted so the Contact is
+ * byte-stable between REGISTERs, and a refresh with an unchanged set is
+ * a plain refresh at the core.
+ */
+
+struct appent {
+	struct le le;
+	char id[APPID_SIZE];
+	bool pinned;
+	unsigned refs;
+};
+
+struct appset {
+	struct list l;
+	appset_change_h *changeh;
+	void *arg;
+};
+
+
+static void set_destructor(void *arg)
+{
+	struct appset *set = arg;
+
+	list_flush(&set->l);
+}
+
+
+static struct appent *find(const struct appset *set, const char *id)
+{
+	for (struct le *le = list_head(&set->l); le; le = le->next) {
+		struct appent *e = le->data;
+
+		if (!strcmp(e->id, id))
+			return e;
+	}
+
+	return NULL;
+}
+
+
+static bool sort_handler(struct le *le1, struct le *le2, void *arg)
+{
+	const struct appent *a = le1->data, *b = le2->data;
+	(void)arg;
+
+	return strcmp(a->id, b->id) <= 0;
+}
+
+
+static struct appent *insert(struct appset *set, const char *id)
+{
+	struct appent *e;
+
+	if (strlen(id) > APPID_MAX)
+		return NULL;
+
+	e = mem_zalloc(sizeof(*e), NULL);
+	if (!e)
+		return NULL;
+
+	strcpy(e->id, id);
+	list_append(&set->l, &e->le, e);
+	list_sort(&set->l, sort_handler, NULL);
+
+	return e;
+}
+
+
+static void changed(struct appset *set)
+{
+	if (set->changeh)
+		set->changeh(set->arg);
+}
+
+
+static void drop_if_unused(struct appent *e)
+{
+	if (e->pinned || e->refs)
+		return;
+
+	list_unlink(&e->le);
+	mem_deref(e);
+}
+
+
+int appset_alloc(struct appset **setp, appset_change_h *changeh, void *arg)
+{
+	struct appset *set;
+
+	if (!setp)
+		return EINVAL;
+
+	set = mem_zalloc(sizeof(*set), set_destructor);
+	if (!set)
+		return ENOMEM;
+
+	list_init(&set->l);
+	set->changeh = changeh;
+	set->arg     = arg;
+
+	*setp = set;
+	return 0;
+}
+
+
+/**
+ * Replace the pinned (static) IDs, e.g. after a configuration reload.
+ * The change handler runs once if the advertised set differs.
+ */
+int appset_set_static(struct appset *set, const char (*ids)[APPID_SIZE],
+		      size_t n)
+{
+	bool diff = false;
+	struct le *le;
+
+	if (!set || (n && !ids))
+		return EINVAL;
+
+	for (le = list_head(&set->l); le; le = le->next)
+		((struct appent *)le->data)->pinned = false;
+
+	for (size_t i = 0; i < n; i++) {
+		struct appent *e = find(set, ids[i]);
+
+		if (!e) {
+			e = insert(set, ids[i]);
+			if (!e)
+				return ENOMEM;
+			diff = true;
+		}
+		e->pinned = true;
+	}
+
+	for (le = list_head(&set->l); le; ) {
+		struct appent *e = le->data;
+
+		le = le->next;
+		if (!e->pinned && !e->refs) {
+			drop_if_unused(e);
+			diff = true;
+		}
+	}
+
+	if (diff)
+		changed(set);
+
+	return 0;
+}
+
+
+/** One more subscriber wants this ID advertised. */
+int appset_ref(struct appset *set, const char *canon)
+{
+	struct appent *e;
+
+	if (!set || !canon)
+		return EINVAL;
+
+	e = find(set, canon);
+	if (e) {
+		++e->refs;
+		return 0;
+	}
+
+	e = insert(set, canon);
+	if (!e)
+		return ENOMEM;
+
+	e->refs = 1;
+	DEBUG_INFO("advertising %s (subscribed)\n", canon);
+	changed(set);
+
+	return 0;
+}
+
+
+/** A subscriber left; the last one of a dynamic ID withdraws it. */
+void appset_unref(struct appset *set, const char *canon)
+{
+	struct appent *e;
+
+	if (!set || !canon)
+		return;
+
+	e = find(set, canon);
+	if (!e || !e->refs)
+		return;
+
+	if (--e->refs || e->pinned)
+		return;
+
+	DEBUG_INFO("withdrawing %s (no subscriber left)\n", canon);
+	drop_if_unused(e);
+	changed(set);
+}
+
+
+bool appset_contains(const struct appset *set, const char *canon)
+{
+	return set && canon && find(set, canon) != NULL;
+}
+
+
+bool appset_is_static(const struct appset *set, const char *canon)
+{
+	const struct appent *e = set && canon ? find(set, canon) : NULL;
+
+	return e && e->pinned;
+}
+
+
+size_t appset_count(const struct appset *set)
+{
+	return set ? list_count(&set->l) : 0;
+}
+
+
+/**
+ * Print ";+g.oma.pusheventapp=\"a,b\"" (RFC 3840 §9 string-list value),
+ * or nothing when the set is empty.
+ */
+int appset_ftag_print(struct re_printf *pf, const struct appset *set)
+{
+	char v[APPID_SIZE * 3];
+	int err = 0;
+	bool first = true;
+
+	if (!set || list_isempty(&set->l))
+		return 0;
+
+	err = re_hprintf(pf, ";+g.oma.pusheventapp=\"");
+
+	for (struct le *le = list_head(&set->l); le && !err; le = le->next) {
+		const struct appent *e = le->data;
+
+		if (appid_ftag_value(v, sizeof(v), e->id))
+			continue;
+
+		err = re_hprintf(pf, "%s%s", first ? "" : ",", v);
+		first = false;
+	}
+
+	return err | re_hprintf(pf, "\"");
+}
+
+
+/** Print the canonical IDs, space separated (for STATUS). */
+int appset_list_print(struct re_printf *pf, const struct appset *set)
+{
+	int err = 0;
+
+	if (!set)
+		return 0;
+
+	for (struct le *le = list_head(&set->l); le && !err; le = le->next) {
+		const struct appent *e = le->data;
+
+		err = re_hprintf(pf, "%s%s", le == list_head(&set->l) ? "" :
+				 " ", e->id);
+	}
+
+	return err;
+}

@@ -1,0 +1,46 @@
+/* config.h: the daemon's run-time configuration (file format and values). */
+#ifndef SIPPUSH_CONFIG_H
+#define SIPPUSH_CONFIG_H
+
+#include "appid.h"
+
+/* Transport bits for config.transports */
+enum {
+	CFG_TP_UDP = 1u << 0,
+	CFG_TP_TCP = 1u << 1,
+	CFG_TP_TLS = 1u << 2,
+};
+
+/** Parsed configuration: a value object, read-only once loaded. */
+struct config {
+	char *path;
+	char *sip_aor;
+	char *sip_registrar;
+	char *sip_auth_user;
+	char *sip_auth_pass;
+	char *sip_listen;        /* "addr:port"; NULL = address towards registrar */
+	unsigned transports;     /* CFG_TP_* */
+	uint32_t sip_expires;    /* s */
+	uint32_t sip_keepalive;  /* s, CRLF keep-alive on TCP/TLS flows */
+	char *sip_instance;      /* "urn:uuid:..."; NULL = kept in state_dir */
+	char *state_dir;
+	char *ipc_socket;
+	char (*apps)[APPID_SIZE];/* static app IDs, canonical */
+	size_t appc;
+	char *tls_ca_file;
+	char *tls_cert_file;
+	bool tls_verify;
+	uint32_t max_message_size;  /* bytes of MESSAGE body */
+	uint32_t ack_timeout;       /* ms an app has to ACK */
+	uint32_t udp_rcvbuf;        /* bytes, 0 = kernel default */
+};
+
+int config_load(struct config **cfgp, const char *path, char *err,
+		size_t errsz);
+int config_parse(struct config **cfgp, const char *name, const char *buf,
+		 size_t len, char *err, size_t errsz);
+bool config_advertised_equal(const struct config *a,
+			     const struct config *b);
+bool config_sip_equal(const struct config *a, const struct config *b);
+
+#endif

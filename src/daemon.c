@@ -1,0 +1,262 @@
+/* daemon.c: wires the modules together and owns them: config, SIP stack, registration. */
+#include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <re.h>
+#include "autoconf.h"
+#include "config.h"
+#include "appset.h"
+#include "instance.h"
+#include "options.h"
+#include "reg.h"
+#include "ua.h"
+#include "daemon.h"
+
+#define DEBUG_MODULE "daemon"
+#define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
+#include <re_dbg.h>
+
+enum {
+	STOP_UNREG_MS = 2000,   /* how long shutdown waits for the un-REGISTER */
+	STOP_CLOSE_MS = 1000,   /* then how long for the stack to drain */
+};
+
+struct daemon {
+	struct config *cfg;
+	struct ua *ua;
+	struct appset *apps;
+	struct reg *reg;
+	struct options *opt;
+	char *cuser;
+	char instance[INSTANCE_SIZE];
+	struct tmr tmr_stop;
+	daemon_exit_h *exith;
+	void *arg;
+	bool stopping;
+};
+
+
+static void destructor(void *arg)
+{
+	struct daemon *d = arg;
+
+	tmr_cancel(&d->tmr_stop);
+	mem_deref(d->reg);
+	mem_deref(d->opt);
+	mem_deref(d->apps);
+	mem_deref(d->ua);
+	mem_deref(d->cuser);
+	mem_deref(d->cfg);
+}
+
+
+/* Contact parameters: who we are (instance) and what we serve. */
+static int contact_params(struct re_printf *pf, void *arg)
+{
+	struct daemon *d = arg;
+
+	return re_hprintf(pf, ";+sip.instance=\"<%s>\"%H", d->instance,
+			  appset_ftag_print, d->apps);
+}
+
+
+static int accept_types(struct re_printf *pf, void *arg)
+{
+	(void)arg;
+
+	return re_hprintf(pf, "*/*");
+}
+
+
+static void apps_changed(void *arg)
+{
+	struct daemon *d = arg;
+
+	/* the binding is updated in place: same instance and reg-id */
+	if (d->reg && !d->stopping)
+		(void)reg_now(d->reg);
+}
+
+
+static int make_state_dir(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+
+	if (errno != ENOENT)
+		return errno;
+
+	return mkdir(dir, 0750) < 0 ? errno : 0;
+}
+
+
+static int user_part(char **cuser, const char *aor)
+{
+	struct sip_addr addr;
+	struct pl pl;
+
+	pl_set_str(&pl, aor);
+	if (sip_addr_decode(&addr, &pl) || !pl_isset(&addr.uri.user))
+		return str_dup(cuser, "sippushd");
+
+	return pl_strdup(cuser, &addr.uri.user);
+}
+
+
+/**
+ * Build every module from the configuration and start registering.
+ *
+ * @param dp   Pointer to allocated daemon
+ * @param cfg  Configuration; the daemon takes a reference
+ */
+int daemon_alloc(struct daemon **dp, struct config *cfg)
+{
+	struct reg_conf rc;
+	struct daemon *d;
+	int err;
+
+	if (!dp || !cfg)
+		return EINVAL;
+
+	d = mem_zalloc(sizeof(*d), destructor);
+	if (!d)
+		return ENOMEM;
+
+	tmr_init(&d->tmr_stop);
+	d->cfg = mem_ref(cfg);
+
+	err = make_state_dir(cfg->state_dir);
+	if (err) {
+		DEBUG_WARNING("state_dir %s: %m\n", cfg->state_dir, err);
+		goto out;
+	}
+
+	err = instance_get(d->instance, sizeof(d->instance),
+			   cfg->sip_instance, cfg->state_dir);
+	if (err)
+		goto out;
+
+	err = user_part(&d->cuser, cfg->sip_aor);
+	if (err)
+		goto out;
+
+	err = ua_alloc(&d->ua, cfg);
+	if (err)
+		goto out;
+
+	err = appset_alloc(&d->apps, apps_changed, d);
+	if (err)
+		goto out;
+
+	err = appset_set_static(d->apps, (const char (*)[APPID_SIZE])cfg->apps,
+				cfg->appc);
+	if (err)
+		goto out;
+
+	err = options_alloc(&d->opt, ua_sip(d->ua), d->cuser, contact_params,
+			    accept_types, d);
+	if (err)
+		goto out;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.registrar = cfg->sip_registrar;
+	rc.aor       = cfg->sip_aor;
+	rc.auth_user = cfg->sip_auth_user;
+	rc.auth_pass = cfg->sip_auth_pass;
+	rc.expires   = cfg->sip_expires;
+	rc.keepalive = cfg->sip_keepalive;
+
+	DEBUG_INFO("registering %s at %s as %s\n", cfg->sip_aor,
+		   cfg->sip_registrar, d->instance);
+
+	err = reg_alloc(&d->reg, ua_sip(d->ua), &rc, contact_params, NULL, d);
+
+ out:
+	if (err)
+		mem_deref(d);
+	else
+		*dp = d;
+
+	return err;
+}
+
+
+/**
+ * Apply a reloaded configuration (SIGHUP).
+ *
+ * App lines and delivery limits apply at once, and a changed app set
+ * re-REGISTERs. Keys that shape the SIP stack (addresses, transports,
+ * credentials, TLS) need a restart; that is logged, not half-applied.
+ */
+int daemon_reload(struct daemon *d, struct config *cfg)
+{
+	if (!d || !cfg)
+		return EINVAL;
+
+	if (!config_sip_equal(d->cfg, cfg))
+		DEBUG_WARNING("reload: SIP settings changed; they take effect "
+			      "after a restart (app lines apply now)\n");
+
+	mem_deref(d->cfg);
+	d->cfg = mem_ref(cfg);
+
+	DEBUG_INFO("configuration reloaded from %s\n", cfg->path);
+
+	return appset_set_static(d->apps,
+				 (const char (*)[APPID_SIZE])cfg->apps,
+				 cfg->appc);
+}
+
+
+static void stack_closed(void *arg)
+{
+	struct daemon *d = arg;
+	daemon_exit_h *h = d->exith;
+
+	tmr_cancel(&d->tmr_stop);
+	d->exith = NULL;
+	if (h)
+		h(d->arg);
+}
+
+
+static void close_stack(void *arg)
+{
+	struct daemon *d = arg;
+
+	d->reg = mem_deref(d->reg);
+	d->opt = mem_deref(d->opt);
+	tmr_start(&d->tmr_stop, STOP_CLOSE_MS, stack_closed, d);
+	ua_close(d->ua, stack_closed, d);
+}
+
+
+static void unreg_done(void *arg)
+{
+	struct daemon *d = arg;
+
+	tmr_cancel(&d->tmr_stop);
+	close_stack(d);
+}
+
+
+/**
+ * Shut down: remove the binding (bounded wait), drain the stack, then
+ * call exith once.
+ */
+void daemon_stop(struct daemon *d, daemon_exit_h *exith, void *arg)
+{
+	if (!d || d->stopping)
+		return;
+
+	d->stopping = true;
+	d->exith    = exith;
+	d->arg      = arg;
+
+	DEBUG_INFO("stopping: removing registration\n");
+
+	tmr_start(&d->tmr_stop, STOP_UNREG_MS, close_stack, d);
+	reg_unregister(d->reg, unreg_done, d);
+}

@@ -1,0 +1,14 @@
+/* daemon.h: the one context that owns all of sippushd's state. */
+#ifndef SIPPUSH_DAEMON_H
+#define SIPPUSH_DAEMON_H
+
+struct config;
+struct daemon;
+
+typedef void (daemon_exit_h)(void *arg);
+
+int  daemon_alloc(struct daemon **dp, struct config *cfg);
+int  daemon_reload(struct daemon *d, struct config *cfg);
+void daemon_stop(struct daemon *d, daemon_exit_h *exith, void *arg);
+
+#endif

@@ -1,0 +1,11 @@
+/* log.h: where the daemon's log lines go (stderr or syslog). */
+#ifndef SIPPUSH_LOG_H
+#define SIPPUSH_LOG_H
+
+#include <stdbool.h>
+
+void log_init(bool use_syslog, int level);
+void log_close(void);
+int  log_level(void);
+
+#endif

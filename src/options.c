@@ -1,0 +1,102 @@
+/* options.c: answers OPTIONS with Allow, Accept and our feature tags in a Contact. */
+#include <string.h>
+#include <re.h>
+#include "autoconf.h"
+#include "options.h"
+
+#define DEBUG_MODULE "options"
+#define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
+#include <re_dbg.h>
+
+struct options {
+	struct sip_lsnr *lsnr;
+	struct sip *sip;
+	char *cuser;
+	options_print_h *paramsh;
+	options_print_h *accepth;
+	void *arg;
+};
+
+
+static void destructor(void *arg)
+{
+	struct options *opt = arg;
+
+	mem_deref(opt->lsnr);
+	mem_deref(opt->cuser);
+}
+
+
+static bool request_handler(const struct sip_msg *msg, void *arg)
+{
+	struct options *opt = arg;
+	int err;
+
+	if (pl_strcmp(&msg->met, "OPTIONS"))
+		return false;
+
+	/* stateless: an OPTIONS costs no transaction memory, and a
+	 * retransmission just gets the same answer again */
+	err = sip_replyf(opt->sip, msg, 200, "OK",
+			 "Allow: INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS\r\n"
+			 "Accept: %H\r\n"
+			 "Accept-Encoding: identity\r\n"
+			 "Contact: <sip:%s@%J%s>%H\r\n"
+			 "Content-Length: 0\r\n"
+			 "\r\n",
+			 opt->accepth, opt->arg,
+			 opt->cuser, &msg->dst, sip_transp_param(msg->tp),
+			 opt->paramsh, opt->arg);
+	if (err)
+		DEBUG_WARNING("reply to OPTIONS from %J: %m\n", &msg->src,
+			      err);
+	else
+		DEBUG_PRINTF("OPTIONS from %J answered\n", &msg->src);
+
+	return true;
+}
+
+
+/**
+ * Start answering OPTIONS.
+ *
+ * @param optp     Pointer to allocated handler
+ * @param sip      SIP stack
+ * @param cuser    User part of our Contact
+ * @param paramsh  Prints the Contact parameters (instance, feature tags)
+ * @param accepth  Prints the Accept header value
+ * @param arg      Handler argument
+ */
+int options_alloc(struct options **optp, struct sip *sip, const char *cuser,
+		  options_print_h *paramsh, options_print_h *accepth,
+		  void *arg)
+{
+	struct options *opt;
+	int err;
+
+	if (!optp || !sip || !cuser)
+		return EINVAL;
+
+	opt = mem_zalloc(sizeof(*opt), destructor);
+	if (!opt)
+		return ENOMEM;
+
+	opt->sip     = sip;
+	opt->paramsh = paramsh;
+	opt->accepth = accepth;
+	opt->arg     = arg;
+
+	err = str_dup(&opt->cuser, cuser);
+	if (err)
+		goto out;
+
+	err = sip_listen(&opt->lsnr, sip, true, request_handler, opt);
+
+ out:
+	if (err)
+		mem_deref(opt);
+	else
+		*optp = opt;
+
+	return err;
+}

@@ -1,0 +1,15 @@
+/* options.h: answers OPTIONS capability queries (RFC 3261 §11, RFC 3840 §10). */
+#ifndef SIPPUSH_OPTIONS_H
+#define SIPPUSH_OPTIONS_H
+
+struct sip;
+struct options;
+struct re_printf;
+
+typedef int (options_print_h)(struct re_printf *pf, void *arg);
+
+int options_alloc(struct options **optp, struct sip *sip, const char *cuser,
+		  options_print_h *paramsh, options_print_h *accepth,
+		  void *arg);
+
+#endif

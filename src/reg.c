@@ -1,0 +1,586 @@
+/* reg.c: keeps one registration binding at the core alive, with our feature tags. */
+#include <string.h>
+#include <re.h>
+#include "autoconf.h"
+#include "backoff.h"
+#include "reg.h"
+
+#define DEBUG_MODULE "reg"
+#define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
+#include <re_dbg.h>
+
+/*
+ * Our own REGISTER client on libre's dialog/request/auth primitives, not
+ * sipreg. libre 1.1.0's sipreg cannot put ";ob" inside the Contact URI
+ * (RFC 5626 §5.2 needs it there), has no "register now" call for flow
+ * recovery, and retries a rejected password until its loop detector gives
+ * up (16 REGISTERs in a burst). Owning the state machine fixes all three,
+ * and sipreg_register's removal in libre 4.0 stops mattering.
+ */
+
+enum {
+	REFRESH_PCT   = 90,    /* refresh at 90 % of the granted expiry */
+	MAX_AUTH      = 2,     /* credentials per cycle: one, one more if stale */
+	MAX_423       = 2,
+};
+
+#define ALLOW "INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS"
+
+struct reg {
+	struct sip *sip;
+	struct sip_dialog *dlg;
+	struct sip_auth *auth;
+	struct sip_request *req;
+	struct sip_keepalive *ka;
+	struct tmr tmr;
+	char *cuser;
+	char *auth_user;
+	char *auth_pass;
+	struct sa laddr;          /* where the last REGISTER went out from */
+	enum sip_transp tp;
+	uint32_t expires;         /* what we ask for */
+	uint32_t granted;         /* what the registrar gave */
+	uint32_t keepalive;
+	uint32_t retry_base;
+	uint32_t retry_max;
+	uint32_t failc;
+	uint32_t authc;           /* credentials sent this cycle */
+	uint32_t c423;
+	uint32_t sent;            /* REGISTERs sent in all */
+	enum reg_state state;
+	bool unreg;
+	bool again;               /* reg_now() while a request was out */
+	reg_params_h *paramsh;
+	reg_state_h *stateh;
+	void *arg;
+	reg_done_h *doneh;
+	void *donearg;
+};
+
+
+static int send_register(struct reg *reg);
+static void tmr_handler(void *arg);
+
+
+static void destructor(void *arg)
+{
+	struct reg *reg = arg;
+
+	tmr_cancel(&reg->tmr);
+	mem_deref(reg->ka);
+	mem_deref(reg->req);
+	mem_deref(reg->dlg);
+	mem_deref(reg->auth);
+	mem_deref(reg->cuser);
+	mem_deref(reg->auth_user);
+	mem_deref(reg->auth_pass);
+	mem_deref(reg->sip);
+}
+
+
+const char *reg_state_name(enum reg_state state)
+{
+	switch (state) {
+	case REG_IDLE:        return "idle";
+	case REG_REGISTERING: return "registering";
+	case REG_REGISTERED:  return "registered";
+	case REG_FAILED:      return "failed";
+	default:              return "?";
+	}
+}
+
+
+/* One log line and one callback per change, never per retry. */
+static void set_state(struct reg *reg, enum reg_state state, uint16_t scode,
+		      const char *reason)
+{
+	if (reg->state == state)
+		return;
+
+	reg->state = state;
+
+	if (state == REG_REGISTERED)
+		DEBUG_INFO("registered (expires %u s)\n", reg->granted);
+	else if (state == REG_FAILED)
+		DEBUG_WARNING("registration failed: %u %s\n", scode,
+			      reason ? reason : "");
+	else
+		DEBUG_INFO("%s\n", reg_state_name(state));
+
+	if (reg->stateh)
+		reg->stateh(state, scode, reason, reg->arg);
+}
+
+
+static void start_cycle(struct reg *reg)
+{
+	int err;
+
+	sip_auth_reset(reg->auth);
+	reg->authc = 0;
+	reg->c423  = 0;
+
+	err = send_register(reg);
+	if (err) {
+		/* no request went out: nothing to answer, so go round again */
+		DEBUG_WARNING("cannot send REGISTER: %m\n", err);
+		reg->failc++;
+		tmr_start(&reg->tmr, backoff_delay(reg->failc, reg->retry_base,
+						   reg->retry_max, rand_u16()),
+			  tmr_handler, reg);
+		set_state(reg, REG_FAILED, 0, "cannot send");
+	}
+}
+
+
+static void tmr_handler(void *arg)
+{
+	start_cycle(arg);
+}
+
+
+static void retry_later(struct reg *reg, uint16_t scode, const char *reason)
+{
+	uint64_t delay;
+
+	reg->failc++;
+	delay = backoff_delay(reg->failc, reg->retry_base, reg->retry_max,
+			      rand_u16());
+
+	/* this line is per retry, on purpose: the state line is not */
+	DEBUG_NOTICE("REGISTER failed (%u %s); retry %u in %llu ms\n", scode,
+		     reason ? reason : "", reg->failc, delay);
+
+	reg->ka = mem_deref(reg->ka);
+	tmr_start(&reg->tmr, delay, tmr_handler, reg);
+	set_state(reg, REG_FAILED, scode, reason);
+}
+
+
+/* The flow to the core broke (keep-alive unanswered, connection closed):
+ * RFC 5626 §4.4.1 says register again at once, then back off. */
+static void keepalive_handler(int err, void *arg)
+{
+	struct reg *reg = arg;
+
+	DEBUG_NOTICE("flow to registrar lost (%m); registering again\n", err);
+
+	if (reg->unreg || reg->req)
+		return;
+
+	tmr_cancel(&reg->tmr);
+	if (reg->failc == 0)
+		start_cycle(reg);
+	else
+		retry_later(reg, 0, "flow lost");
+}
+
+
+static bool stale_challenge(const struct sip_msg *msg)
+{
+	const struct sip_hdr *h;
+
+	h = sip_msg_hdr(msg, msg->scode == 407 ? SIP_HDR_PROXY_AUTHENTICATE :
+			SIP_HDR_WWW_AUTHENTICATE);
+	if (!h)
+		return false;
+
+	for (size_t i = 0; i + 10 <= h->val.l; i++)
+		if (!strncasecmp(h->val.p + i, "stale=true", 10))
+			return true;
+
+	return false;
+}
+
+
+static int print_contact_uri(struct re_printf *pf, const struct reg *reg)
+{
+	return re_hprintf(pf, "sip:%s@%J%s%s", reg->cuser, &reg->laddr,
+			  sip_transp_param(reg->tp),
+			  reg->tp == SIP_TRANSP_UDP ? "" : ";ob");
+}
+
+
+static bool contact_handler(const struct sip_hdr *hdr,
+			    const struct sip_msg *msg, void *arg)
+{
+	struct reg *reg = arg;
+	struct sip_addr c;
+	struct pl pval;
+	char uri[256];
+	(void)msg;
+
+	if (sip_addr_decode(&c, &hdr->val))
+		return false;
+
+	if (re_snprintf(uri, sizeof(uri), "%H", print_contact_uri, reg) < 0)
+		return false;
+
+	if (pl_strcasecmp(&c.auri, uri))
+		return false;
+
+	if (!msg_param_decode(&c.params, "expires", &pval))
+		reg->granted = pl_u32(&pval);
+
+	return true;
+}
+
+
+static void granted_expiry(struct reg *reg, const struct sip_msg *msg)
+{
+	reg->granted = 0;
+
+	if (!sip_msg_hdr_apply(msg, true, SIP_HDR_CONTACT, contact_handler,
+			       reg)) {
+		reg->granted = pl_isset(&msg->expires) ?
+			pl_u32(&msg->expires) : reg->expires;
+	}
+}
+
+
+static void start_keepalive(struct reg *reg, const struct sip_msg *msg)
+{
+	const struct sip_hdr *ft;
+	uint32_t ival = reg->keepalive;
+	int err;
+
+	/* CRLF ping/pong only on connection flows; UDP bindings are kept
+	 * by the refresh (the core would need STUN for anything more). */
+	if (reg->ka || msg->tp == SIP_TRANSP_UDP || !ival)
+		return;
+
+	/* a Flow-Timer from the registrar is the upper bound (RFC 5626 §5.4) */
+	ft = sip_msg_hdr(msg, SIP_HDR_FLOW_TIMER);
+	if (ft && pl_u32(&ft->val) && pl_u32(&ft->val) < ival)
+		ival = pl_u32(&ft->val);
+
+	err = sip_keepalive_start(&reg->ka, reg->sip, msg, ival,
+				  keepalive_handler, reg);
+	if (err)
+		DEBUG_WARNING("keep-alive not started: %m\n", err);
+}
+
+
+static void finish_unreg(struct reg *reg)
+{
+	reg_done_h *dh = reg->doneh;
+
+	reg->doneh = NULL;
+	reg->ka = mem_deref(reg->ka);
+	set_state(reg, REG_IDLE, 0, NULL);
+
+	if (dh)
+		dh(reg->donearg);
+}
+
+
+static void response_handler(int err, const struct sip_msg *msg, void *arg)
+{
+	struct reg *reg = arg;
+	const struct sip_hdr *minexp;
+	uint16_t scode = msg ? msg->scode : 0;
+	char reason[64] = "";
+
+	if (msg && scode < 200)
+		return;
+
+	if (msg)
+		(void)pl_strcpy(&msg->reason, reason, sizeof(reason));
+	else
+		(void)re_snprintf(reason, sizeof(reason), "%m", err);
+
+	if (reg->unreg) {
+		/* the un-REGISTER may be challenged like any other */
+		if ((scode == 401 || scode == 407) && reg->auth_user &&
+		    reg->authc < 1 && !sip_auth_authenticate(reg->auth, msg)) {
+			++reg->authc;
+			if (!send_register(reg))
+				return;
+		}
+
+		DEBUG_INFO("unregistered (%u %s)\n", scode, reason);
+		finish_unreg(reg);
+		return;
+	}
+
+	if (err || !msg) {
+		retry_later(reg, 0, reason);
+		return;
+	}
+
+	if (scode < 300) {
+		granted_expiry(reg, msg);
+		if (!reg->granted) {
+			retry_later(reg, scode, "binding not accepted");
+			return;
+		}
+
+		reg->failc = 0;
+		start_keepalive(reg, msg);
+		set_state(reg, REG_REGISTERED, scode, reason);
+		DEBUG_PRINTF("refresh in %u s\n",
+			     reg->granted * REFRESH_PCT / 100);
+
+		if (reg->again) {
+			reg->again = false;
+			start_cycle(reg);
+			return;
+		}
+
+		tmr_start(&reg->tmr, (uint64_t)reg->granted * 10 * REFRESH_PCT,
+			  tmr_handler, reg);
+		return;
+	}
+
+	switch (scode) {
+
+	case 401:
+	case 407:
+		/* One challenge per cycle; a second is a wrong password
+		 * unless the server says our nonce was merely stale. */
+		if (!reg->auth_user) {
+			retry_later(reg, scode, "credentials required but "
+				    "sip_auth_user is not set");
+			return;
+		}
+		if (reg->authc >= MAX_AUTH ||
+		    (reg->authc && !stale_challenge(msg))) {
+			retry_later(reg, scode, "credentials rejected "
+				    "(check sip_auth_user/sip_auth_pass)");
+			return;
+		}
+
+		err = sip_auth_authenticate(reg->auth, msg);
+		if (err) {
+			retry_later(reg, scode, "cannot answer challenge");
+			return;
+		}
+
+		++reg->authc;
+		err = send_register(reg);
+		if (err)
+			retry_later(reg, scode, "cannot send");
+		return;
+
+	case 423:
+		minexp = sip_msg_hdr(msg, SIP_HDR_MIN_EXPIRES);
+		if (minexp && pl_u32(&minexp->val) && reg->c423++ < MAX_423) {
+			reg->expires = pl_u32(&minexp->val);
+			if (!send_register(reg))
+				return;
+		}
+		break;
+
+	default:
+		break;
+	}
+
+	retry_later(reg, scode, reason);
+}
+
+
+static int send_handler(enum sip_transp tp, const struct sa *src,
+			const struct sa *dst, struct mbuf *mb, void *arg)
+{
+	struct reg *reg = arg;
+	uint32_t expires = reg->unreg ? 0 : reg->expires;
+	int err;
+	(void)dst;
+
+	reg->laddr = *src;
+	reg->tp    = tp;
+
+	err = mbuf_printf(mb, "Contact: <%H>;expires=%u", print_contact_uri,
+			  reg, expires);
+	if (reg->paramsh)
+		err |= mbuf_printf(mb, "%H", reg->paramsh, reg->arg);
+	err |= mbuf_printf(mb, ";reg-id=1\r\n");
+
+	return err;
+}
+
+
+static int send_register(struct reg *reg)
+{
+	int err;
+
+	err = sip_drequestf(&reg->req, reg->sip, true, "REGISTER", reg->dlg,
+			    0, reg->auth, send_handler, response_handler, reg,
+			    "Expires: %u\r\n"
+			    "Supported: gruu, outbound, path\r\n"
+			    "Allow: " ALLOW "\r\n"
+			    "Content-Length: 0\r\n"
+			    "\r\n",
+			    reg->unreg ? 0 : reg->expires);
+	if (!err)
+		++reg->sent;
+
+	return err;
+}
+
+
+static int auth_handler(char **user, char **pass, const char *realm,
+			void *arg)
+{
+	struct reg *reg = arg;
+	int err;
+	(void)realm;
+
+	if (!reg->auth_user)
+		return EAUTH;
+
+	err  = str_dup(user, reg->auth_user);
+	err |= str_dup(pass, reg->auth_pass);
+
+	return err ? ENOMEM : 0;
+}
+
+
+/**
+ * Start registering; the first REGISTER goes out at once.
+ *
+ * @param regp     Pointer to allocated registration
+ * @param sip      SIP stack
+ * @param rc       What to register where
+ * @param paramsh  Prints our Contact parameters (called for every REGISTER,
+ *                 so a changed app set goes out with the next one)
+ * @param stateh   State change handler (optional)
+ * @param arg      Handler argument
+ *
+ * @return 0 if success, otherwise errorcode
+ */
+int reg_alloc(struct reg **regp, struct sip *sip, const struct reg_conf *rc,
+	      reg_params_h *paramsh, reg_state_h *stateh, void *arg)
+{
+	struct reg *reg;
+	struct sip_addr addr;
+	int err;
+
+	if (!regp || !sip || !rc || !rc->registrar || !rc->aor)
+		return EINVAL;
+
+	reg = mem_zalloc(sizeof(*reg), destructor);
+	if (!reg)
+		return ENOMEM;
+
+	tmr_init(&reg->tmr);
+	reg->sip        = mem_ref(sip);
+	reg->expires    = rc->expires ? rc->expires : 600;
+	reg->keepalive  = rc->keepalive;
+	reg->retry_base = rc->retry_base ? rc->retry_base : 2000;
+	reg->retry_max  = rc->retry_max ? rc->retry_max : 300000;
+	reg->paramsh    = paramsh;
+	reg->stateh     = stateh;
+	reg->arg        = arg;
+
+	err = sip_dialog_alloc(&reg->dlg, rc->registrar, rc->aor, NULL,
+			       rc->aor, NULL, 0);
+	if (err)
+		goto out;
+
+	err = sip_auth_alloc(&reg->auth, auth_handler, reg, false);
+	if (err)
+		goto out;
+
+	/* Contact user = the AOR's user part, so requests routed back to
+	 * the Contact still name the user they were for. */
+	err = sip_addr_decode(&addr, &(struct pl){rc->aor, strlen(rc->aor)});
+	if (err)
+		err = str_dup(&reg->cuser, "sippushd");
+	else
+		err = pl_strdup(&reg->cuser, &addr.uri.user);
+	if (err)
+		goto out;
+
+	if (rc->auth_user) {
+		err  = str_dup(&reg->auth_user, rc->auth_user);
+		err |= str_dup(&reg->auth_pass, rc->auth_pass ?
+			       rc->auth_pass : "");
+		if (err)
+			goto out;
+	}
+
+	set_state(reg, REG_REGISTERING, 0, NULL);
+	start_cycle(reg);
+
+ out:
+	if (err)
+		mem_deref(reg);
+	else
+		*regp = reg;
+
+	return err;
+}
+
+
+/**
+ * REGISTER again now, e.g. because the advertised app set changed.
+ * The binding is updated in place: same instance, same reg-id.
+ */
+int reg_now(struct reg *reg)
+{
+	if (!reg || reg->unreg)
+		return EINVAL;
+
+	if (reg->req) {
+		reg->again = true;
+		return 0;
+	}
+
+	tmr_cancel(&reg->tmr);
+	start_cycle(reg);
+	return 0;
+}
+
+
+/**
+ * Remove the binding (Expires: 0). doneh runs when the registrar answered,
+ * at once if there is no binding to remove. The caller bounds the wait.
+ */
+void reg_unregister(struct reg *reg, reg_done_h *doneh, void *arg)
+{
+	if (!reg)
+		return;
+
+	tmr_cancel(&reg->tmr);
+	reg->unreg   = true;
+	reg->doneh   = doneh;
+	reg->donearg = arg;
+
+	/* a request in flight is abandoned: its answer no longer matters */
+	reg->req = mem_deref(reg->req);
+
+	if (reg->state == REG_IDLE || reg->sent == 0) {
+		finish_unreg(reg);
+		return;
+	}
+
+	sip_auth_reset(reg->auth);
+	reg->authc = 0;
+	if (send_register(reg))
+		finish_unreg(reg);
+}
+
+
+enum reg_state reg_state(const struct reg *reg)
+{
+	return reg ? reg->state : REG_IDLE;
+}
+
+
+uint32_t reg_failc(const struct reg *reg)
+{
+	return reg ? reg->failc : 0;
+}
+
+
+uint32_t reg_expires(const struct reg *reg)
+{
+	return reg ? reg->granted : 0;
+}
+
+
+uint32_t reg_sent(const struct reg *reg)
+{
+	return reg ? reg->sent : 0;
+}

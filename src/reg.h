@@ -1,0 +1,48 @@
+/* reg.h: REGISTER client that advertises our push resources (RFC 3261 §10, RFC 5626). */
+#ifndef SIPPUSH_REG_H
+#define SIPPUSH_REG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sip;
+struct re_printf;
+struct reg;
+
+enum reg_state {
+	REG_IDLE,          /* not started, or unregistered */
+	REG_REGISTERING,   /* first attempt under way */
+	REG_REGISTERED,
+	REG_FAILED,        /* last attempt failed; retrying with backoff */
+};
+
+/** Prints the Contact header field parameters that describe us */
+typedef int (reg_params_h)(struct re_printf *pf, void *arg);
+/** Called once per registration state change */
+typedef void (reg_state_h)(enum reg_state state, uint16_t scode,
+			   const char *reason, void *arg);
+/** Called when an unregistration has ended (answered or given up) */
+typedef void (reg_done_h)(void *arg);
+
+struct reg_conf {
+	const char *registrar;   /* Request-URI (registrar or outbound proxy) */
+	const char *aor;
+	const char *auth_user;   /* NULL: no credentials */
+	const char *auth_pass;
+	uint32_t expires;        /* s */
+	uint32_t keepalive;      /* s, CRLF keep-alive on TCP/TLS flows */
+	uint32_t retry_base;     /* ms, first retry delay */
+	uint32_t retry_max;      /* ms, upper bound of the backoff */
+};
+
+int  reg_alloc(struct reg **regp, struct sip *sip, const struct reg_conf *rc,
+	       reg_params_h *paramsh, reg_state_h *stateh, void *arg);
+int  reg_now(struct reg *reg);
+void reg_unregister(struct reg *reg, reg_done_h *doneh, void *arg);
+enum reg_state reg_state(const struct reg *reg);
+const char *reg_state_name(enum reg_state state);
+uint32_t reg_failc(const struct reg *reg);
+uint32_t reg_expires(const struct reg *reg);
+uint32_t reg_sent(const struct reg *reg);
+
+#endif

@@ -1,0 +1,16 @@
+/* ua.h: the SIP stack of the daemon: transports, DNS, TLS context. */
+#ifndef SIPPUSH_UA_H
+#define SIPPUSH_UA_H
+
+struct config;
+struct sip;
+struct ua;
+
+typedef void (ua_exit_h)(void *arg);
+
+int  ua_alloc(struct ua **uap, const struct config *cfg);
+struct sip *ua_sip(const struct ua *ua);
+int  ua_registrar_host(const struct config *cfg, char *host, size_t sz);
+void ua_close(struct ua *ua, ua_exit_h *exith, void *arg);
+
+#endif
