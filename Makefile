@@ -110,7 +110,7 @@ $(B)/pic/lib/%.o: lib/%.c $(B)/autoconf.h
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
 $(B)/obj/tools/%.o: tools/%.c $(B)/autoconf.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(RE_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/sippushd: $(MAIN_OBJ) $(DAEMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(RE_LIBS) $(DAEMON_LIBS)
@@ -123,8 +123,10 @@ $(B)/$(LIB_SONAME): $(LIB_PIC)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -o $@ $^
 	@ln -sf $(LIB_SONAME) $(B)/libsippush.so
 
-$(B)/sippush: $(CLI_OBJS) $(B)/libsippush.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libsippush.a $(RE_LIBS) $(SSL_LIBS)
+# The CLI shares app-ID handling with the daemon (one normalisation).
+CLI_SHARED := $(B)/obj/src/appid.o
+$(B)/sippush: $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a $(RE_LIBS) $(SSL_LIBS)
 
 $(B)/sippush.pc: lib/sippush.pc.in Makefile
 	@mkdir -p $(@D)

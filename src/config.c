@@ -31,6 +31,7 @@ enum ckey {
 	CK_SIP_INSTANCE, CK_STATE_DIR, CK_IPC_SOCKET, CK_APP,
 	CK_TLS_CA_FILE, CK_TLS_CERT_FILE, CK_TLS_VERIFY,
 	CK_MAX_MESSAGE_SIZE, CK_ACK_TIMEOUT, CK_UDP_RCVBUF,
+	CK_RETRY_AFTER, CK_MAX_PENDING, CK_ROUTE_CTYPE, CK_APP_SENDER,
 	CK_COUNT
 };
 
@@ -40,7 +41,14 @@ static const char *const keyname[CK_COUNT] = {
 	"sip_instance", "state_dir", "ipc_socket", "app",
 	"tls_ca_file", "tls_cert_file", "tls_verify",
 	"max_message_size", "ack_timeout", "udp_rcvbuf",
+	"retry_after", "max_pending", "route_ctype", "app_sender",
 };
+
+/* keys that may be given more than once */
+static bool multi_key(int idx)
+{
+	return idx == CK_APP || idx == CK_ROUTE_CTYPE || idx == CK_APP_SENDER;
+}
 
 struct parse {
 	struct config *cfg;
@@ -50,6 +58,19 @@ struct parse {
 	size_t errsz;
 	uint64_t seen;      /* bit per key index: duplicates are errors */
 };
+
+
+/* libre's mem_realloc() does not take NULL: grow an array by one. */
+static void *grow(void *arr, size_t n, size_t esz)
+{
+	void *p;
+
+	if (!arr)
+		return mem_zalloc(esz, NULL);
+
+	p = mem_realloc(arr, (n + 1) * esz);
+	return p;
+}
 
 
 static int conf_key_index(const struct pl *k)
@@ -78,6 +99,8 @@ static void destructor(void *arg)
 	mem_deref(cfg->apps);
 	mem_deref(cfg->tls_ca_file);
 	mem_deref(cfg->tls_cert_file);
+	mem_deref(cfg->routes);
+	mem_deref(cfg->senders);
 }
 
 
@@ -227,6 +250,10 @@ static int check_instance(struct parse *ps, const char *key,
 }
 
 
+static int norm_app(struct parse *ps, const char *key, const struct pl *v,
+		    char *id);
+
+
 static int add_app(struct parse *ps, const char *key, const struct pl *v)
 {
 	struct config *cfg = ps->cfg;
@@ -234,10 +261,47 @@ static int add_app(struct parse *ps, const char *key, const struct pl *v)
 	void *p;
 	int err;
 
-	err = appid_normalise(id, sizeof(id), v);
-	switch (err) {
+	err = norm_app(ps, key, v, id);
+	if (err)
+		return err;
+
+	for (size_t i = 0; i < cfg->appc; i++)
+		if (!strcmp(cfg->apps[i], id))
+			return fail(ps, key, "application ID '%s' given twice",
+				    id);
+
+	if (cfg->appc >= APPS_MAX)
+		return fail(ps, key, "more than %u app lines",
+			    APPS_MAX);
+
+	p = grow(cfg->apps, cfg->appc, sizeof(*cfg->apps));
+	if (!p)
+		return ENOMEM;
+
+	cfg->apps = p;
+	memcpy(cfg->apps[cfg->appc++], id, sizeof(id));
+	return 0;
+}
+
+
+/* Split "FIRST REST": both non-empty, REST without further blanks. */
+static int two_words(struct parse *ps, const char *key, const struct pl *v,
+		     struct pl *a, struct pl *b, const char *what)
+{
+	if (re_regex(v->p, v->l, "[^ \t]+[ \t]+[^ \t]+", a, NULL, b) ||
+	    (size_t)(b->p + b->l - v->p) != v->l)
+		return fail(ps, key, "expected %s", what);
+
+	return 0;
+}
+
+
+static int norm_app(struct parse *ps, const char *key, const struct pl *v,
+		    char *id)
+{
+	switch (appid_normalise(id, APPID_SIZE, v)) {
 	case 0:
-		break;
+		return 0;
 	case EOVERFLOW:
 		return fail(ps, key, "application ID '%r' is longer than %u",
 			    v, APPID_MAX);
@@ -249,22 +313,111 @@ static int add_app(struct parse *ps, const char *key, const struct pl *v)
 			    "(x-wap-application:NAME, NAME, or an OMNA code)",
 			    v);
 	}
+}
 
-	for (size_t i = 0; i < cfg->appc; i++)
-		if (!strcmp(cfg->apps[i], id))
-			return fail(ps, key, "application ID '%s' given twice",
-				    id);
 
-	if (cfg->appc >= APPS_MAX)
-		return fail(ps, key, "more than %u app lines",
+/* "type/subtype", RFC 6838 restricted-name characters on both sides */
+static bool media_type_ok(const struct pl *ct)
+{
+	const char *slash = pl_strchr(ct, '/');
+
+	if (!slash || slash == ct->p || slash == ct->p + ct->l - 1)
+		return false;
+
+	for (size_t i = 0; i < ct->l; i++) {
+		char c = ct->p[i];
+
+		if (ct->p + i == slash)
+			continue;
+		if (!isalnum((unsigned char)c) && !strchr("!#$&^_.+-", c))
+			return false;
+	}
+
+	return true;
+}
+
+
+static int add_route(struct parse *ps, const char *key, const struct pl *v)
+{
+	struct config *cfg = ps->cfg;
+	struct config_route rt;
+	struct pl ct, app;
+	void *p;
+	int err;
+
+	err = two_words(ps, key, v, &ct, &app, "CONTENT-TYPE APP-ID");
+	if (err)
+		return err;
+
+	if (ct.l >= sizeof(rt.ctype) || !media_type_ok(&ct))
+		return fail(ps, key, "'%r' is not a type/subtype", &ct);
+
+	memset(&rt, 0, sizeof(rt));
+	(void)pl_strcpy(&ct, rt.ctype, sizeof(rt.ctype));
+	for (char *c = rt.ctype; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+
+	err = norm_app(ps, key, &app, rt.appid);
+	if (err)
+		return err;
+
+	for (size_t i = 0; i < cfg->routec; i++)
+		if (!strcmp(cfg->routes[i].ctype, rt.ctype))
+			return fail(ps, key, "content type %s routed twice",
+				    rt.ctype);
+
+	if (cfg->routec >= APPS_MAX)
+		return fail(ps, key, "more than %u route_ctype lines",
 			    APPS_MAX);
 
-	p = mem_realloc(cfg->apps, (cfg->appc + 1) * sizeof(*cfg->apps));
+	p = grow(cfg->routes, cfg->routec, sizeof(rt));
 	if (!p)
 		return ENOMEM;
+	cfg->routes = p;
+	cfg->routes[cfg->routec++] = rt;
+	return 0;
+}
 
-	cfg->apps = p;
-	memcpy(cfg->apps[cfg->appc++], id, sizeof(id));
+
+static int add_sender(struct parse *ps, const char *key, const struct pl *v)
+{
+	struct config *cfg = ps->cfg;
+	struct config_sender sd;
+	struct pl app, pat;
+	void *p;
+	int err;
+
+	err = two_words(ps, key, v, &app, &pat, "APP-ID SENDER "
+			"(sip:user@host, *@host or *)");
+	if (err)
+		return err;
+
+	memset(&sd, 0, sizeof(sd));
+	err = norm_app(ps, key, &app, sd.appid);
+	if (err)
+		return err;
+
+	if (pat.l >= sizeof(sd.pattern))
+		return fail(ps, key, "sender pattern longer than %zu",
+			    sizeof(sd.pattern) - 1);
+
+	if (pl_strcmp(&pat, "*") && !(pat.l > 2 && !strncmp(pat.p, "*@", 2))) {
+		err = check_sip_uri(ps, key, &pat, false);
+		if (err)
+			return err;
+	}
+
+	(void)pl_strcpy(&pat, sd.pattern, sizeof(sd.pattern));
+
+	if (cfg->senderc >= 4 * APPS_MAX)
+		return fail(ps, key, "more than %u app_sender lines",
+			    4 * APPS_MAX);
+
+	p = grow(cfg->senders, cfg->senderc, sizeof(sd));
+	if (!p)
+		return ENOMEM;
+	cfg->senders = p;
+	cfg->senders[cfg->senderc++] = sd;
 	return 0;
 }
 
@@ -316,7 +469,7 @@ static int set_key(struct parse *ps, const struct pl *k, const struct pl *v)
 	if (v->l > VALUE_MAX)
 		return fail(ps, key, "value longer than %u", VALUE_MAX);
 
-	if (idx != CK_APP) {
+	if (!multi_key(idx)) {
 		if (ps->seen & (1ull << idx))
 			return fail(ps, key, "given twice");
 		ps->seen |= 1ull << idx;
@@ -395,6 +548,18 @@ static int set_key(struct parse *ps, const struct pl *k, const struct pl *v)
 
 	case CK_UDP_RCVBUF:
 		return get_u32(ps, key, &cfg->udp_rcvbuf, v, 0, 64u << 20);
+
+	case CK_RETRY_AFTER:
+		return get_u32(ps, key, &cfg->retry_after, v, 1, 86400);
+
+	case CK_MAX_PENDING:
+		return get_u32(ps, key, &cfg->max_pending, v, 1, 65536);
+
+	case CK_ROUTE_CTYPE:
+		return add_route(ps, key, v);
+
+	case CK_APP_SENDER:
+		return add_sender(ps, key, v);
 
 	default:
 		return fail(ps, key, "unknown key");
@@ -529,6 +694,8 @@ int config_parse(struct config **cfgp, const char *name, const char *buf,
 	cfg->tls_verify    = true;
 	cfg->max_message_size = 32 * 1024;
 	cfg->ack_timeout   = 5000;
+	cfg->retry_after   = 30;
+	cfg->max_pending   = 256;
 	e  = str_dup(&cfg->state_dir, "/var/lib/sippushd");
 	e |= str_dup(&cfg->ipc_socket, "/run/sippushd/sippushd.sock");
 	e |= str_dup(&cfg->path, name);
@@ -536,6 +703,9 @@ int config_parse(struct config **cfgp, const char *name, const char *buf,
 		e = ENOMEM;
 		goto out;
 	}
+
+	if (err && errsz)
+		err[0] = '\0';
 
 	memset(&ps, 0, sizeof(ps));
 	ps.cfg   = cfg;
@@ -566,6 +736,8 @@ int config_parse(struct config **cfgp, const char *name, const char *buf,
 	e = check_whole(&ps);
 
  out:
+	if (e && err && errsz && !err[0])
+		(void)re_snprintf(err, errsz, "%s: %m", name, e);
 	if (e)
 		mem_deref(cfg);
 	else

@@ -33,6 +33,24 @@ struct config {
 	uint32_t max_message_size;  /* bytes of MESSAGE body */
 	uint32_t ack_timeout;       /* ms an app has to ACK */
 	uint32_t udp_rcvbuf;        /* bytes, 0 = kernel default */
+	uint32_t retry_after;       /* s, Retry-After on 480 */
+	uint32_t max_pending;       /* pushes waiting for an app's verdict */
+	struct config_route *routes;   /* route_ctype lines */
+	size_t routec;
+	struct config_sender *senders; /* app_sender lines */
+	size_t senderc;
+};
+
+/** route_ctype TYPE APP: content-type fallback when no app ID is given */
+struct config_route {
+	char ctype[128];
+	char appid[APPID_SIZE];
+};
+
+/** app_sender APP PATTERN: who may push to APP (no line: anybody) */
+struct config_sender {
+	char appid[APPID_SIZE];
+	char pattern[256];     /* "sip:user@host", "*@host" or "*" */
 };
 
 int config_load(struct config **cfgp, const char *path, char *err,

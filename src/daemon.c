@@ -6,7 +6,12 @@
 #include "autoconf.h"
 #include "config.h"
 #include "appset.h"
+#include "authz.h"
+#include "deliver.h"
 #include "instance.h"
+#include "ipc.h"
+#include "pager.h"
+#include "router.h"
 #include "options.h"
 #include "reg.h"
 #include "ua.h"
@@ -27,6 +32,10 @@ struct daemon {
 	struct appset *apps;
 	struct reg *reg;
 	struct options *opt;
+	struct router *router;
+	struct deliver *dlv;
+	struct pager *pager;
+	struct ipc *ipc;
 	char *cuser;
 	char instance[INSTANCE_SIZE];
 	struct tmr tmr_stop;
@@ -40,13 +49,20 @@ static void destructor(void *arg)
 {
 	struct daemon *d = arg;
 
+	/* in data-flow order; pointers are cleared as we go because the
+	 * IPC teardown still calls back into delivery and routing */
+	d->stopping = true;
 	tmr_cancel(&d->tmr_stop);
-	mem_deref(d->reg);
-	mem_deref(d->opt);
-	mem_deref(d->apps);
-	mem_deref(d->ua);
-	mem_deref(d->cuser);
-	mem_deref(d->cfg);
+	d->reg    = mem_deref(d->reg);
+	d->opt    = mem_deref(d->opt);
+	d->pager  = mem_deref(d->pager);
+	d->ipc    = mem_deref(d->ipc);
+	d->dlv    = mem_deref(d->dlv);
+	d->router = mem_deref(d->router);
+	d->apps   = mem_deref(d->apps);
+	d->ua     = mem_deref(d->ua);
+	d->cuser  = mem_deref(d->cuser);
+	d->cfg    = mem_deref(d->cfg);
 }
 
 
@@ -66,6 +82,92 @@ static int accept_types(struct re_printf *pf, void *arg)
 
 	return re_hprintf(pf, "*/*");
 }
+
+
+/* --- local apps: IPC requests flow into router and delivery ------------ */
+
+static int ipc_subscribe(struct ipc_client *c, const char *appid,
+			 const char *filter, bool monitor, void *arg)
+{
+	struct daemon *d = arg;
+	uint32_t uid, gid, pid;
+	int err;
+
+	ipc_client_cred(c, &uid, &gid, &pid);
+
+	err = authz_subscribe(d->cfg, uid, gid, pid, appid);
+	if (err)
+		return err;
+
+	return router_subscribe(d->router, c, appid, filter, monitor);
+}
+
+
+static void ipc_unsubscribe(struct ipc_client *c, const char *appid,
+			    void *arg)
+{
+	struct daemon *d = arg;
+
+	router_unsubscribe(d->router, c, appid);
+}
+
+
+static int ipc_ack(struct ipc_client *c, uint64_t id, void *arg)
+{
+	struct daemon *d = arg;
+
+	return deliver_ack(d->dlv, c, id);
+}
+
+
+static int ipc_nack(struct ipc_client *c, uint64_t id, uint16_t code,
+		    const char *reason, void *arg)
+{
+	struct daemon *d = arg;
+
+	return deliver_nack(d->dlv, c, id, code, reason);
+}
+
+
+static void ipc_gone(struct ipc_client *c, void *arg)
+{
+	struct daemon *d = arg;
+
+	/* fail its pushes first (the senders hear 480 now, not at the
+	 * timeout), then withdraw what only it subscribed to */
+	deliver_client_gone(d->dlv, c);
+	router_unsubscribe(d->router, c, NULL);
+}
+
+
+static int ipc_status(struct re_printf *pf, void *arg)
+{
+	struct daemon *d = arg;
+	int err;
+
+	err  = re_hprintf(pf, "registration=%s\n",
+			  reg_state_name(reg_state(d->reg)));
+	err |= re_hprintf(pf, "aor=%s\n", d->cfg->sip_aor);
+	err |= re_hprintf(pf, "advertised=%H\n", appset_list_print, d->apps);
+	err |= re_hprintf(pf, "subscriptions=%zu\n", router_count(d->router));
+	err |= re_hprintf(pf, "clients=%u\ndropped_clients=%u\n",
+			  ipc_clients(d->ipc), ipc_dropped(d->ipc));
+	err |= deliver_status(pf, d->dlv);
+	err |= pager_status(pf, d->pager);
+	err |= router_print(pf, d->router);
+
+	return err;
+}
+
+
+static const struct ipc_handlers ipc_handlers = {
+	.subscribeh   = ipc_subscribe,
+	.unsubscribeh = ipc_unsubscribe,
+	.ackh         = ipc_ack,
+	.nackh        = ipc_nack,
+	.goneh        = ipc_gone,
+	.statush      = ipc_status,
+};
 
 
 static void apps_changed(void *arg)
@@ -160,6 +262,25 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 	if (err)
 		goto out;
 
+	err = router_alloc(&d->router, d->apps);
+	if (err)
+		goto out;
+
+	err = deliver_alloc(&d->dlv, cfg->ack_timeout, cfg->max_pending);
+	if (err)
+		goto out;
+
+	err = pager_alloc(&d->pager, ua_sip(d->ua), cfg, d->router, d->apps,
+			  d->dlv);
+	if (err)
+		goto out;
+
+	err = ipc_alloc(&d->ipc, cfg->ipc_socket, &ipc_handlers, d);
+	if (err) {
+		DEBUG_WARNING("ipc_socket %s: %m\n", cfg->ipc_socket, err);
+		goto out;
+	}
+
 	memset(&rc, 0, sizeof(rc));
 	rc.registrar = cfg->sip_registrar;
 	rc.aor       = cfg->sip_aor;
@@ -199,6 +320,9 @@ int daemon_reload(struct daemon *d, struct config *cfg)
 		DEBUG_WARNING("reload: SIP settings changed; they take effect "
 			      "after a restart (app lines apply now)\n");
 
+	/* the new one first: the pager must never see a freed config */
+	pager_set_config(d->pager, cfg);
+	deliver_set_limits(d->dlv, cfg->ack_timeout, cfg->max_pending);
 	mem_deref(d->cfg);
 	d->cfg = mem_ref(cfg);
 
@@ -226,8 +350,10 @@ static void close_stack(void *arg)
 {
 	struct daemon *d = arg;
 
-	d->reg = mem_deref(d->reg);
-	d->opt = mem_deref(d->opt);
+	d->reg   = mem_deref(d->reg);
+	d->opt   = mem_deref(d->opt);
+	d->pager = mem_deref(d->pager);
+	d->ipc   = mem_deref(d->ipc);
 	tmr_start(&d->tmr_stop, STOP_CLOSE_MS, stack_closed, d);
 	ua_close(d->ua, stack_closed, d);
 }

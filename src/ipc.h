@@ -1,0 +1,104 @@
+/* ipc.h: the local API socket (doc/ipc.md): clients, commands, push records. */
+#ifndef SIPPUSH_IPC_H
+#define SIPPUSH_IPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ipc;
+struct ipc_client;
+struct mbuf;
+struct re_printf;
+
+/* Protocol limits (doc/ipc.md section 2); lib/client.c has the same. */
+enum {
+	IPC_PROTOCOL   = 1,
+	IPC_CMD_MAX    = 512,     /* one command, optional LF included */
+	IPC_REASON_MAX = 128,     /* NACK reason */
+	IPC_LINE_MAX   = 512,     /* one record header line, LF included */
+	IPC_HDR_MAX    = 2048,    /* record header block, blank line included */
+	IPC_BODY_MAX   = 65536,
+	IPC_RECORD_MAX = IPC_HDR_MAX + IPC_BODY_MAX,
+	IPC_REPLY_MAX  = 65536,
+	IPC_MAX_SUBS   = 16,      /* per connection */
+};
+
+/** One push record to a client; the strings are NUL-terminated. */
+struct ipc_push {
+	uint64_t id;
+	const char *appid;         /* canonical, e.g. x-wap-application:mms.ua */
+	const char *ctype;         /* e.g. application/vnd.wap.mms-message */
+	const char *sender;        /* sip:... identity (P-Asserted-Identity or From) */
+	const char *transport;     /* "sip-udp", "sip-tcp", "sip-tls", "msrp" */
+	const uint8_t *body;
+	size_t len;
+};
+
+/**
+ * What the daemon does with client requests. Every handler may be NULL.
+ * Handlers may call ipc_send_push() on any client, the calling one too;
+ * a client dropped meanwhile is reported through goneh later, from the
+ * main loop, never from inside another ipc call.
+ */
+struct ipc_handlers {
+	/* 0 = subscribed; errno otherwise (EPERM unauthorised, EEXIST owner
+	 * taken, ...). appid is canonical, filter lower-case or NULL. */
+	int  (*subscribeh)(struct ipc_client *c, const char *appid,
+			   const char *filter, bool monitor, void *arg);
+	void (*unsubscribeh)(struct ipc_client *c,
+			     const char *appid /* NULL = all */, void *arg);
+	/* Called for owners and monitors alike: ipc_client_is_monitor()
+	 * tells which; a monitor's ACK/NACK must not count. ENOENT if the
+	 * push id is unknown. */
+	int  (*ackh)(struct ipc_client *c, uint64_t push_id, void *arg);
+	int  (*nackh)(struct ipc_client *c, uint64_t push_id, uint16_t code,
+		      const char *reason /* NULL = none */, void *arg);
+	/* Disconnected or dropped: forget c, fail what it had not ACKed.
+	 * c is valid until this returns. Not called when ipc is destroyed. */
+	void (*goneh)(struct ipc_client *c, void *arg);
+	/* Extra STATUS lines, "key=value\n" each */
+	int  (*statush)(struct re_printf *pf, void *arg);
+};
+
+int  ipc_alloc(struct ipc **ipcp, const char *path,
+	       const struct ipc_handlers *h, void *arg);
+int  ipc_send_push(struct ipc_client *c, const struct ipc_push *p);
+void ipc_client_cred(const struct ipc_client *c, uint32_t *uid,
+		     uint32_t *gid, uint32_t *pid);
+uint32_t ipc_client_id(const struct ipc_client *c);
+bool ipc_client_is_monitor(const struct ipc_client *c, const char *appid);
+uint32_t ipc_clients(const struct ipc *ipc);
+uint32_t ipc_dropped(const struct ipc *ipc);
+bool ipc_filter_match(const char *filter, const char *ctype);
+
+
+/* The codec, on its own so that it can be tested without sockets. */
+
+enum ipc_cmd_type {
+	IPC_CMD_HELLO,
+	IPC_CMD_SUBSCRIBE,
+	IPC_CMD_UNSUBSCRIBE,
+	IPC_CMD_ACK,
+	IPC_CMD_NACK,
+	IPC_CMD_STATUS,
+	IPC_CMD_PING,
+};
+
+/** A decoded command; the pl fields point into the decoded buffer. */
+struct ipc_cmd {
+	enum ipc_cmd_type type;
+	uint32_t version;        /* HELLO */
+	struct pl appid;         /* SUBSCRIBE; UNSUBSCRIBE (unset: all) */
+	struct pl filter;        /* SUBSCRIBE (unset: any) */
+	bool monitor;            /* SUBSCRIBE */
+	uint64_t push_id;        /* ACK, NACK */
+	uint16_t code;           /* NACK */
+	struct pl reason;        /* NACK (unset: none) */
+	const char *why;         /* after an error: what was wrong */
+};
+
+int ipc_cmd_decode(struct ipc_cmd *cmd, const uint8_t *buf, size_t len);
+int ipc_push_encode(struct mbuf *mb, const struct ipc_push *p);
+
+#endif

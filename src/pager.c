@@ -1,0 +1,358 @@
+/* pager.c: pager-mode push: a SIP MESSAGE in, checked, routed, delivered, answered. */
+#include <string.h>
+#include <time.h>
+#include <re.h>
+#include "autoconf.h"
+#include "config.h"
+#include "appid.h"
+#include "appset.h"
+#include "authz.h"
+#include "dedup.h"
+#include "ipc.h"
+#include "router.h"
+#include "deliver.h"
+#include "pushreq.h"
+#include "pager.h"
+
+#define DEBUG_MODULE "pager"
+#define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
+#include <re_dbg.h>
+
+/*
+ * One direction: MESSAGE in -> checks -> authorize -> route -> deliver
+ * -> the owner's verdict -> one final response. What the sender sees for
+ * each outcome is the table in doc/responses.md.
+ *
+ * Replies are stateless (sip_reply) and retransmissions are caught by
+ * dedup.c, because libre's server transactions cost ~4.6 KB each for
+ * 32 s. While a push waits for its app, a retransmission gets 100 Trying
+ * (RFC 3261 §17.2.2); after the verdict, the same final status again.
+ */
+
+enum {
+	DEDUP_TTL_MS = 32000,   /* 64*T1: how long a UAC retransmits */
+	DEDUP_MAX    = 65536,
+};
+
+struct pager {
+	struct sip_lsnr *lsnr;
+	struct sip *sip;
+	struct dedup *dd;
+	const struct config *cfg;
+	struct router *router;
+	struct appset *apps;
+	struct deliver *dlv;
+	uint64_t received;
+	uint64_t retrans;
+	uint64_t rejected;
+	struct list pending;     /* struct pmsg, for shutdown */
+};
+
+/* A MESSAGE waiting for its verdict */
+struct pmsg {
+	struct le le;
+	struct pager *pg;
+	const struct sip_msg *msg;
+	struct dedup_entry *de;
+	struct delivery *dl;
+};
+
+
+static void pmsg_destructor(void *arg)
+{
+	struct pmsg *pm = arg;
+
+	list_unlink(&pm->le);
+	deliver_cancel(pm->dl);
+	mem_deref((void *)pm->msg);
+}
+
+
+static void destructor(void *arg)
+{
+	struct pager *pg = arg;
+
+	mem_deref(pg->lsnr);
+	list_flush(&pg->pending);
+	mem_deref(pg->dd);
+	mem_deref(pg->router);
+	mem_deref(pg->apps);
+	mem_deref(pg->dlv);
+}
+
+
+/* The final answer, with the header fields each status needs. */
+static void reply(struct pager *pg, const struct sip_msg *msg,
+		  uint16_t scode, const char *reason, const char *accept)
+{
+	int err;
+
+	if (scode == 480 || scode == 503)
+		err = sip_replyf(pg->sip, msg, scode, reason,
+				 "Retry-After: %u\r\n"
+				 "Content-Length: 0\r\n\r\n",
+				 pg->cfg->retry_after);
+	else if (scode == 415)
+		err = sip_replyf(pg->sip, msg, scode, reason,
+				 "Accept: %s\r\n"
+				 "Content-Length: 0\r\n\r\n",
+				 accept && *accept ? accept : "*/*");
+	else
+		err = sip_reply(pg->sip, msg, scode, reason);
+
+	if (err)
+		DEBUG_WARNING("cannot answer %u to %J: %m\n", scode,
+			      &msg->src, err);
+}
+
+
+static void verdict(struct pager *pg, const struct sip_msg *msg,
+		    struct dedup_entry *de, uint16_t scode,
+		    const char *reason, const char *accept)
+{
+	if (scode >= 300) {
+		++pg->rejected;
+		DEBUG_NOTICE("MESSAGE %r from %J: %u %s\n", &msg->callid,
+			     &msg->src, scode, reason);
+	}
+
+	reply(pg, msg, scode, reason, accept);
+	dedup_finish(pg->dd, de, scode, reason);
+}
+
+
+static void done_handler(uint16_t scode, const char *reason, void *arg)
+{
+	struct pmsg *pm = arg;
+
+	pm->dl = NULL;
+	verdict(pm->pg, pm->msg, pm->de, scode, reason, NULL);
+	mem_deref(pm);
+}
+
+
+/* Everything up to handing over: returns 0 when a delivery started,
+ * otherwise the status to answer with. */
+static uint16_t process(struct pager *pg, const struct sip_msg *msg,
+			struct dedup_entry *de, const char **reason,
+			const char **accept)
+{
+	const struct config *cfg = pg->cfg;
+	char app[APPID_SIZE], sender[PUSHREQ_SENDER_MAX + 1];
+	char ctype[PUSHREQ_CTYPE_MAX + 1];
+	struct ipc_push push;
+	struct pmsg *pm;
+	struct route rt;
+	size_t len = mbuf_get_left(msg->mb);
+	struct pl spl;
+	int err;
+
+	if (pl_isset(&msg->to.tag)) {
+		*reason = "Push MESSAGE Must Be Out Of Dialog";
+		return 481;
+	}
+
+	if (len > cfg->max_message_size) {
+		*reason = "Push Content Too Large";
+		return 413;
+	}
+
+	if (!len) {
+		*reason = "Empty Push";
+		return 400;
+	}
+
+	err = pushreq_ctype(msg, ctype, sizeof(ctype));
+	if (err) {
+		*reason = err == ENOENT ? "Missing Content-Type" :
+			"Bad Content-Type";
+		return 400;
+	}
+
+	err = pushreq_sender(msg, sender, sizeof(sender));
+	if (err) {
+		*reason = "Bad Sender Identity";
+		return 400;
+	}
+
+	if (pushreq_expired(msg, time(NULL))) {
+		*reason = "Push Expired";
+		return 410;
+	}
+
+	switch (pushreq_target(msg, cfg, pg->apps, app, sizeof(app))) {
+	case PUSHREQ_FOUND:
+		break;
+	case PUSHREQ_BAD:
+		*reason = "Bad Push Application ID";
+		return 400;
+	default:
+		*reason = "No Push Application ID";
+		return 404;
+	}
+
+	pl_set_str(&spl, sender);
+	if (!authz_sender(cfg, app, &spl)) {
+		DEBUG_NOTICE("sender %s may not push to %s\n", sender, app);
+		*reason = "Sender Not Authorised For Push Application";
+		return 403;
+	}
+
+	switch (router_lookup(pg->router, app, ctype, &rt)) {
+	case ROUTE_OK:
+		break;
+	case ROUTE_NOT_SERVED:
+		*reason = "Push Application Not Served";
+		return 404;
+	case ROUTE_NO_SUBSCRIBER:
+		*reason = "Push Application Not Running";
+		return 480;
+	case ROUTE_CTYPE:
+	default:
+		*reason = "Unsupported Push Content Type";
+		*accept = rt.filter;
+		return 415;
+	}
+
+	if (deliver_full(pg->dlv)) {
+		*reason = "Too Many Pending Pushes";
+		return 503;
+	}
+
+	pm = mem_zalloc(sizeof(*pm), pmsg_destructor);
+	if (!pm) {
+		*reason = "Out Of Memory";
+		return 500;
+	}
+
+	pm->pg  = pg;
+	pm->msg = mem_ref((void *)msg);
+	pm->de  = de;
+
+	memset(&push, 0, sizeof(push));
+	push.appid     = app;
+	push.ctype     = ctype;
+	push.sender    = sender;
+	push.transport = pushreq_transport(msg);
+	push.body      = mbuf_buf(msg->mb);
+	push.len       = len;
+
+	list_append(&pg->pending, &pm->le, pm);
+
+	err = deliver_push(pg->dlv, &rt, &push, done_handler, pm, &pm->dl);
+	if (err) {
+		pm->de = NULL;
+		mem_deref(pm);
+		*reason = err == EMSGSIZE ? "Push Content Too Large" :
+			"Push Application Not Reachable";
+		return err == EMSGSIZE ? 413 : 480;
+	}
+
+	DEBUG_INFO("push %llu: MESSAGE from %s for %s (%s, %zu bytes)\n",
+		   push.id, sender, app, ctype, len);
+
+	return 0;
+}
+
+
+static bool request_handler(const struct sip_msg *msg, void *arg)
+{
+	struct pager *pg = arg;
+	struct dedup_entry *de;
+	const char *reason = NULL, *accept = NULL;
+	uint16_t scode;
+
+	if (pl_strcmp(&msg->met, "MESSAGE"))
+		return false;
+
+	switch (dedup_check(pg->dd, msg, &de, &scode, &reason)) {
+
+	case DEDUP_PENDING:
+		++pg->retrans;
+		(void)sip_reply(pg->sip, msg, 100, "Trying");
+		return true;
+
+	case DEDUP_DONE:
+		++pg->retrans;
+		reply(pg, msg, scode, reason, NULL);
+		return true;
+
+	case DEDUP_NEW:
+	default:
+		break;
+	}
+
+	++pg->received;
+
+	scode = process(pg, msg, de, &reason, &accept);
+	if (scode)
+		verdict(pg, msg, de, scode, reason, accept);
+
+	return true;
+}
+
+
+/**
+ * Start taking MESSAGE requests.
+ *
+ * @param pgp     Pointer to allocated pager
+ * @param sip     SIP stack
+ * @param cfg     Configuration (the daemon keeps it alive)
+ * @param router  Routing table
+ * @param apps    Advertised application IDs
+ * @param dlv     Delivery to local apps
+ */
+int pager_alloc(struct pager **pgp, struct sip *sip,
+		const struct config *cfg, struct router *router,
+		struct appset *apps, struct deliver *dlv)
+{
+	struct pager *pg;
+	int err;
+
+	if (!pgp || !sip || !cfg || !router || !apps || !dlv)
+		return EINVAL;
+
+	pg = mem_zalloc(sizeof(*pg), destructor);
+	if (!pg)
+		return ENOMEM;
+
+	list_init(&pg->pending);
+	pg->sip    = sip;
+	pg->cfg    = cfg;
+	pg->router = mem_ref(router);
+	pg->apps   = mem_ref(apps);
+	pg->dlv    = mem_ref(dlv);
+
+	err = dedup_alloc(&pg->dd, DEDUP_TTL_MS, DEDUP_MAX);
+	if (err)
+		goto out;
+
+	err = sip_listen(&pg->lsnr, sip, true, request_handler, pg);
+
+ out:
+	if (err)
+		mem_deref(pg);
+	else
+		*pgp = pg;
+
+	return err;
+}
+
+
+/** Use a reloaded configuration (the daemon keeps it alive). */
+void pager_set_config(struct pager *pg, const struct config *cfg)
+{
+	if (pg && cfg)
+		pg->cfg = cfg;
+}
+
+
+int pager_status(struct re_printf *pf, const struct pager *pg)
+{
+	if (!pg)
+		return 0;
+
+	return re_hprintf(pf, "messages=%llu\nretransmissions=%llu\n"
+			  "rejected=%llu\n", pg->received, pg->retrans,
+			  pg->rejected);
+}

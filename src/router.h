@@ -1,0 +1,39 @@
+/* router.h: the routing table: application ID -> owner and monitors. */
+#ifndef SIPPUSH_ROUTER_H
+#define SIPPUSH_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct appset;
+struct router;
+struct re_printf;
+
+enum route_result {
+	ROUTE_OK,             /* an owner takes it; monitors get copies */
+	ROUTE_NOT_SERVED,     /* we do not advertise this application ID */
+	ROUTE_NO_SUBSCRIBER,  /* served, but no owner is connected now */
+	ROUTE_CTYPE,          /* the owner's content-type filter refuses it */
+};
+
+enum { ROUTE_MONITORS_MAX = 8 };
+
+/** What router_lookup() found. Pointers are the subscribers' handles. */
+struct route {
+	void *owner;
+	void *monitorv[ROUTE_MONITORS_MAX];
+	size_t monitorc;
+	const char *filter;   /* the owner's filter (for 415 Accept), or NULL */
+};
+
+int  router_alloc(struct router **rp, struct appset *apps);
+int  router_subscribe(struct router *r, void *sub, const char *appid,
+		      const char *filter, bool monitor);
+void router_unsubscribe(struct router *r, void *sub, const char *appid);
+enum route_result router_lookup(const struct router *r, const char *appid,
+				const char *ctype, struct route *rt);
+bool router_ctype_match(const char *filter, const char *ctype);
+size_t router_count(const struct router *r);
+int  router_print(struct re_printf *pf, const struct router *r);
+
+#endif

@@ -1,0 +1,223 @@
+/* unit.c: the common CUnit runner and helpers linked into every unit test. */
+#include <stdio.h>
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <re.h>
+#include "autoconf.h"
+#define DEBUG_MODULE "unit"
+#define DEBUG_LEVEL 0
+#include <re_dbg.h>
+#include <CUnit/Basic.h>
+#include "unit.h"
+
+
+static char logbuf[8192];
+static size_t loglen;
+static bool capture;
+static bool show_log;
+
+
+int unit_run(const char *name, CU_SuiteInfo *suites)
+{
+	unsigned fails, suites_failed;
+	CU_ErrorCode cerr;
+
+	if (CU_initialize_registry() != CUE_SUCCESS) {
+		fprintf(stderr, "%s: CUnit: %s\n", name, CU_get_error_msg());
+		return 2;
+	}
+
+	if (CU_register_suites(suites) != CUE_SUCCESS) {
+		fprintf(stderr, "%s: CUnit: %s\n", name, CU_get_error_msg());
+		CU_cleanup_registry();
+		return 2;
+	}
+
+	/* libre's dbg output would interleave with CUnit's report */
+	show_log = getenv("UNIT_LOG") != NULL;
+	unit_log_capture(false);
+
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	cerr = CU_basic_run_tests();
+
+	fails         = CU_get_number_of_failures();
+	suites_failed = CU_get_number_of_suites_failed();
+	printf("\n%s: %u assertion(s), %u failure(s)\n", name,
+	       CU_get_number_of_asserts(), fails);
+
+	CU_cleanup_registry();
+
+	return (cerr != CUE_SUCCESS || fails || suites_failed) ? 1 : 0;
+}
+
+
+int unit_libre_init(void)
+{
+	return libre_init() ? -1 : 0;
+}
+
+
+int unit_libre_close(void)
+{
+	unit_log_capture(false);
+	libre_close();
+	return 0;
+}
+
+
+void unit_assert_str(const char *actual, const char *expected,
+		     const char *expr, const char *file, unsigned line)
+{
+	char msg[1024];
+	bool ok = actual && expected && !strcmp(actual, expected);
+
+	(void)snprintf(msg, sizeof(msg), "%s == \"%s\" (got \"%s\")",
+			  expr, expected ? expected : "(null)",
+			  actual ? actual : "(null)");
+	CU_assertImplementation(ok, line, msg, file, "", CU_FALSE);
+}
+
+
+void unit_assert_contains(const char *hay, const char *needle,
+			  const char *expr, const char *file, unsigned line)
+{
+	char msg[1024];
+	bool ok = hay && needle && strstr(hay, needle);
+
+	(void)snprintf(msg, sizeof(msg), "%s contains \"%s\" (got \"%s\")",
+			  expr, needle ? needle : "(null)",
+			  hay ? hay : "(null)");
+	CU_assertImplementation(ok, line, msg, file, "", CU_FALSE);
+}
+
+
+void unit_assert_int(long long actual, long long expected,
+		     const char *expr, const char *file, unsigned line)
+{
+	char msg[512];
+
+	(void)snprintf(msg, sizeof(msg), "%s == %lld (got %lld)", expr,
+		       expected, actual);
+	CU_assertImplementation(actual == expected, line, msg, file, "",
+				CU_FALSE);
+}
+
+
+int unit_mkdtemp(char *path, size_t sz)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (re_snprintf(path, sz, "%s/sippush-unit.XXXXXX",
+			tmp && *tmp ? tmp : "/tmp") < 0)
+		return ENAMETOOLONG;
+
+	return mkdtemp(path) ? 0 : errno;
+}
+
+
+static int rm_entry(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+
+	return (type == FTW_DP ? rmdir(path) : unlink(path)) ? errno : 0;
+}
+
+
+int unit_rmtree(const char *path)
+{
+	if (!path || !*path)
+		return EINVAL;
+
+	return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+
+int unit_write_file(const char *path, const void *buf, size_t len)
+{
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno;
+
+	if (len && write(fd, buf, len) != (ssize_t)len)
+		err = errno ? errno : EIO;
+
+	if (close(fd) < 0 && !err)
+		err = errno;
+
+	return err;
+}
+
+
+/* Reads a whole (small) file as a string; -1 if it is missing or too big. */
+int unit_read_file(const char *path, char *buf, size_t sz)
+{
+	ssize_t n;
+	int fd;
+
+	if (!sz)
+		return -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+
+	n = read(fd, buf, sz);
+	(void)close(fd);
+
+	if (n < 0 || (size_t)n >= sz)
+		return -1;
+
+	buf[n] = '\0';
+	return (int)n;
+}
+
+
+static void log_handler(int level, const char *p, size_t len, void *arg)
+{
+	(void)level;
+	(void)arg;
+
+	if (show_log)
+		fprintf(stderr, "%.*s", (int)len, p);
+
+	if (!capture)
+		return;
+
+	if (len > sizeof(logbuf) - 1 - loglen)
+		len = sizeof(logbuf) - 1 - loglen;
+
+	memcpy(logbuf + loglen, p, len);
+	loglen += len;
+	logbuf[loglen] = '\0';
+}
+
+
+/* Collect dbg_* output from now on (on), or drop it again (off). It is
+ * only printed if UNIT_LOG is set in the environment. */
+void unit_log_capture(bool on)
+{
+	unit_log_clear();
+	capture = on;
+	dbg_handler_set(log_handler, NULL);
+}
+
+
+const char *unit_log_text(void)
+{
+	return logbuf;
+}
+
+
+void unit_log_clear(void)
+{
+	loglen = 0;
+	logbuf[0] = '\0';
+}
