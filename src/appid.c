@@ -122,10 +122,7 @@ int appid_normalise(char *out, size_t sz, const struct pl *in)
 	if (isdigit((unsigned char)s[0])) {
 		unsigned long code = 0;
 		bool hex = n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-		size_t i = hex ? 2 : 0;
-
-		if (n - i > 6)
-			return EINVAL;
+		size_t i = hex ? 2 : 0, first = i;
 
 		for (; i < n; i++) {
 			int c = tolower((unsigned char)s[i]);
@@ -137,6 +134,10 @@ int appid_normalise(char *out, size_t sz, const struct pl *in)
 			else
 				goto shortform;  /* e.g. "3gpp.ua" is a short name */
 		}
+
+		/* all digits: a code, and the registry has none this long */
+		if (n == first || n - first > 6)
+			return EINVAL;
 
 		return from_code(out, sz, code);
 	}
@@ -163,6 +164,8 @@ int appid_normalise(char *out, size_t sz, const struct pl *in)
 
 		if (i < ARRAY_SIZE(omna))
 			len = re_snprintf(out, sz, "%s", omna[i].urn);
+		else if (memchr(s, ':', n))
+			return EINVAL;   /* "urn:foo": neither URN nor name */
 		else
 			len = re_snprintf(out, sz, "%s:%b", default_nid, s, n);
 	}
@@ -197,16 +200,42 @@ int appid_normalise_str(char *out, size_t sz, const char *in)
 }
 
 
+static int escape_colons(char *out, size_t sz, const char *in)
+{
+	size_t o = 0;
+
+	for (; *in; in++) {
+		size_t rl = *in == ':' ? 3 : 1;
+
+		if (o + rl >= sz)
+			return EOVERFLOW;
+
+		if (*in == ':')
+			memcpy(out + o, "%3A", 3);
+		else
+			out[o] = *in;
+		o += rl;
+	}
+
+	out[o] = '\0';
+	return 0;
+}
+
+
 /**
  * Print the value used in +g.oma.pusheventapp for a canonical ID.
  *
- * The local part alone ("mms.ua"); ':' inside it becomes "%3A" so that
- * the value stays an RFC 3840 token-nobang.
+ * The local part alone ("mms.ua") when it maps back to the same ID, which
+ * is what networks send; otherwise (another namespace, "x-acme:push")
+ * the whole URN. Either way ':' becomes "%3A" so that the value stays an
+ * RFC 3840 token-nobang.
  */
 int appid_ftag_value(char *out, size_t sz, const char *canon)
 {
+	char back[APPID_SIZE];
 	const char *loc;
-	size_t o = 0;
+	struct pl pl;
+	int err;
 
 	if (!out || !sz || !canon)
 		return EINVAL;
@@ -214,22 +243,15 @@ int appid_ftag_value(char *out, size_t sz, const char *canon)
 	loc = strchr(canon, ':');
 	loc = loc ? loc + 1 : canon;
 
-	for (; *loc; loc++) {
-		const char *rep = *loc == ':' ? "%3A" : NULL;
-		size_t rl = rep ? 3 : 1;
+	err = escape_colons(out, sz, loc);
+	if (err)
+		return err;
 
-		if (o + rl >= sz)
-			return EOVERFLOW;
+	pl_set_str(&pl, out);
+	if (!appid_from_ftag(back, sizeof(back), &pl) && !strcmp(back, canon))
+		return 0;
 
-		if (rep)
-			memcpy(out + o, rep, 3);
-		else
-			out[o] = *loc;
-		o += rl;
-	}
-
-	out[o] = '\0';
-	return 0;
+	return escape_colons(out, sz, canon);
 }
 
 

@@ -19,6 +19,7 @@
 struct appent {
 	struct le le;
 	char id[APPID_SIZE];
+	char ftag[APPID_SIZE * 3];   /* as printed in the feature tag */
 	bool pinned;
 	unsigned refs;
 };
@@ -56,7 +57,8 @@ static bool sort_handler(struct le *le1, struct le *le2, void *arg)
 	const struct appent *a = le1->data, *b = le2->data;
 	(void)arg;
 
-	return strcmp(a->id, b->id) <= 0;
+	/* by what is printed, so the Contact reads in order */
+	return strcmp(a->ftag, b->ftag) <= 0;
 }
 
 
@@ -72,6 +74,10 @@ static struct appent *insert(struct appset *set, const char *id)
 		return NULL;
 
 	strcpy(e->id, id);
+	if (appid_ftag_value(e->ftag, sizeof(e->ftag), id)) {
+		mem_deref(e);
+		return NULL;
+	}
 	list_append(&set->l, &e->le, e);
 	list_sort(&set->l, sort_handler, NULL);
 
@@ -234,7 +240,6 @@ size_t appset_count(const struct appset *set)
  */
 int appset_ftag_print(struct re_printf *pf, const struct appset *set)
 {
-	char v[APPID_SIZE * 3];
 	int err = 0;
 	bool first = true;
 
@@ -246,10 +251,7 @@ int appset_ftag_print(struct re_printf *pf, const struct appset *set)
 	for (struct le *le = list_head(&set->l); le && !err; le = le->next) {
 		const struct appent *e = le->data;
 
-		if (appid_ftag_value(v, sizeof(v), e->id))
-			continue;
-
-		err = re_hprintf(pf, "%s%s", first ? "" : ",", v);
+		err = re_hprintf(pf, "%s%s", first ? "" : ",", e->ftag);
 		first = false;
 	}
 

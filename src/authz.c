@@ -84,6 +84,9 @@ int authz_subscribe(const struct config *cfg, uint32_t uid, uint32_t gid,
 		    uint32_t pid, const char *appid)
 {
 	(void)cfg;
+	(void)uid;
+	(void)gid;
+	(void)pid;
 
 	DEBUG_PRINTF("subscribe %s by uid=%u gid=%u pid=%u: allowed\n",
 		     appid, uid, gid, pid);

@@ -29,7 +29,7 @@ enum ckey {
 	CK_SIP_AOR, CK_SIP_REGISTRAR, CK_SIP_AUTH_USER, CK_SIP_AUTH_PASS,
 	CK_SIP_LISTEN, CK_SIP_TRANSPORTS, CK_SIP_EXPIRES, CK_SIP_KEEPALIVE,
 	CK_SIP_INSTANCE, CK_STATE_DIR, CK_IPC_SOCKET, CK_APP,
-	CK_TLS_CA_FILE, CK_TLS_CERT_FILE, CK_TLS_VERIFY,
+	CK_TLS_CA_FILE, CK_TLS_CERT_FILE, CK_TLS_VERIFY, CK_TLS_HOST,
 	CK_MAX_MESSAGE_SIZE, CK_ACK_TIMEOUT, CK_UDP_RCVBUF,
 	CK_RETRY_AFTER, CK_MAX_PENDING, CK_ROUTE_CTYPE, CK_APP_SENDER,
 	CK_COUNT
@@ -39,7 +39,7 @@ static const char *const keyname[CK_COUNT] = {
 	"sip_aor", "sip_registrar", "sip_auth_user", "sip_auth_pass",
 	"sip_listen", "sip_transports", "sip_expires", "sip_keepalive",
 	"sip_instance", "state_dir", "ipc_socket", "app",
-	"tls_ca_file", "tls_cert_file", "tls_verify",
+	"tls_ca_file", "tls_cert_file", "tls_verify", "tls_host",
 	"max_message_size", "ack_timeout", "udp_rcvbuf",
 	"retry_after", "max_pending", "route_ctype", "app_sender",
 };
@@ -99,6 +99,7 @@ static void destructor(void *arg)
 	mem_deref(cfg->apps);
 	mem_deref(cfg->tls_ca_file);
 	mem_deref(cfg->tls_cert_file);
+	mem_deref(cfg->tls_host);
 	mem_deref(cfg->routes);
 	mem_deref(cfg->senders);
 }
@@ -106,7 +107,7 @@ static void destructor(void *arg)
 
 static int fail(struct parse *ps, const char *key, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[VALUE_MAX + 256];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -438,6 +439,46 @@ static int get_bool(struct parse *ps, const char *key, bool *dst,
 }
 
 
+/* libre's sa_decode() keeps the low 16 bits of any number and stops at
+ * the first non-digit, so the port is checked here: 0..65535, digits. */
+static bool listen_ok(const struct pl *v)
+{
+	const char *colon = pl_strrchr(v, ':');
+	const char *end = v->p + v->l;
+	uint32_t port = 0;
+
+	if (!colon || colon + 1 == end || end - colon > 6)
+		return false;
+
+	for (const char *p = colon + 1; p < end; p++) {
+		if (!isdigit((unsigned char)*p))
+			return false;
+		port = port * 10 + (uint32_t)(*p - '0');
+	}
+
+	return port <= 65535;
+}
+
+
+/* DNS name (letters, digits, '-', '.') or an IP literal */
+static bool host_ok(const struct pl *v)
+{
+	struct sa sa;
+
+	if (!sa_set(&sa, v, 0))
+		return true;
+
+	for (size_t i = 0; i < v->l; i++) {
+		char c = v->p[i];
+
+		if (!isalnum((unsigned char)c) && c != '-' && c != '.')
+			return false;
+	}
+
+	return v->l > 0;
+}
+
+
 static int check_path(struct parse *ps, const char *key, const struct pl *v)
 {
 	if (v->p[0] != '/')
@@ -493,7 +534,7 @@ static int set_key(struct parse *ps, const struct pl *k, const struct pl *v)
 
 	case CK_SIP_LISTEN: {
 		struct sa sa;
-		if (sa_decode(&sa, v->p, v->l))
+		if (!listen_ok(v) || sa_decode(&sa, v->p, v->l))
 			return fail(ps, key, "'%r' is not address:port "
 				    "(e.g. 0.0.0.0:5060, [::1]:0)", v);
 		return set_str(ps, key, &cfg->sip_listen, v);
@@ -538,6 +579,14 @@ static int set_key(struct parse *ps, const struct pl *k, const struct pl *v)
 
 	case CK_TLS_VERIFY:
 		return get_bool(ps, key, &cfg->tls_verify, v);
+
+	case CK_TLS_HOST:
+		if (!CONFIG_TLS)
+			return fail(ps, key, "TLS is not built in (CONFIG_TLS)");
+		if (v->l > 253 || !host_ok(v))
+			return fail(ps, key, "'%r' is not a host name or IP "
+				    "address", v);
+		return set_str(ps, key, &cfg->tls_host, v);
 
 	case CK_MAX_MESSAGE_SIZE:
 		return get_u32(ps, key, &cfg->max_message_size, v, 1,
@@ -588,9 +637,10 @@ static int parse_line(struct parse *ps, struct pl line)
 	while (v.l && isspace((unsigned char)v.p[0]))
 		pl_advance(&v, 1);
 
-	/* a trailing "# comment" after the value, as libre's conf allows */
+	/* a trailing "# comment" after the value, as libre's conf allows;
+	 * "key # comment" has no value at all */
 	for (size_t i = 0; i < v.l; i++) {
-		if (v.p[i] == '#' && i && isspace((unsigned char)v.p[i - 1])) {
+		if (v.p[i] == '#' && (!i || isspace((unsigned char)v.p[i - 1]))) {
 			v.l = i;
 			while (v.l && isspace((unsigned char)v.p[v.l - 1]))
 				--v.l;
@@ -637,14 +687,26 @@ static int check_whole(struct parse *ps)
 		if (!want)
 			return fail(ps, "sip_registrar", "unknown transport "
 				    "'%r'", &tp);
+
+		/* no sip_transports line: run what the registrar needs */
+		if (!(ps->seen & (1ull << CK_SIP_TRANSPORTS)) &&
+		    want == CFG_TP_TLS) {
+			if (!CONFIG_TLS)
+				return fail(ps, "sip_registrar", "transport=tls "
+					    "but TLS is not built in "
+					    "(CONFIG_TLS)");
+			cfg->transports |= CFG_TP_TLS;
+		}
 		if (!(cfg->transports & want))
 			return fail(ps, "sip_registrar", "transport=%r is "
 				    "not in sip_transports", &tp);
 	}
 	else if (!pl_strcasecmp(&uri.scheme, "sips") &&
 		 !(cfg->transports & CFG_TP_TLS)) {
-		return fail(ps, "sip_registrar", "sips: needs tls in "
-			    "sip_transports");
+		if (!CONFIG_TLS || (ps->seen & (1ull << CK_SIP_TRANSPORTS)))
+			return fail(ps, "sip_registrar", "sips: needs tls in "
+				    "sip_transports");
+		cfg->transports |= CFG_TP_TLS;
 	}
 
 	if ((cfg->transports & CFG_TP_TLS) && cfg->tls_verify &&
@@ -687,8 +749,7 @@ int config_parse(struct config **cfgp, const char *name, const char *buf,
 		return ENOMEM;
 
 	/* defaults */
-	cfg->transports    = CFG_TP_UDP | CFG_TP_TCP |
-		(CONFIG_TLS ? CFG_TP_TLS : 0);
+	cfg->transports    = CFG_TP_UDP | CFG_TP_TCP;
 	cfg->sip_expires   = 600;
 	cfg->sip_keepalive = 120;
 	cfg->tls_verify    = true;
@@ -802,20 +863,6 @@ static bool streq(const char *a, const char *b)
 }
 
 
-/** True if both advertise the same static application IDs. */
-bool config_advertised_equal(const struct config *a, const struct config *b)
-{
-	if (a->appc != b->appc)
-		return false;
-
-	for (size_t i = 0; i < a->appc; i++)
-		if (strcmp(a->apps[i], b->apps[i]))
-			return false;
-
-	return true;
-}
-
-
 /** True if a reload needs no new SIP stack or registration. */
 bool config_sip_equal(const struct config *a, const struct config *b)
 {
@@ -831,6 +878,7 @@ bool config_sip_equal(const struct config *a, const struct config *b)
 		streq(a->state_dir, b->state_dir) &&
 		streq(a->tls_ca_file, b->tls_ca_file) &&
 		streq(a->tls_cert_file, b->tls_cert_file) &&
+		streq(a->tls_host, b->tls_host) &&
 		a->tls_verify == b->tls_verify &&
 		a->udp_rcvbuf == b->udp_rcvbuf;
 }

@@ -29,6 +29,7 @@ struct config {
 	size_t appc;
 	char *tls_ca_file;
 	char *tls_cert_file;
+	char *tls_host;          /* name to verify; NULL = registrar's host */
 	bool tls_verify;
 	uint32_t max_message_size;  /* bytes of MESSAGE body */
 	uint32_t ack_timeout;       /* ms an app has to ACK */
@@ -57,8 +58,6 @@ int config_load(struct config **cfgp, const char *path, char *err,
 		size_t errsz);
 int config_parse(struct config **cfgp, const char *name, const char *buf,
 		 size_t len, char *err, size_t errsz);
-bool config_advertised_equal(const struct config *a,
-			     const struct config *b);
 bool config_sip_equal(const struct config *a, const struct config *b);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <ctype.h>
+#include <strings.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -25,7 +26,7 @@ static bool valid(const char *s)
 {
 	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
 
-	if (strlen(s) != 9 + sizeof(shape) - 1 || strncmp(s, "urn:uuid:", 9))
+	if (strlen(s) != 9 + sizeof(shape) - 1 || strncasecmp(s, "urn:uuid:", 9))
 		return false;
 
 	for (size_t i = 0; i < sizeof(shape) - 1; i++) {

@@ -786,24 +786,6 @@ static struct sub *find_sub(const struct ipc_client *c, const char *appid)
 }
 
 
-/*
- * The one place that decides whether a client may subscribe, owner or
- * monitor. Today it allows everyone who could open the socket (the
- * file's mode 0660 and group are the access control); the per-app ACL
- * (uid/gid allowed per app ID, from the configuration) goes here, and
- * answers EPERM.
- */
-static int ipc_authorize(const struct ipc_client *c, const char *appid,
-			 bool monitor)
-{
-	(void)c;
-	(void)appid;
-	(void)monitor;
-
-	return 0;
-}
-
-
 static void protocol_error(struct ipc_client *c, uint16_t code,
 			   const char *why, size_t len)
 {
@@ -850,7 +832,8 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 	}
 
 	if (list_count(&c->subs) >= IPC_MAX_SUBS) {
-		reply(c, "ERR 429 too many subscriptions (%u)", IPC_MAX_SUBS);
+		reply(c, "ERR 429 too many subscriptions on this connection "
+		      "(%u)", IPC_MAX_SUBS);
 		return;
 	}
 
@@ -860,14 +843,6 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 		for (i = 0; i < cmd->filter.l; i++)
 			filter[i] = (char)tolower((unsigned char)cmd->filter.p[i]);
 		filter[i] = '\0';
-	}
-
-	err = ipc_authorize(c, canon, cmd->monitor);
-	if (err) {
-		DEBUG_NOTICE("client %u (uid %u): not authorised for %s\n",
-			     c->id, (unsigned)c->cred.uid, canon);
-		reply(c, "ERR 403 not authorised for %s", canon);
-		return;
 	}
 
 	s = mem_zalloc(sizeof(*s), NULL);
@@ -882,6 +857,11 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 	s->monitor = cmd->monitor;
 	list_append(&c->subs, &s->le, s);
 
+	/* Authorization is the handler's: the daemon's subscribeh passes
+	 * every SUBSCRIBE, owner or monitor, through its one authorization
+	 * function (authz_subscribe(), where the per-app ACL goes; it allows
+	 * all today) with the SO_PEERCRED credentials. No second opinion
+	 * here, so there is one place to read and change. */
 	err = ipc->h.subscribeh ?
 		ipc->h.subscribeh(c, canon, pl_isset(&cmd->filter) ? filter :
 				  NULL, cmd->monitor, ipc->arg) : 0;
@@ -905,12 +885,17 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 			reply(c, "ERR 409 busy: %s has an owner", canon);
 			break;
 
+		case EALREADY:
+			reply(c, "ERR 409 already subscribed to %s", canon);
+			break;
+
 		case EINVAL:
 			reply(c, "ERR 400 refused: %s", canon);
 			break;
 
 		case ENOSPC:
-			reply(c, "ERR 429 too many subscriptions");
+			reply(c, "ERR 429 full: %s has too many subscribers",
+			      canon);
 			break;
 
 		default:
@@ -1015,9 +1000,10 @@ static void cmd_status(struct ipc_client *c)
 	pf.vph = status_vph;
 	pf.arg = mb;
 
-	err = re_hprintf(&pf, "OK\nprotocol=%u\nversion=%s\nclients=%u\n"
-			 "dropped=%u\n", IPC_PROTOCOL, SIPPUSH_VERSION,
-			 ipc->nclients, ipc->dropped);
+	/* the daemon's statush reports the rest, ipc_clients() and
+	 * ipc_dropped() included */
+	err = re_hprintf(&pf, "OK\nprotocol=%u\nversion=%s\n", IPC_PROTOCOL,
+			 SIPPUSH_VERSION);
 	if (!err && ipc->h.statush)
 		err = ipc->h.statush(&pf, ipc->arg);
 	if (!err && mb->end > IPC_REPLY_MAX)

@@ -55,7 +55,7 @@ static void exit_handler(void *arg)
 static void reload(struct app *app)
 {
 	struct config *cfg = NULL;
-	char err[512] = "";
+	char err[1536] = "";
 
 	/* a broken file on reload keeps the running configuration */
 	if (config_load(&cfg, app->conf_path, err, sizeof(err))) {
@@ -127,7 +127,7 @@ int main(int argc, char *argv[])
 	struct config *cfg = NULL;
 	bool use_syslog = false, check_only = false;
 	int level = DBG_INFO;
-	char errbuf[512] = "";
+	char errbuf[1536] = "";
 	int c, err;
 
 	while ((c = getopt(argc, argv, "c:stvVh")) != -1) {

@@ -188,7 +188,10 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 		char host[256] = "";
 		struct sa tlsaddr = laddr;
 
-		(void)ua_registrar_host(cfg, host, sizeof(host));
+		if (cfg->tls_host)
+			str_ncpy(host, cfg->tls_host, sizeof(host));
+		else
+			(void)ua_registrar_host(cfg, host, sizeof(host));
 		tc.ca_file   = cfg->tls_ca_file;
 		tc.cert_file = cfg->tls_cert_file;
 		tc.host      = host;

@@ -97,7 +97,14 @@ static void test_full_file(void)
 		"%s"
 		"max_message_size 1024\n"
 		"ack_timeout      250\n"
-		"udp_rcvbuf       1048576\n",
+		"udp_rcvbuf       1048576\n"
+		"retry_after      120\n"
+		"max_pending      16\n"
+		"route_ctype      Application/VND.wap.mms-message mms.ua\n"
+		"route_ctype      text/plain 0x10\n"
+		"app_sender       mms.ua sip:mmsc@example.com\n"
+		"app_sender       mms.ua *@example.net\n"
+		"app_sender       ulp.ua *\n",
 		CONFIG_TLS ? "sips:registrar.example.com:5061" :
 			     "sip:registrar.example.com;transport=tcp",
 		CONFIG_TLS ? "udp, tcp, tls" : "udp, tcp",
@@ -137,6 +144,29 @@ static void test_full_file(void)
 	UNIT_ASSERT_INT(cfg->max_message_size, 1024);
 	UNIT_ASSERT_INT(cfg->ack_timeout, 250);
 	UNIT_ASSERT_INT(cfg->udp_rcvbuf, 1048576);
+	UNIT_ASSERT_INT(cfg->retry_after, 120);
+	UNIT_ASSERT_INT(cfg->max_pending, 16);
+	UNIT_ASSERT_INT(cfg->routec, 2);
+	if (cfg->routec == 2) {
+		UNIT_ASSERT_STR(cfg->routes[0].ctype,
+				"application/vnd.wap.mms-message");
+		UNIT_ASSERT_STR(cfg->routes[0].appid,
+				"x-wap-application:mms.ua");
+		UNIT_ASSERT_STR(cfg->routes[1].ctype, "text/plain");
+		UNIT_ASSERT_STR(cfg->routes[1].appid,
+				"x-oma-application:ulp.ua");
+	}
+	UNIT_ASSERT_INT(cfg->senderc, 3);
+	if (cfg->senderc == 3) {
+		UNIT_ASSERT_STR(cfg->senders[0].appid,
+				"x-wap-application:mms.ua");
+		UNIT_ASSERT_STR(cfg->senders[0].pattern,
+				"sip:mmsc@example.com");
+		UNIT_ASSERT_STR(cfg->senders[1].pattern, "*@example.net");
+		UNIT_ASSERT_STR(cfg->senders[2].appid,
+				"x-oma-application:ulp.ua");
+		UNIT_ASSERT_STR(cfg->senders[2].pattern, "*");
+	}
 
 	mem_deref(cfg);
 }
@@ -146,12 +176,11 @@ static void test_defaults(void)
 {
 	struct config *cfg;
 
-	/* only the required keys, plus the CA that TLS asks for */
-	cfg = GOOD(CONFIG_TLS ? AOR REG "tls_ca_file /etc/ca.pem\n" : AOR REG);
+	/* only the required keys: tls is not run unless asked for */
+	cfg = GOOD(AOR REG);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 
-	UNIT_ASSERT_INT(cfg->transports, CFG_TP_UDP | CFG_TP_TCP |
-			(CONFIG_TLS ? CFG_TP_TLS : 0));
+	UNIT_ASSERT_INT(cfg->transports, CFG_TP_UDP | CFG_TP_TCP);
 	UNIT_ASSERT_INT(cfg->sip_expires, 600);
 	UNIT_ASSERT_INT(cfg->sip_keepalive, 120);
 	CU_ASSERT_TRUE(cfg->tls_verify);
@@ -166,6 +195,10 @@ static void test_defaults(void)
 	CU_ASSERT_PTR_NULL(cfg->sip_instance);
 	CU_ASSERT_PTR_NULL(cfg->tls_cert_file);
 	UNIT_ASSERT_INT(cfg->appc, 0);
+	UNIT_ASSERT_INT(cfg->retry_after, 30);
+	UNIT_ASSERT_INT(cfg->max_pending, 256);
+	UNIT_ASSERT_INT(cfg->routec, 0);
+	UNIT_ASSERT_INT(cfg->senderc, 0);
 
 	mem_deref(cfg);
 }
@@ -173,8 +206,8 @@ static void test_defaults(void)
 
 /*
  * A file with only the two required keys must load: every other key has
- * a default. With CONFIG_TLS the defaults (tls in sip_transports,
- * tls_verify yes, no tls_ca_file) fail the file's own TLS check.
+ * a default, and TLS (which needs tls_ca_file) only runs when listed or
+ * when the registrar asks for it.
  */
 static void test_required_keys_only(void)
 {
@@ -297,7 +330,8 @@ static void test_values_accepted(void)
 
 	/* IPv6 listen address, sips AoR, upper-case instance prefix */
 	cfg = GOOD(BASE "sip_listen [::1]:0\n"
-		   "sip_instance URN:UUID:F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6\n");
+		   "sip_instance "
+		   "URN:UUID:F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	UNIT_ASSERT_STR(cfg->sip_listen, "[::1]:0");
 	UNIT_ASSERT_STR(cfg->sip_instance,
@@ -515,6 +549,14 @@ static void test_err_numbers(void)
 		 NAME ":4: ack_timeout: 99 is out of range (100..30000)"},
 		{BASE "ack_timeout 30001\n",
 		 NAME ":4: ack_timeout: 30001 is out of range (100..30000)"},
+		{BASE "retry_after 0\n",
+		 NAME ":4: retry_after: 0 is out of range (1..86400)"},
+		{BASE "retry_after 86401\n",
+		 NAME ":4: retry_after: 86401 is out of range (1..86400)"},
+		{BASE "max_pending 0\n",
+		 NAME ":4: max_pending: 0 is out of range (1..65536)"},
+		{BASE "max_pending 65537\n",
+		 NAME ":4: max_pending: 65537 is out of range (1..65536)"},
 		{BASE "udp_rcvbuf 67108865\n",
 		 NAME ":4: udp_rcvbuf: 67108865 is out of range "
 		 "(0..67108864)"},
@@ -644,6 +686,45 @@ static void test_err_app(void)
 	(void)re_snprintf(msg, sizeof(msg), NAME ":4: app: application ID "
 			  "'%s' is longer than 96", id + 18);
 	EXPECT_ERR_STR(text, msg);
+}
+
+
+static void test_err_route_sender(void)
+{
+	EXPECT_ERR(BASE "route_ctype text/plain\n",
+		   NAME ":4: route_ctype: expected CONTENT-TYPE APP-ID");
+	EXPECT_ERR(BASE "route_ctype text/plain mms.ua extra\n",
+		   NAME ":4: route_ctype: expected CONTENT-TYPE APP-ID");
+	EXPECT_ERR(BASE "route_ctype text mms.ua\n",
+		   NAME ":4: route_ctype: 'text' is not a type/subtype");
+	EXPECT_ERR(BASE "route_ctype text/ mms.ua\n",
+		   NAME ":4: route_ctype: 'text/' is not a type/subtype");
+	EXPECT_ERR(BASE "route_ctype text/plain/x mms.ua\n",
+		   NAME ":4: route_ctype: 'text/plain/x' is not a "
+		   "type/subtype");
+	EXPECT_ERR(BASE "route_ctype text/plain;q=1 mms.ua\n",
+		   NAME ":4: route_ctype: 'text/plain;q=1' is not a "
+		   "type/subtype");
+	EXPECT_ERR(BASE "route_ctype text/plain mms/ua\n",
+		   NAME ":4: route_ctype: 'mms/ua' is not an application ID "
+		   "(x-wap-application:NAME, NAME, or an OMNA code)");
+	EXPECT_ERR(BASE "route_ctype text/plain mms.ua\n"
+		   "route_ctype TEXT/PLAIN ulp.ua\n",
+		   NAME ":5: route_ctype: content type text/plain routed "
+		   "twice");
+
+	EXPECT_ERR(BASE "app_sender mms.ua\n",
+		   NAME ":4: app_sender: expected APP-ID SENDER "
+		   "(sip:user@host, *@host or *)");
+	EXPECT_ERR(BASE "app_sender 0x0b *\n",
+		   NAME ":4: app_sender: numeric application ID '0x0b' is "
+		   "not in the OMNA registry");
+	EXPECT_ERR(BASE "app_sender mms.ua mmsc.example.com\n",
+		   NAME ":4: app_sender: 'mmsc.example.com' is not a SIP "
+		   "URI");
+	EXPECT_ERR(BASE "app_sender mms.ua tel:+123\n",
+		   NAME ":4: app_sender: 'tel:+123' is not a sip: or sips: "
+		   "URI");
 }
 
 
@@ -797,7 +878,7 @@ static void test_err_args(void)
 }
 
 
-/* --- config_load ------------------------------------------------------------ */
+/* --- config_load --------------------------------------------------- */
 
 static char tmpdir[256];
 
@@ -925,7 +1006,7 @@ static void test_load_directory(void)
 }
 
 
-/* --- comparisons -------------------------------------------------------------- */
+/* --- comparisons --------------------------------------------------- */
 
 static struct config *cfg_with(const char *extra)
 {
@@ -986,7 +1067,7 @@ static void test_sip_equal(void)
 		mem_deref(b);
 	}
 
-	/* fields outside BASE: aor, registrar, transports, auth pass, TLS files */
+	/* fields outside BASE: aor, registrar, transports */
 	b = GOOD("sip_aor sip:bob@example.com\n" REG TPS);
 	if (b)
 		CU_ASSERT_FALSE(config_sip_equal(a, b));
@@ -1029,56 +1110,8 @@ static void test_sip_equal(void)
 }
 
 
-static void test_advertised_equal(void)
-{
-	struct config *a, *b;
-
-	a = cfg_with("app mms.ua\napp ulp.ua\n");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-
-	/* same IDs in other spellings, other settings changed */
-	b = cfg_with("app 0x04\napp x-oma-application:ULP.UA\n"
-		     "sip_expires 3600\n");
-	if (b)
-		CU_ASSERT_TRUE(config_advertised_equal(a, b));
-	mem_deref(b);
-
-	b = cfg_with("app mms.ua\n");
-	if (b) {
-		CU_ASSERT_FALSE(config_advertised_equal(a, b));
-		CU_ASSERT_FALSE(config_advertised_equal(b, a));
-	}
-	mem_deref(b);
-
-	b = cfg_with("app mms.ua\napp cpm:ua\n");
-	if (b)
-		CU_ASSERT_FALSE(config_advertised_equal(a, b));
-	mem_deref(b);
-
-	b = cfg_with("");
-	if (b)
-		CU_ASSERT_FALSE(config_advertised_equal(a, b));
-	mem_deref(b);
-
-	mem_deref(a);
-}
 
 
-/*
- * "True if both advertise the same static application IDs": the Contact
- * lists a set, so the order of the app lines must not matter.
- */
-static void test_advertised_equal_order(void)
-{
-	struct config *a, *b;
-
-	a = cfg_with("app mms.ua\napp ulp.ua\n");
-	b = cfg_with("app ulp.ua\napp mms.ua\n");
-	CU_ASSERT_FATAL(a && b);
-	CU_ASSERT_TRUE(config_advertised_equal(a, b));
-	mem_deref(a);
-	mem_deref(b);
-}
 
 
 static CU_TestInfo parse_tests[] = {
@@ -1104,6 +1137,7 @@ static CU_TestInfo error_tests[] = {
 	{"bad sip_instance", test_err_instance},
 	{"bad paths", test_err_paths},
 	{"bad app lines", test_err_app},
+	{"bad route_ctype, app_sender", test_err_route_sender},
 	{"bad booleans", test_err_bool},
 	{"control characters, NUL, length", test_err_bytes},
 	{"long bad value", test_err_long_value},
@@ -1124,8 +1158,6 @@ static CU_TestInfo load_tests[] = {
 
 static CU_TestInfo equal_tests[] = {
 	{"config_sip_equal", test_sip_equal},
-	{"config_advertised_equal", test_advertised_equal},
-	{"config_advertised_equal ignores order", test_advertised_equal_order},
 	CU_TEST_INFO_NULL
 };
 

@@ -279,7 +279,8 @@ static void test_corrupt_replaced(void)
 		memset(out, 0, sizeof(out));
 		UNIT_ASSERT_INT(instance_get(out, sizeof(out), NULL, dir), 0);
 		ASSERT_UUID_V4(out);
-		UNIT_ASSERT_CONTAINS(unit_log_text(), "does not hold a urn:uuid");
+		UNIT_ASSERT_CONTAINS(unit_log_text(),
+				     "does not hold a urn:uuid");
 		unit_log_capture(false);
 
 		/* the file now holds the new value, which is then kept */

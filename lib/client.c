@@ -1,0 +1,755 @@
+/* client.c: libsippush, the application side of sippushd's local API (libc only). */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include "sippush/client.h"
+
+/*
+ * doc/ipc.md is the contract. Every message is one SOCK_SEQPACKET
+ * message, so reading is "take one whole message, look at its first
+ * bytes": a push record is queued, a reply answers the command waiting
+ * for it. Replies come in command order, so a command that gave up
+ * waiting (timeout, signal) leaves a debt of one reply, paid by skipping
+ * the next one; that keeps later commands matched to their own replies.
+ *
+ * The socket is used with MSG_DONTWAIT and poll() throughout, so the
+ * descriptor's own blocking mode does not matter.
+ */
+
+enum {
+	DEFAULT_TIMEOUT_MS = 5000,
+	CONNECT_RETRY_MS   = 20,     /* backlog full: the daemon is busy */
+	HDR_LINE_MAX       = 512,    /* one header line, LF included */
+	REPLY_LINE_MAX     = 512,
+	ID_DIGITS          = 20,
+};
+
+struct rec {
+	struct rec *next;
+	int err;                 /* a skipped message, reported in order */
+	struct sippush_push p;
+	size_t size;
+	char data[];             /* the record, parsed in place; NUL after */
+};
+
+struct sippush {
+	int fd;
+	int timeout_ms;
+	unsigned skip;           /* replies owed to commands that gave up */
+	unsigned nq;
+	bool gone;               /* the daemon closed the connection */
+	struct rec *head, *tail;
+	struct rec *cur;         /* what the last sippush_recv() returned */
+	char reply[REPLY_LINE_MAX];
+	uint8_t buf[SIPPUSH_RECORD_MAX + 1];
+};
+
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+static int64_t deadline_of(int timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+}
+
+
+/* 0 when ready, ETIMEDOUT, or poll's errno (EINTR) */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	int t = -1, r;
+
+	if (deadline >= 0) {
+		int64_t left = deadline - now_ms();
+
+		t = left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+	}
+
+	r = poll(&pfd, 1, t);
+	if (r < 0)
+		return errno;
+
+	return r == 0 ? ETIMEDOUT : 0;
+}
+
+
+/* One whole message into c->buf, NUL-terminated, without waiting. */
+static int read_one(struct sippush *c, size_t *len)
+{
+	ssize_t n;
+
+	if (c->gone)
+		return ECONNRESET;
+
+	/* MSG_TRUNC: the real length, so an over-long one is noticed */
+	n = recv(c->fd, c->buf, SIPPUSH_RECORD_MAX, MSG_DONTWAIT | MSG_TRUNC);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? EAGAIN : errno;
+
+	/* the daemon sends no empty messages: this is the end */
+	if (n == 0) {
+		c->gone = true;
+		return ECONNRESET;
+	}
+
+	if ((size_t)n > SIPPUSH_RECORD_MAX)
+		return EMSGSIZE;
+
+	c->buf[n] = '\0';
+	*len = (size_t)n;
+
+	return 0;
+}
+
+
+static bool decimal(const char *s, size_t maxdigits, uint64_t *v)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		unsigned d;
+
+		if (s[i] < '0' || s[i] > '9' || i >= maxdigits)
+			return false;
+
+		d = (unsigned)(s[i] - '0');
+		if (n > (UINT64_MAX - d) / 10)
+			return false;
+		n = n * 10 + d;
+	}
+
+	*v = n;
+	return i > 0;
+}
+
+
+static bool name_ok(const char *s, size_t n)
+{
+	if (!n)
+		return false;
+
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-'))
+			return false;
+	}
+
+	return true;
+}
+
+
+/* doc/ipc.md section 6; every violation is EBADMSG, never a crash */
+static int parse_record(struct rec *r)
+{
+	static const char *const names[] = {
+		"Id", "App-Id", "Content-Type", "Content-Length", "Sender",
+		"Transport",
+	};
+	const char *val[6] = { NULL };
+	char *p = r->data + 5, *end = r->data + r->size;
+	uint64_t clen;
+
+	for (;;) {
+		char *lf = memchr(p, '\n', (size_t)(end - p));
+		char *colon, *v;
+		size_t ll, i;
+
+		if (!lf)
+			return EBADMSG;           /* no blank line: truncated */
+
+		if (lf + 1 - r->data > SIPPUSH_HDR_MAX)
+			return EBADMSG;
+
+		ll = (size_t)(lf - p);
+		if (ll + 1 > HDR_LINE_MAX)
+			return EBADMSG;
+
+		if (!ll) {
+			p = lf + 1;
+			break;
+		}
+
+		*lf = '\0';
+
+		colon = memchr(p, ':', ll);
+		if (!colon || colon[1] != ' ' || !name_ok(p, (size_t)(colon - p)))
+			return EBADMSG;
+
+		*colon = '\0';
+		v = colon + 2;
+
+		for (char *q = v; *q; q++)
+			if (*q < 0x20 || *q > 0x7e)
+				return EBADMSG;
+
+		for (i = 0; i < 6; i++) {
+			if (strcasecmp(p, names[i]))
+				continue;
+			if (val[i])
+				return EBADMSG;   /* given twice */
+			val[i] = v;
+			break;
+		}
+		/* i == 6: a header of a later version; ignored */
+
+		p = lf + 1;
+	}
+
+	for (size_t i = 0; i < 6; i++)
+		if (!val[i])
+			return EBADMSG;
+
+	if (!decimal(val[0], ID_DIGITS, &r->p.id))
+		return EBADMSG;
+
+	if (!decimal(val[3], 6, &clen) || clen > SIPPUSH_BODY_MAX ||
+	    clen != (uint64_t)(end - p))
+		return EBADMSG;               /* truncated, or padded */
+
+	if (!*val[1] || !*val[2] || !*val[5])
+		return EBADMSG;
+
+	r->p.appid     = val[1];
+	r->p.ctype     = val[2];
+	r->p.sender    = val[4];
+	r->p.transport = val[5];
+	r->p.body      = (const uint8_t *)p;
+	r->p.len       = (size_t)clen;
+
+	return 0;
+}
+
+
+static void enqueue(struct sippush *c, struct rec *r)
+{
+	r->next = NULL;
+
+	if (c->tail)
+		c->tail->next = r;
+	else
+		c->head = r;
+
+	c->tail = r;
+	++c->nq;
+}
+
+
+/* A message we could not use still takes its turn in the queue, so that
+ * sippush_recv() reports it where it happened. */
+static int enqueue_err(struct sippush *c, int err)
+{
+	struct rec *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return ENOMEM;
+
+	r->err = err;
+	enqueue(c, r);
+
+	return 0;
+}
+
+
+static int enqueue_record(struct sippush *c, size_t len)
+{
+	struct rec *r = malloc(sizeof(*r) + len + 1);
+
+	if (!r)
+		return ENOMEM;
+
+	memset(r, 0, sizeof(*r));
+	memcpy(r->data, c->buf, len);
+	r->data[len] = '\0';
+	r->size = len;
+	r->err  = parse_record(r);
+
+	enqueue(c, r);
+
+	return 0;
+}
+
+
+static bool is_reply(const uint8_t *b, size_t len)
+{
+	if (len >= 2 && b[0] == 'O' && b[1] == 'K')
+		return len == 2 || b[2] == ' ' || b[2] == '\n';
+
+	return len >= 4 && !memcmp(b, "ERR ", 4);
+}
+
+
+/* Sort one message: a record is queued; a reply sets *reply, unless it
+ * pays an old debt. */
+static int take(struct sippush *c, size_t len, bool *reply)
+{
+	*reply = false;
+
+	if (len >= 5 && !memcmp(c->buf, "PUSH\n", 5))
+		return enqueue_record(c, len);
+
+	if (!is_reply(c->buf, len))
+		return enqueue_err(c, EBADMSG);
+
+	if (c->skip) {
+		--c->skip;
+		return 0;
+	}
+
+	*reply = true;
+	return 0;
+}
+
+
+static int wait_reply(struct sippush *c, size_t *len)
+{
+	int64_t deadline = deadline_of(c->timeout_ms);
+
+	for (;;) {
+		bool reply;
+		size_t n;
+		int err;
+
+		err = read_one(c, &n);
+		if (err == EAGAIN) {
+			err = wait_fd(c->fd, POLLIN, deadline);
+			if (err)
+				return err;
+			continue;
+		}
+		if (err == EMSGSIZE) {
+			err = enqueue_err(c, EMSGSIZE);
+			if (err)
+				return err;
+			continue;
+		}
+		if (err)
+			return err;
+
+		err = take(c, n, &reply);
+		if (err)
+			return err;
+
+		if (reply) {
+			*len = n;
+			return 0;
+		}
+	}
+}
+
+
+static int send_line(struct sippush *c, const char *line, size_t len)
+{
+	int64_t deadline = deadline_of(c->timeout_ms);
+
+	for (;;) {
+		ssize_t n = send(c->fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		int err;
+
+		if (n >= 0)
+			return 0;
+
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return errno == EPIPE ? ECONNRESET : errno;
+
+		err = wait_fd(c->fd, POLLOUT, deadline);
+		if (err)
+			return err;
+	}
+}
+
+
+static int errno_of(unsigned code)
+{
+	switch (code) {
+
+	case 400: return EINVAL;
+	case 403: return EPERM;
+	case 404: return ENOENT;
+	case 405: return ENOSYS;
+	case 409: return EBUSY;
+	case 413: return EMSGSIZE;
+	case 428: return EPROTO;
+	case 429: return ENOSPC;
+	case 503: return EAGAIN;
+	case 505: return EPROTONOSUPPORT;
+	default:  return code >= 400 && code < 500 ? EINVAL : EIO;
+	}
+}
+
+
+/* Send one command, wait for its reply (in c->buf, first line in
+ * c->reply); 0 for OK, the errno of an ERR, or why there was none. */
+static int command(struct sippush *c, const char *line, size_t *rlen)
+{
+	size_t n, l;
+	int err;
+
+	c->reply[0] = '\0';
+
+	if (c->gone)
+		return ECONNRESET;
+
+	err = send_line(c, line, strlen(line));
+	if (err)
+		return err;
+
+	err = wait_reply(c, &n);
+	if (err) {
+		if (!c->gone)
+			++c->skip;
+		return err;
+	}
+
+	for (l = 0; l < n && l < sizeof(c->reply) - 1 && c->buf[l] != '\n';
+	     l++)
+		c->reply[l] = (char)c->buf[l];
+	c->reply[l] = '\0';
+
+	if (rlen)
+		*rlen = n;
+
+	if (c->buf[0] == 'O')
+		return 0;
+
+	/* "ERR " 3DIGIT [SP text] */
+	if (n < 7 || c->buf[4] < '1' || c->buf[4] > '9' ||
+	    c->buf[5] < '0' || c->buf[5] > '9' ||
+	    c->buf[6] < '0' || c->buf[6] > '9' || (n > 7 && c->buf[7] != ' '))
+		return EPROTO;
+
+	return errno_of((unsigned)((c->buf[4] - '0') * 100 +
+				   (c->buf[5] - '0') * 10 + (c->buf[6] - '0')));
+}
+
+
+/* Arguments go into a line of space-separated tokens: no room for
+ * spaces or control characters, or a caller's string could add words. */
+static bool word_ok(const char *s)
+{
+	if (!s || !*s)
+		return false;
+
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return false;
+
+	return true;
+}
+
+
+SIPPUSH_API struct sippush *sippush_open_fd(int fd)
+{
+	struct sippush *c;
+	int err;
+
+	if (fd < 0) {
+		errno = EBADF;
+		return NULL;
+	}
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		(void)close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+
+	c->fd = fd;
+	c->timeout_ms = DEFAULT_TIMEOUT_MS;
+
+	err = command(c, "HELLO 1", NULL);
+	if (!err && (strncmp(c->reply, "OK sippush 1", 12) ||
+		     (c->reply[12] && c->reply[12] != ' ')))
+		err = EPROTO;
+
+	if (err) {
+		sippush_close(c);
+		errno = err;
+		return NULL;
+	}
+
+	return c;
+}
+
+
+SIPPUSH_API struct sippush *sippush_open(const char *path)
+{
+	struct sockaddr_un sun;
+	int64_t deadline;
+	int fd, e;
+
+	if (!path) {
+		path = getenv(SIPPUSH_SOCKET_ENV);
+		if (!path || !*path)
+			path = SIPPUSH_DEFAULT_SOCKET;
+	}
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	strcpy(sun.sun_path, path);
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+
+	/* non-blocking, so that a hung daemon cannot hang us here */
+	deadline = deadline_of(DEFAULT_TIMEOUT_MS);
+	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		e = errno;
+
+		if (e == EINTR)
+			continue;
+
+		if (e != EAGAIN || now_ms() >= deadline) {
+			(void)close(fd);
+			errno = e == EAGAIN ? ETIMEDOUT : e;
+			return NULL;
+		}
+
+		(void)poll(NULL, 0, CONNECT_RETRY_MS);
+	}
+
+	return sippush_open_fd(fd);
+}
+
+
+SIPPUSH_API void sippush_close(struct sippush *c)
+{
+	struct rec *r;
+
+	if (!c)
+		return;
+
+	while ((r = c->head)) {
+		c->head = r->next;
+		free(r);
+	}
+
+	free(c->cur);
+	if (c->fd >= 0)
+		(void)close(c->fd);
+	free(c);
+}
+
+
+SIPPUSH_API int sippush_fd(const struct sippush *c)
+{
+	return c ? c->fd : -1;
+}
+
+
+SIPPUSH_API void sippush_set_timeout(struct sippush *c, int timeout_ms)
+{
+	if (c)
+		c->timeout_ms = timeout_ms;
+}
+
+
+SIPPUSH_API int sippush_subscribe(struct sippush *c, const char *appid,
+				  const char *filter, bool monitor)
+{
+	char line[SIPPUSH_CMD_MAX];
+	int n;
+
+	if (!c || !word_ok(appid) || (filter && (!word_ok(filter) ||
+						 !strchr(filter, '/'))))
+		return EINVAL;
+
+	n = snprintf(line, sizeof(line), "SUBSCRIBE %s%s%s%s", appid,
+		     filter ? " " : "", filter ? filter : "",
+		     monitor ? " monitor" : "");
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return EINVAL;
+
+	return command(c, line, NULL);
+}
+
+
+SIPPUSH_API int sippush_unsubscribe(struct sippush *c, const char *appid)
+{
+	char line[SIPPUSH_CMD_MAX];
+	int n;
+
+	if (!c || (appid && !word_ok(appid)))
+		return EINVAL;
+
+	n = snprintf(line, sizeof(line), "UNSUBSCRIBE%s%s", appid ? " " : "",
+		     appid ? appid : "");
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return EINVAL;
+
+	return command(c, line, NULL);
+}
+
+
+SIPPUSH_API int sippush_recv(struct sippush *c, struct sippush_push *p,
+			     int timeout_ms)
+{
+	int64_t deadline;
+
+	if (!c || !p)
+		return EINVAL;
+
+	free(c->cur);
+	c->cur = NULL;
+
+	deadline = deadline_of(timeout_ms);
+
+	for (;;) {
+		struct rec *r = c->head;
+		bool reply;
+		size_t n;
+		int err;
+
+		if (r) {
+			c->head = r->next;
+			if (!c->head)
+				c->tail = NULL;
+			--c->nq;
+
+			if (r->err) {
+				err = r->err;
+				free(r);
+				return err;
+			}
+
+			c->cur = r;
+			*p = r->p;
+			return 0;
+		}
+
+		err = read_one(c, &n);
+		if (err == EAGAIN) {
+			if (!timeout_ms)
+				return EAGAIN;
+			err = wait_fd(c->fd, POLLIN, deadline);
+			if (err)
+				return err;
+			continue;
+		}
+		if (err)
+			return err;
+
+		/* a reply here is a late one, owed to a command that gave
+		 * up, or one nobody asked for: either way not ours */
+		err = take(c, n, &reply);
+		if (err)
+			return err;
+	}
+}
+
+
+SIPPUSH_API unsigned sippush_pending(const struct sippush *c)
+{
+	return c ? c->nq : 0;
+}
+
+
+SIPPUSH_API int sippush_ack(struct sippush *c, uint64_t id)
+{
+	char line[64];
+
+	if (!c)
+		return EINVAL;
+
+	(void)snprintf(line, sizeof(line), "ACK %llu", (unsigned long long)id);
+
+	return command(c, line, NULL);
+}
+
+
+SIPPUSH_API int sippush_nack(struct sippush *c, uint64_t id, unsigned code,
+			     const char *reason)
+{
+	char line[SIPPUSH_CMD_MAX];
+
+	if (!c || code < 400 || code > 699)
+		return EINVAL;
+
+	if (reason) {
+		size_t l = strlen(reason);
+
+		if (l > SIPPUSH_REASON_MAX)
+			return EINVAL;
+
+		for (size_t i = 0; i < l; i++)
+			if (reason[i] < 0x20 || reason[i] > 0x7e)
+				return EINVAL;
+	}
+
+	(void)snprintf(line, sizeof(line), "NACK %llu %u%s%s",
+		       (unsigned long long)id, code,
+		       reason && *reason ? " " : "",
+		       reason ? reason : "");
+
+	return command(c, line, NULL);
+}
+
+
+SIPPUSH_API int sippush_status(struct sippush *c, char *buf, size_t sz)
+{
+	const uint8_t *lf;
+	size_t n, l, off;
+	int err;
+
+	if (!c || !buf || !sz)
+		return EINVAL;
+
+	buf[0] = '\0';
+
+	err = command(c, "STATUS", &n);
+	if (err)
+		return err;
+
+	lf  = memchr(c->buf, '\n', n);
+	off = lf ? (size_t)(lf + 1 - c->buf) : n;
+	l   = n - off;
+
+	if (l >= sz) {
+		memcpy(buf, c->buf + off, sz - 1);
+		buf[sz - 1] = '\0';
+		return ERANGE;
+	}
+
+	memcpy(buf, c->buf + off, l);
+	buf[l] = '\0';
+
+	return 0;
+}
+
+
+SIPPUSH_API int sippush_ping(struct sippush *c)
+{
+	if (!c)
+		return EINVAL;
+
+	return command(c, "PING", NULL);
+}
+
+
+SIPPUSH_API const char *sippush_last_reply(const struct sippush *c)
+{
+	return c ? c->reply : "";
+}

@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+#
+# Helpers to run sippushd (and its CLI) in integration tests; source after
+# lib.sh and it_init. Binaries come from $B (default build/).
+
+SP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SP_BUILD=${B:-build}
+case $SP_BUILD in /*) ;; *) SP_BUILD=$SP_TOP/$SP_BUILD ;; esac
+SP_DAEMON=$SP_BUILD/sippushd
+SP_CLI=$SP_BUILD/sippush
+SP_PID=
+
+# sp_conf FILE TRANSPORT [LINE...]: a daemon config registering user pra
+# over TRANSPORT (udp, tcp or tls) at the test Kamailio, plus extra lines.
+sp_conf() {
+	local f=${1:?file} tp=${2:?transport} port reg
+	shift 2
+	port=$(it_free_port)
+	case $tp in
+	tls) reg="sip:127.0.0.1:$KAM_TLS_PORT;transport=tls" ;;
+	*) reg="sip:127.0.0.1:$KAM_SIP_PORT;transport=$tp" ;;
+	esac
+	{
+		echo "sip_aor sip:pra@sippush.test"
+		echo "sip_registrar $reg"
+		echo "sip_auth_user pra"
+		echo "sip_auth_pass secret"
+		echo "sip_listen 127.0.0.1:$port"
+		echo "sip_expires 60"
+		echo "state_dir $IT_DIR/state"
+		echo "ipc_socket $IT_DIR/sippushd.sock"
+		if [ "$tp" = tls ]; then
+			echo "sip_transports udp,tcp,tls"
+			echo "tls_ca_file $IT_PKI/ca.pem"
+		else
+			echo "sip_transports udp,tcp"
+		fi
+		local l
+		for l in "$@"; do echo "$l"; done
+	} >"$f"
+}
+
+# sp_start NAME CONF: start the daemon (-v, log in $IT_DIR/NAME.log) and
+# wait until it runs; SP_PID is its pid.
+sp_start() {
+	local name=${1:?name} conf=${2:?conf} i
+	"$SP_DAEMON" -v -c "$conf" >"$IT_DIR/$name.log" 2>&1 &
+	SP_PID=$!
+	it_track "$SP_PID"
+	for i in $(seq 100); do
+		grep -q "running" "$IT_DIR/$name.log" 2>/dev/null && return 0
+		kill -0 "$SP_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	it__log "sippushd did not start:"
+	cat "$IT_DIR/$name.log" >&2
+	return 1
+}
+
+# sp_stop [PID]: SIGTERM the daemon and wait for it (at most 5 s).
+sp_stop() {
+	local pid=${1:-$SP_PID} i
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	it_stop "$pid"
+}
+
+# sp_exit_code PID: wait for PID and print its exit status.
+sp_exit_code() {
+	local rc=0
+	wait "$1" || rc=$?
+	it__untrack "$1"
+	echo "$rc"
+}
+
+# sp_registered NAME [TIMEOUT]: the daemon logged "registered".
+sp_registered() {
+	it_wait_log "$IT_DIR/${1:?name}.log" "reg: registered" "${2:-10}"
+}
