@@ -196,7 +196,8 @@ static int parse_record(struct rec *r)
 		*colon = '\0';
 		v = colon + 2;
 
-		for (char *q = v; *q; q++)
+		/* by length: a NUL would otherwise cut the value short */
+		for (char *q = v; q < lf; q++)
 			if (*q < 0x20 || *q > 0x7e)
 				return EBADMSG;
 
@@ -355,6 +356,33 @@ static int wait_reply(struct sippush *c, size_t *len)
 }
 
 
+/* After the peer closed: a reply still queued in the socket, if any. */
+static int last_words(struct sippush *c, size_t *len)
+{
+	for (;;) {
+		bool reply;
+		size_t n;
+		int err = read_one(c, &n);
+
+		if (err == EMSGSIZE)
+			continue;
+		if (err == EAGAIN)
+			return ECONNRESET;   /* nothing left: no answer */
+		if (err)
+			return err;
+
+		err = take(c, n, &reply);
+		if (err)
+			return err;
+
+		if (reply) {
+			*len = n;
+			return 0;
+		}
+	}
+}
+
+
 static int send_line(struct sippush *c, const char *line, size_t len)
 {
 	int64_t deadline = deadline_of(c->timeout_ms);
@@ -408,10 +436,19 @@ static int command(struct sippush *c, const char *line, size_t *rlen)
 		return ECONNRESET;
 
 	err = send_line(c, line, strlen(line));
-	if (err)
+	if (err == ECONNRESET) {
+		/* the daemon may have said why before it closed (ERR 503 at
+		 * connect): that is the answer, if it is there */
+		err = last_words(c, &n);
+		if (err)
+			return err;
+	}
+	else if (err) {
 		return err;
-
-	err = wait_reply(c, &n);
+	}
+	else {
+		err = wait_reply(c, &n);
+	}
 	if (err) {
 		if (!c->gone)
 			++c->skip;

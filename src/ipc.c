@@ -756,14 +756,16 @@ int ipc_send_push(struct ipc_client *c, const struct ipc_push *p)
 	}
 
 	err = client_send(c, mb);
-	if (err == EMSGSIZE)
+	if (err == EMSGSIZE) {
 		DEBUG_WARNING("push %llu: record of %zu bytes does not fit "
 			      "client %u's socket (%zu)\n",
 			      (unsigned long long)p->id, mb->end, c->id,
 			      c->maxmsg);
-	else if (!err)
+	}
+	else if (!err) {
 		DEBUG_PRINTF("push %llu (%zu bytes) to client %u\n",
 			     (unsigned long long)p->id, p->len, c->id);
+	}
 
  out:
 	mem_deref(mb);
@@ -952,6 +954,8 @@ static void cmd_unsubscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 static void ack_reply(struct ipc_client *c, const char *what, uint64_t id,
 		      int err)
 {
+	(void)what;   /* for the debug line, which small builds leave out */
+
 	switch (err) {
 
 	case 0:
@@ -1102,9 +1106,10 @@ static void handle_cmd(struct ipc_client *c, const uint8_t *buf, size_t len)
 static bool peer_closed(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	int r = poll(&pfd, 1, 0);
 
-	return poll(&pfd, 1, 0) != 1 ||
-		(pfd.revents & (POLLHUP | POLLRDHUP | POLLERR));
+	return r < 0 ||
+		(r == 1 && (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR)));
 }
 
 

@@ -265,7 +265,6 @@ int cmd_send(int argc, char **argv)
 			   "From: <%s>;tag=%x\r\n"
 			   "Call-ID: %x%x@sippush\r\n"
 			   "CSeq: 1 MESSAGE\r\n"
-			   "Max-Forwards: 70\r\n"
 			   "Accept-Contact: *;+g.oma.pusheventapp=\"%s\""
 			   ";require;explicit\r\n"
 			   "Request-Disposition: no-fork\r\n"
