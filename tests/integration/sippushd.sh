@@ -68,14 +68,6 @@ sp_stop() {
 	it_stop "$pid"
 }
 
-# sp_exit_code PID: wait for PID and print its exit status.
-sp_exit_code() {
-	local rc=0
-	wait "$1" || rc=$?
-	it__untrack "$1"
-	echo "$rc"
-}
-
 # sp_registered NAME [TIMEOUT]: the daemon logged "registered".
 sp_registered() {
 	it_wait_log "$IT_DIR/${1:?name}.log" "reg: registered" "${2:-10}"

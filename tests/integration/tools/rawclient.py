@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""A deliberately bad local app for the integration tests.
+
+It speaks just enough of the sippushd IPC protocol (doc/ipc.md) to
+subscribe, then misbehaves in one of these ways, chosen by --mode:
+  mute    never reads again (its queue in the daemon fills up)
+  noack   reads pushes, prints their ids, never ACKs
+It prints "subscribed" once the daemon said OK, then runs until killed.
+"""
+import argparse
+import socket
+import sys
+import time
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--socket", required=True)
+    ap.add_argument("--mode", choices=["mute", "noack"], default="noack")
+    ap.add_argument("app")
+    ap.add_argument("filter", nargs="?")
+    a = ap.parse_args()
+
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(a.socket)
+    s.send(b"HELLO 1")
+    if not s.recv(70000).startswith(b"OK"):
+        sys.exit("HELLO refused")
+    cmd = "SUBSCRIBE " + a.app + (" " + a.filter if a.filter else "")
+    s.send(cmd.encode())
+    reply = s.recv(70000)
+    if not reply.startswith(b"OK"):
+        sys.exit("SUBSCRIBE refused: " + reply.decode(errors="replace"))
+    print("subscribed", flush=True)
+
+    if a.mode == "mute":
+        while True:
+            time.sleep(3600)
+
+    while True:
+        msg = s.recv(70000)
+        if not msg:
+            return
+        if msg.startswith(b"PUSH\n"):
+            for line in msg.split(b"\n"):
+                if line.startswith(b"id: ") or line.startswith(b"Id: "):
+                    print("push", line.split(b" ", 1)[1].decode(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
