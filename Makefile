@@ -84,7 +84,7 @@ ifneq ($(CLI_SRCS),)
 TARGETS += $(B)/sippush
 endif
 
-.PHONY: all clean check unit unit-asan integration install demo \
+.PHONY: all clean check unit unit-asan unit-valgrind integration install demo \
 	menuconfig savedefconfig olddefconfig defconfig lint
 all: $(TARGETS)
 
@@ -147,21 +147,33 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 unit-asan:
 	$(MAKE) B=$(B)/asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" unit
 
+# Same suites under valgrind: any error or definite leak fails.
+unit-valgrind: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do \
+	  echo "== valgrind $$t"; \
+	  valgrind -q --error-exitcode=1 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect $$t >/dev/null || fail=1; \
+	done; exit $$fail
+
 integration: all
 	@B=$(B) tests/integration/run-all.sh
 
 check: all
 	$(MAKE) unit
 	$(MAKE) unit-asan
+	$(MAKE) unit-valgrind
+	$(MAKE) lint
 	$(MAKE) integration
 
 demo:
 	@tests/demo.sh
 
-lint:
+SHELL_SCRIPTS := .ci/run $(wildcard tests/*.sh tests/integration/*.sh)
+lint: $(B)/autoconf.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	  --inline-suppr -Iinclude -Isrc -I$(B) --std=c11 \
-	  -DHAVE_INTTYPES_H -DRELEASE src lib tools
+	  --inline-suppr --suppress=missingIncludeSystem -Iinclude -Isrc -I$(B) \
+	  --std=c11 -DHAVE_INTTYPES_H -DRELEASE src lib tools
+	shellcheck -x $(SHELL_SCRIPTS)
 
 # --- install ---------------------------------------------------------------
 install: all

@@ -33,7 +33,6 @@ struct config {
 	bool tls_verify;
 	uint32_t max_message_size;  /* bytes of MESSAGE body */
 	uint32_t ack_timeout;       /* ms an app has to ACK */
-	uint32_t udp_rcvbuf;        /* bytes, 0 = kernel default */
 	uint32_t retry_after;       /* s, Retry-After on 480 */
 	uint32_t max_pending;       /* pushes waiting for an app's verdict */
 	struct config_route *routes;   /* route_ctype lines */

@@ -7,6 +7,7 @@ SP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SP_BUILD=${B:-build}
 case $SP_BUILD in /*) ;; *) SP_BUILD=$SP_TOP/$SP_BUILD ;; esac
 SP_DAEMON=$SP_BUILD/sippushd
+# shellcheck disable=SC2034 # used by the scripts that source this
 SP_CLI=$SP_BUILD/sippush
 SP_PID=
 
@@ -43,11 +44,11 @@ sp_conf() {
 # sp_start NAME CONF: start the daemon (-v, log in $IT_DIR/NAME.log) and
 # wait until it runs; SP_PID is its pid.
 sp_start() {
-	local name=${1:?name} conf=${2:?conf} i
+	local name=${1:?name} conf=${2:?conf}
 	"$SP_DAEMON" -v -c "$conf" >"$IT_DIR/$name.log" 2>&1 &
 	SP_PID=$!
 	it_track "$SP_PID"
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		grep -q "running" "$IT_DIR/$name.log" 2>/dev/null && return 0
 		kill -0 "$SP_PID" 2>/dev/null || break
 		sleep 0.05
@@ -58,10 +59,11 @@ sp_start() {
 }
 
 # sp_stop [PID]: SIGTERM the daemon and wait for it (at most 5 s).
+# shellcheck disable=SC2120 # PID is optional
 sp_stop() {
-	local pid=${1:-$SP_PID} i
+	local pid=${1:-$SP_PID}
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done

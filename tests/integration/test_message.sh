@@ -72,8 +72,7 @@ status_key() {
 
 # wait_status KEY VALUE TIMEOUT_S
 wait_status() {
-	local i
-	for i in $(seq $(($3 * 20))); do
+	for _ in $(seq $(($3 * 20))); do
 		status_key "$1" "$2" >/dev/null 2>&1 && return 0
 		sleep 0.05
 	done
@@ -91,7 +90,11 @@ sp_conf "$IT_DIR/d.conf" udp \
 	"app_sender emn.ua sip:allowed@sippush.test" \
 	"max_message_size 2000" "ack_timeout 1500" "retry_after 17" \
 	"max_pending 2"
-sp_start d "$IT_DIR/d.conf" && sp_registered d || { it_done; exit 1; }
+if ! sp_start d "$IT_DIR/d.conf" || ! sp_registered d; then
+	it_fail "daemon registered"
+	it_done
+	exit 1
+fi
 
 # --- 200: the owner ACKs ---------------------------------------------------
 listen ack --count 1 mms.ua

@@ -97,7 +97,6 @@ static void test_full_file(void)
 		"%s"
 		"max_message_size 1024\n"
 		"ack_timeout      250\n"
-		"udp_rcvbuf       1048576\n"
 		"retry_after      120\n"
 		"max_pending      16\n"
 		"route_ctype      Application/VND.wap.mms-message mms.ua\n"
@@ -143,7 +142,6 @@ static void test_full_file(void)
 	}
 	UNIT_ASSERT_INT(cfg->max_message_size, 1024);
 	UNIT_ASSERT_INT(cfg->ack_timeout, 250);
-	UNIT_ASSERT_INT(cfg->udp_rcvbuf, 1048576);
 	UNIT_ASSERT_INT(cfg->retry_after, 120);
 	UNIT_ASSERT_INT(cfg->max_pending, 16);
 	UNIT_ASSERT_INT(cfg->routec, 2);
@@ -186,7 +184,6 @@ static void test_defaults(void)
 	CU_ASSERT_TRUE(cfg->tls_verify);
 	UNIT_ASSERT_INT(cfg->max_message_size, 32768);
 	UNIT_ASSERT_INT(cfg->ack_timeout, 5000);
-	UNIT_ASSERT_INT(cfg->udp_rcvbuf, 0);
 	UNIT_ASSERT_STR(cfg->state_dir, "/var/lib/sippushd");
 	UNIT_ASSERT_STR(cfg->ipc_socket, "/run/sippushd/sippushd.sock");
 	CU_ASSERT_PTR_NULL(cfg->sip_auth_user);
@@ -313,19 +310,16 @@ static void test_values_accepted(void)
 	}
 
 	/* the bounds of the other numbers */
-	cfg = GOOD(BASE "max_message_size 1\nack_timeout 100\nudp_rcvbuf 0\n");
+	cfg = GOOD(BASE "max_message_size 1\nack_timeout 100\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	UNIT_ASSERT_INT(cfg->max_message_size, 1);
 	UNIT_ASSERT_INT(cfg->ack_timeout, 100);
-	UNIT_ASSERT_INT(cfg->udp_rcvbuf, 0);
 	mem_deref(cfg);
 
-	cfg = GOOD(BASE "max_message_size 61440\nack_timeout 30000\n"
-		   "udp_rcvbuf 67108864\n");
+	cfg = GOOD(BASE "max_message_size 61440\nack_timeout 30000\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	UNIT_ASSERT_INT(cfg->max_message_size, 61440);
 	UNIT_ASSERT_INT(cfg->ack_timeout, 30000);
-	UNIT_ASSERT_INT(cfg->udp_rcvbuf, 64u << 20);
 	mem_deref(cfg);
 
 	/* IPv6 listen address, sips AoR, upper-case instance prefix */
@@ -429,8 +423,6 @@ static void test_err_duplicate(void)
 		   NAME ":6: sip_expires: given twice");
 	EXPECT_ERR(BASE "tls_verify yes\ntls_verify yes\n",
 		   NAME ":5: tls_verify: given twice");
-	EXPECT_ERR(BASE "udp_rcvbuf 0\nudp_rcvbuf 0\n",
-		   NAME ":5: udp_rcvbuf: given twice");
 }
 
 
@@ -557,9 +549,6 @@ static void test_err_numbers(void)
 		 NAME ":4: max_pending: 0 is out of range (1..65536)"},
 		{BASE "max_pending 65537\n",
 		 NAME ":4: max_pending: 65537 is out of range (1..65536)"},
-		{BASE "udp_rcvbuf 67108865\n",
-		 NAME ":4: udp_rcvbuf: 67108865 is out of range "
-		 "(0..67108864)"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(tv); i++)
@@ -1028,7 +1017,7 @@ static void test_sip_equal(void)
 		"state_dir /var/lib/other\n",
 		"sip_auth_user a\nsip_auth_pass b\n",
 		"tls_verify no\n",
-		"udp_rcvbuf 65536\n",
+		CONFIG_TLS ? "tls_host sip.example.net\n" : "sip_expires 602\n",
 	};
 	/* and these apply at once */
 	static const char *const other_change[] = {
