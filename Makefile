@@ -192,8 +192,8 @@ install: all
 menuconfig savedefconfig olddefconfig defconfig:
 	@[ -n "$(KCONFIG_PY)" ] || { $(KCONFIG_MISSING); }
 	@[ -f $(KCONFIG_CONFIG) ] || cp $(BOARD_DEFAULT) $(KCONFIG_CONFIG)
-	KCONFIG_CONFIG=$(KCONFIG_CONFIG) $(KCONFIG_PY) -m $@ Kconfig \
-	  $(if $(filter savedefconfig,$@),--out defconfig)
+	KCONFIG_CONFIG=$(KCONFIG_CONFIG) $(KCONFIG_PY) -m $@ \
+	  $(if $(filter savedefconfig,$@),--kconfig Kconfig --out defconfig,Kconfig)
 
 %_defconfig:
 	@[ -f board/$@ ] || { echo "no such board: board/$@ (have: $(notdir $(wildcard board/*_defconfig)))"; exit 1; }

@@ -103,7 +103,7 @@ static bool is_urn(const char *s, size_t n, size_t *colon)
  * @return 0 if success, EINVAL if malformed, ENOENT for an unregistered
  *         numeric code, EOVERFLOW if too long
  */
-int appid_normalise(char *out, size_t sz, const struct pl *in)
+static int normalise(char *out, size_t sz, const struct pl *in)
 {
 	size_t colon, n;
 	const char *s;
@@ -185,6 +185,21 @@ int appid_normalise(char *out, size_t sz, const struct pl *in)
 		*p = (char)tolower((unsigned char)*p);
 
 	return 0;
+}
+
+
+/**
+ * Turn any accepted form of an application ID into the canonical URN.
+ * On error out holds "" (never a half-checked ID).
+ */
+int appid_normalise(char *out, size_t sz, const struct pl *in)
+{
+	int err = normalise(out, sz, in);
+
+	if (err && out && sz)
+		out[0] = '\0';
+
+	return err;
 }
 
 

@@ -32,6 +32,7 @@ enum ckey {
 	CK_TLS_CA_FILE, CK_TLS_CERT_FILE, CK_TLS_VERIFY, CK_TLS_HOST,
 	CK_MAX_MESSAGE_SIZE, CK_ACK_TIMEOUT,
 	CK_RETRY_AFTER, CK_MAX_PENDING, CK_ROUTE_CTYPE, CK_APP_SENDER,
+	CK_USER,
 	CK_COUNT
 };
 
@@ -42,6 +43,7 @@ static const char *const keyname[CK_COUNT] = {
 	"tls_ca_file", "tls_cert_file", "tls_verify", "tls_host",
 	"max_message_size", "ack_timeout",
 	"retry_after", "max_pending", "route_ctype", "app_sender",
+	"user",
 };
 
 /* keys that may be given more than once */
@@ -102,6 +104,7 @@ static void destructor(void *arg)
 	mem_deref(cfg->tls_host);
 	mem_deref(cfg->routes);
 	mem_deref(cfg->senders);
+	mem_deref(cfg->user);
 }
 
 
@@ -488,6 +491,24 @@ static int check_path(struct parse *ps, const char *key, const struct pl *v)
 }
 
 
+/* An account name as useradd(8) takes it: [a-z_][a-z0-9_-]{0,31} */
+static bool user_ok(const struct pl *v)
+{
+	if (v->l > 32 || !(islower((unsigned char)v->p[0]) || v->p[0] == '_'))
+		return false;
+
+	for (size_t i = 1; i < v->l; i++) {
+		char c = v->p[i];
+
+		if (!islower((unsigned char)c) && !isdigit((unsigned char)c) &&
+		    c != '_' && c != '-')
+			return false;
+	}
+
+	return true;
+}
+
+
 static int set_key(struct parse *ps, const struct pl *k, const struct pl *v)
 {
 	struct config *cfg = ps->cfg;
@@ -606,6 +627,12 @@ static int set_key(struct parse *ps, const struct pl *k, const struct pl *v)
 
 	case CK_APP_SENDER:
 		return add_sender(ps, key, v);
+
+	case CK_USER:
+		if (!user_ok(v))
+			return fail(ps, key, "'%r' is not a user name "
+				    "([a-z_][a-z0-9_-], at most 32)", v);
+		return set_str(ps, key, &cfg->user, v);
 
 	default:
 		return fail(ps, key, "unknown key");

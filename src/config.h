@@ -39,6 +39,7 @@ struct config {
 	size_t routec;
 	struct config_sender *senders; /* app_sender lines */
 	size_t senderc;
+	char *user;              /* account to run as when started as root */
 };
 
 /** route_ctype TYPE APP: content-type fallback when no app ID is given */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "compat.h"
 #include "daemon.h"
+#include "privdrop.h"
 
 #define DEBUG_MODULE "main"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
@@ -189,6 +190,21 @@ int main(int argc, char *argv[])
 		DEBUG_WARNING("cannot start: %m\n", err);
 		app.exit_code = 1;
 		goto out;
+	}
+
+	/* sockets are open: root is no longer needed (sippushd.conf(5) user) */
+	if (geteuid() == 0 && cfg->user) {
+		if (privdrop_chown(cfg->ipc_socket, cfg->user) ||
+		    privdrop_to(cfg->user)) {
+			DEBUG_WARNING("cannot run as user '%s': stopping\n",
+				      cfg->user);
+			app.exit_code = 1;
+			goto out;
+		}
+	}
+	else if (geteuid() == 0) {
+		DEBUG_WARNING("running as root: set 'user' in %s to drop "
+			      "privileges\n", app.conf_path);
 	}
 
 	DEBUG_NOTICE("sippushd %s running\n", SIPPUSH_VERSION);

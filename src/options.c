@@ -47,11 +47,13 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 			 opt->accepth, opt->arg,
 			 opt->cuser, &msg->dst, sip_transp_param(msg->tp),
 			 opt->paramsh, opt->arg);
-	if (err)
+	if (err) {
 		DEBUG_WARNING("reply to OPTIONS from %J: %m\n", &msg->src,
 			      err);
-	else
+	}
+	else {
 		DEBUG_PRINTF("OPTIONS from %J answered\n", &msg->src);
+	}
 
 	return true;
 }

@@ -218,15 +218,21 @@ int pushreq_ctype(const struct sip_msg *msg, char *buf, size_t sz)
 
 	n = re_snprintf(buf, sz, "%r/%r%r", &msg->ctyp.type,
 			&msg->ctyp.subtype, &msg->ctyp.params);
-	if (n < 0 || (size_t)n >= sz - 1)
+	if (n < 0 || (size_t)n >= sz)
 		return EOVERFLOW;
 
+	/* the whole value goes on an IPC header line: printable ASCII,
+	 * SIP's tab whitespace as a space; type/subtype lower-cased */
+	bool params = false;
 	for (char *p = buf; *p; p++) {
+		if (*p == '\t')
+			*p = ' ';
 		if (!isprint((unsigned char)*p))
 			return EBADMSG;
 		if (*p == ';')
-			break;
-		*p = (char)tolower((unsigned char)*p);
+			params = true;
+		if (!params)
+			*p = (char)tolower((unsigned char)*p);
 	}
 
 	return 0;
@@ -243,13 +249,24 @@ bool pushreq_expired(const struct sip_msg *msg, time_t now)
 	const struct sip_hdr *dh;
 	char date[64];
 	struct tm tm;
-	uint32_t exp;
+	uint64_t exp;
 	time_t t;
 
 	if (!msg || !pl_isset(&msg->expires))
 		return false;
 
-	exp = pl_u32(&msg->expires);
+	/* delta-seconds: digits only; anything else or an absurd value is
+	 * not a reason to throw content away */
+	if (msg->expires.l > 10)
+		return false;
+	exp = 0;
+	for (size_t i = 0; i < msg->expires.l; i++) {
+		char c = msg->expires.p[i];
+
+		if (c < '0' || c > '9')
+			return false;
+		exp = exp * 10 + (uint64_t)(c - '0');
+	}
 	if (exp == 0)
 		return true;
 

@@ -164,11 +164,12 @@ static bool filter_valid(const char *f)
 	if (!slash || slash == f || !slash[1] || strchr(slash + 1, '/'))
 		return false;
 
-	/* RFC 2045 token characters only */
+	/* RFC 7230 tchar, as the IPC grammar has them (doc/ipc.md) */
 	for (const char *p = f; *p; p++) {
 		if (p == slash)
 			continue;
-		if (!(isalnum((unsigned char)*p) || strchr("!#$&-^_.+*", *p)))
+		if (!(isalnum((unsigned char)*p) ||
+		      strchr("!#$%&'*+-.^_`|~", *p)))
 			return false;
 	}
 

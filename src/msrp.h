@@ -1,0 +1,108 @@
+/* msrp.h: MSRP (RFC 4975) wire format: an incremental parser and the framer. */
+#ifndef SIPPUSH_MSRP_H
+#define SIPPUSH_MSRP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mbuf;
+struct msrp_parser;
+
+enum {
+	MSRP_TID_MAX    = 32,    /* transact-id = ident, 4..32 chars */
+	MSRP_PATH_MAX   = 1024,  /* one To-Path / From-Path value */
+	MSRP_MSGID_MAX  = 64,    /* Message-ID = ident */
+	MSRP_CTYPE_MAX  = 127,
+	MSRP_COMMENT_MAX = 127,
+	MSRP_HDR_MAX    = 8192,  /* whole header block of one chunk */
+};
+
+enum msrp_kind {
+	MSRP_REQUEST,
+	MSRP_RESPONSE,
+};
+
+enum msrp_method {
+	MSRP_M_SEND,
+	MSRP_M_REPORT,
+	MSRP_M_AUTH,
+	MSRP_M_OTHER,      /* any other method name: answered 501 */
+};
+
+enum msrp_report {
+	MSRP_REP_DEFAULT,  /* header absent */
+	MSRP_REP_YES,
+	MSRP_REP_NO,
+	MSRP_REP_PARTIAL,  /* Failure-Report only */
+};
+
+/** The header part of one request or response chunk (RFC 4975 §9) */
+struct msrp_msg {
+	enum msrp_kind kind;
+	char tid[MSRP_TID_MAX + 1];
+	enum msrp_method method;            /* requests */
+	char method_name[32];               /* requests, as received */
+	uint16_t scode;                     /* responses */
+	char comment[MSRP_COMMENT_MAX + 1]; /* responses, may be empty */
+	char to_path[MSRP_PATH_MAX + 1];    /* space-separated URIs, raw */
+	char from_path[MSRP_PATH_MAX + 1];
+	char message_id[MSRP_MSGID_MAX + 1];/* "" if absent */
+	bool has_range;
+	uint64_t range_start;               /* 1-based, as on the wire */
+	uint64_t range_end;                 /* valid if !end_star */
+	bool end_star;                      /* "Byte-Range: 1-* /..." */
+	uint64_t range_total;               /* valid if !total_star */
+	bool total_star;
+	enum msrp_report success_report;
+	enum msrp_report failure_report;
+	uint16_t status;                    /* REPORT "Status: 000 200 ..." */
+	char ctype[MSRP_CTYPE_MAX + 1];     /* "" if no body */
+	bool has_body;
+};
+
+/* Parser callbacks. A non-zero return stops msrp_parser_feed() and is
+ * returned by it. */
+
+/** Headers of a chunk are complete; body bytes (if any) follow */
+typedef int (msrp_start_h)(const struct msrp_msg *msg, void *arg);
+/** Body bytes of the current chunk, in order, in pieces of any size */
+typedef int (msrp_data_h)(const uint8_t *p, size_t n, void *arg);
+/** The end-line: flag is '$' (complete), '+' (more chunks) or '#'
+ * (aborted) */
+typedef int (msrp_end_h)(const struct msrp_msg *msg, char flag, void *arg);
+
+/** Why a feed failed: the status a peer should hear (400 mostly) */
+struct msrp_error {
+	uint16_t scode;       /* 400 malformed, 413 header block too large */
+	const char *reason;   /* static text for a log line */
+	char tid[MSRP_TID_MAX + 1]; /* the transaction, if it was known */
+};
+
+int  msrp_parser_alloc(struct msrp_parser **pp, msrp_start_h *starth,
+		       msrp_data_h *datah, msrp_end_h *endh, void *arg);
+int  msrp_parser_feed(struct msrp_parser *p, const uint8_t *buf, size_t len,
+		      struct msrp_error *perr);
+void msrp_parser_reset(struct msrp_parser *p);
+
+/* Framer: each appends one complete message to mb. */
+int msrp_response_encode(struct mbuf *mb, const struct msrp_msg *req,
+			 uint16_t scode, const char *comment,
+			 const char *own_uri);
+int msrp_send_encode(struct mbuf *mb, const char *tid, const char *to_path,
+		     const char *from_path, const char *message_id,
+		     uint64_t start, uint64_t end, uint64_t total,
+		     const char *ctype, const char *extra_hdrs,
+		     const uint8_t *body, size_t len, char flag);
+int msrp_report_encode(struct mbuf *mb, const char *tid,
+		       const char *to_path, const char *from_path,
+		       const char *message_id, uint64_t start, uint64_t end,
+		       uint64_t total, uint16_t status, const char *comment);
+
+/* URIs (RFC 4975 §6) */
+int  msrp_uri_session(const char *uri, char *sid, size_t sz);
+int  msrp_path_first(const char *path, char *uri, size_t sz);
+int  msrp_path_last(const char *path, char *uri, size_t sz);
+void msrp_tid_make(char *tid, size_t sz);
+
+#endif

@@ -1,0 +1,191 @@
+/* spool.c: files in state_dir that hold large push content while it arrives. */
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <re.h>
+#include "autoconf.h"
+#include "spool.h"
+
+#define DEBUG_MODULE "spool"
+#define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
+#include <re_dbg.h>
+
+/*
+ * One file per MSRP message, named by a random number (never by anything
+ * from the network), created 0600 with O_EXCL. Chunks are written where
+ * their Byte-Range says (pwrite), so out-of-order and interleaved chunks
+ * need no memory. The file is fsynced once, when the message is
+ * complete, before the app is offered it: an ACKed push is on disk. The
+ * daemon never keeps a spool file: it is unlinked when its spool object
+ * goes (delivered, refused, aborted), and leftovers of a crash are
+ * removed at start.
+ */
+
+struct spool {
+	char *path;
+	int fd;
+	uint64_t size;     /* highest byte written + 1 */
+};
+
+static const char prefix[] = "msrp-";
+
+
+static void destructor(void *arg)
+{
+	struct spool *sp = arg;
+
+	if (sp->fd >= 0)
+		(void)close(sp->fd);
+	if (sp->path)
+		(void)unlink(sp->path);
+	mem_deref(sp->path);
+}
+
+
+static int mkdir_p1(const char *dir)
+{
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+
+	return errno;
+}
+
+
+int spool_alloc(struct spool **spp, const char *dir)
+{
+	struct spool *sp;
+	int err;
+
+	if (!spp || !dir)
+		return EINVAL;
+
+	err = mkdir_p1(dir);
+	if (err)
+		return err;
+
+	sp = mem_zalloc(sizeof(*sp), destructor);
+	if (!sp)
+		return ENOMEM;
+
+	sp->fd = -1;
+
+	for (int i = 0; i < 8; i++) {
+		sp->path = mem_deref(sp->path);
+		err = re_sdprintf(&sp->path, "%s/%s%016llx", dir, prefix,
+				  (unsigned long long)rand_u64());
+		if (err)
+			goto out;
+
+		sp->fd = open(sp->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+			      0600);
+		if (sp->fd >= 0)
+			break;
+		err = errno;
+		if (err != EEXIST)
+			break;
+	}
+
+	if (sp->fd < 0) {
+		sp->path = mem_deref(sp->path);
+		goto out;
+	}
+	err = 0;
+
+ out:
+	if (err)
+		mem_deref(sp);
+	else
+		*spp = sp;
+
+	return err;
+}
+
+
+/** Write bytes at their offset (0-based). */
+int spool_write(struct spool *sp, uint64_t off, const uint8_t *p, size_t n)
+{
+	if (!sp || sp->fd < 0 || (!p && n))
+		return EINVAL;
+
+	while (n) {
+		ssize_t w = pwrite(sp->fd, p, n, (off_t)off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;   /* ENOSPC on a full flash is the usual */
+		}
+
+		p   += w;
+		n   -= (size_t)w;
+		off += (uint64_t)w;
+	}
+
+	if (off > sp->size)
+		sp->size = off;
+
+	return 0;
+}
+
+
+/** All bytes are in: make them durable before anyone is told. */
+int spool_finish(struct spool *sp)
+{
+	if (!sp || sp->fd < 0)
+		return EINVAL;
+
+	return fdatasync(sp->fd) < 0 ? errno : 0;
+}
+
+
+/** A new read-only descriptor for the app, positioned at 0. */
+int spool_open_read(const struct spool *sp)
+{
+	if (!sp || !sp->path)
+		return -1;
+
+	return open(sp->path, O_RDONLY | O_CLOEXEC);
+}
+
+
+uint64_t spool_size(const struct spool *sp)
+{
+	return sp ? sp->size : 0;
+}
+
+
+const char *spool_path(const struct spool *sp)
+{
+	return sp ? sp->path : NULL;
+}
+
+
+/** Remove what a previous run left behind (it was never ACKed). */
+int spool_dir_clean(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : errno;
+
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, sizeof(prefix) - 1))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			++n;
+	}
+
+	closedir(d);
+
+	if (n)
+		DEBUG_NOTICE("removed %d unfinished spool files from %s\n", n,
+			     dir);
+
+	return 0;
+}
