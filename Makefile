@@ -12,6 +12,7 @@ BINDIR    ?= $(PREFIX)/bin
 SBINDIR   ?= $(PREFIX)/sbin
 LIBDIR    ?= $(PREFIX)/lib
 INCDIR    ?= $(PREFIX)/include
+MANDIR    ?= $(PREFIX)/share/man
 sysconfdir ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 DESTDIR   ?=
 
@@ -55,12 +56,23 @@ SSL_LIBS  := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcr
 # --- sources ---------------------------------------------------------------
 # Optional features leave whole objects out (no #ifdef through the code):
 # each has a real implementation and a small "_none" one that says no.
-DAEMON_SRCS := $(filter-out src/main.c src/siptls.c src/siptls_none.c,$(wildcard src/*.c))
+# Session mode (INVITE + MSRP): these files, or sessmode_none.c.
+MSRP_SRCS := src/msrp.c src/msrpsess.c src/invite.c src/ranges.c \
+	src/sdpmsrp.c src/spool.c src/sessmode.c
+MSRP_TESTS := $(wildcard tests/unit/test_msrp*.c tests/unit/test_ranges.c \
+	tests/unit/test_sdpmsrp.c tests/unit/test_spool.c)
+DAEMON_SRCS := $(filter-out src/main.c src/siptls.c src/siptls_none.c \
+	src/sessmode_none.c $(MSRP_SRCS),$(wildcard src/*.c))
 ifeq ($(CONFIG_TLS),y)
 DAEMON_SRCS += src/siptls.c
 DAEMON_LIBS += $(SSL_LIBS)
 else
 DAEMON_SRCS += src/siptls_none.c
+endif
+ifeq ($(CONFIG_MSRP),y)
+DAEMON_SRCS += $(MSRP_SRCS)
+else
+DAEMON_SRCS += src/sessmode_none.c
 endif
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/obj/%.o)
 MAIN_OBJ    := $(B)/obj/src/main.o
@@ -74,9 +86,12 @@ LIB_SONAME := libsippush.so.0
 CLI_SRCS  := $(wildcard tools/sippush/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/obj/%.o)
 
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_SRCS := $(filter-out $(if $(filter y,$(CONFIG_MSRP)),,$(MSRP_TESTS)),\
+	$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
-UNIT_COMMON := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+UNIT_COMMON := $(filter-out tests/unit/test_%.c \
+	$(if $(filter y,$(CONFIG_MSRP)),,tests/unit/msrprec.c),\
+	$(wildcard tests/unit/*.c))
 UNIT_COMMON_OBJS := $(UNIT_COMMON:%.c=$(B)/obj/%.o)
 
 TARGETS := $(B)/sippushd $(B)/libsippush.a $(B)/$(LIB_SONAME) $(B)/sippush.pc
@@ -124,7 +139,7 @@ $(B)/$(LIB_SONAME): $(LIB_PIC)
 	@ln -sf $(LIB_SONAME) $(B)/libsippush.so
 
 # The CLI shares app-ID handling with the daemon (one normalisation).
-CLI_SHARED := $(B)/obj/src/appid.o
+CLI_SHARED := $(B)/obj/src/appid.o $(B)/obj/src/msrp.o
 $(B)/sippush: $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a $(RE_LIBS) $(SSL_LIBS)
 
@@ -187,6 +202,10 @@ install: all
 	$(INSTALL) -m 0644 $(B)/sippush.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	$(INSTALL) -m 0644 include/sippush/*.h $(DESTDIR)$(INCDIR)/sippush/
 	$(INSTALL) -m 0640 doc/sippushd.conf.sample $(DESTDIR)$(sysconfdir)/sippushd.conf
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 0644 doc/man/sippush.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 doc/man/sippushd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 0644 doc/man/sippushd.8 $(DESTDIR)$(MANDIR)/man8/
 
 # --- Kconfig (interactive, needs Kconfiglib) -------------------------------
 menuconfig savedefconfig olddefconfig defconfig:

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ enum {
 struct rec {
 	struct rec *next;
 	int err;                 /* a skipped message, reported in order */
+	int fd;                  /* a body passed as a file, or -1 */
 	struct sippush_push p;
 	size_t size;
 	char data[];             /* the record, parsed in place; NUL after */
@@ -48,6 +50,7 @@ struct sippush {
 	bool gone;               /* the daemon closed the connection */
 	struct rec *head, *tail;
 	struct rec *cur;         /* what the last sippush_recv() returned */
+	int rxfd;                /* fd that came with the last message, or -1 */
 	char reply[REPLY_LINE_MAX];
 	uint8_t buf[SIPPUSH_RECORD_MAX + 1];
 };
@@ -88,27 +91,75 @@ static int wait_fd(int fd, short events, int64_t deadline)
 }
 
 
-/* One whole message into c->buf, NUL-terminated, without waiting. */
+/* A descriptor that came with a message nobody will use. */
+static void drop_rxfd(struct sippush *c)
+{
+	if (c->rxfd >= 0)
+		(void)close(c->rxfd);
+	c->rxfd = -1;
+}
+
+
+/* One whole message into c->buf, NUL-terminated, without waiting; a file
+ * descriptor passed with it (SCM_RIGHTS, a large body) into c->rxfd. */
 static int read_one(struct sippush *c, size_t *len)
 {
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { c->buf, SIPPUSH_RECORD_MAX };
+	struct msghdr mh;
+	struct cmsghdr *cm;
 	ssize_t n;
 
 	if (c->gone)
 		return ECONNRESET;
 
+	drop_rxfd(c);
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov        = &iov;
+	mh.msg_iovlen     = 1;
+	mh.msg_control    = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+
 	/* MSG_TRUNC: the real length, so an over-long one is noticed */
-	n = recv(c->fd, c->buf, SIPPUSH_RECORD_MAX, MSG_DONTWAIT | MSG_TRUNC);
+	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? EAGAIN : errno;
+
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int nfd = (int)((cm->cmsg_len - CMSG_LEN(0)) /
+					sizeof(int));
+			int fds[4] = {-1, -1, -1, -1};
+
+			memcpy(fds, CMSG_DATA(cm), sizeof(int) *
+			       (size_t)(nfd > 4 ? 4 : nfd));
+			/* one is the protocol; close any extra */
+			for (int i = 0; i < nfd && i < 4; i++) {
+				if (c->rxfd < 0)
+					c->rxfd = fds[i];
+				else
+					(void)close(fds[i]);
+			}
+		}
+	}
 
 	/* the daemon sends no empty messages: this is the end */
 	if (n == 0) {
 		c->gone = true;
+		drop_rxfd(c);
 		return ECONNRESET;
 	}
 
-	if ((size_t)n > SIPPUSH_RECORD_MAX)
+	if ((size_t)n > SIPPUSH_RECORD_MAX || (mh.msg_flags & MSG_CTRUNC)) {
+		drop_rxfd(c);
 		return EMSGSIZE;
+	}
 
 	c->buf[n] = '\0';
 	*len = (size_t)n;
@@ -161,9 +212,10 @@ static int parse_record(struct rec *r)
 {
 	static const char *const names[] = {
 		"Id", "App-Id", "Content-Type", "Content-Length", "Sender",
-		"Transport",
+		"Transport", "Body-Fd",
 	};
-	const char *val[6] = { NULL };
+	enum { NREQ = 6, NALL = 7 };
+	const char *val[NALL] = { NULL };
 	char *p = r->data + 5, *end = r->data + r->size;
 	uint64_t clen;
 
@@ -201,7 +253,7 @@ static int parse_record(struct rec *r)
 			if (*q < 0x20 || *q > 0x7e)
 				return EBADMSG;
 
-		for (i = 0; i < 6; i++) {
+		for (i = 0; i < NALL; i++) {
 			if (strcasecmp(p, names[i]))
 				continue;
 			if (val[i])
@@ -209,21 +261,28 @@ static int parse_record(struct rec *r)
 			val[i] = v;
 			break;
 		}
-		/* i == 6: a header of a later version; ignored */
+		/* i == NALL: a header of a later version; ignored */
 
 		p = lf + 1;
 	}
 
-	for (size_t i = 0; i < 6; i++)
+	for (size_t i = 0; i < NREQ; i++)
 		if (!val[i])
 			return EBADMSG;
 
 	if (!decimal(val[0], ID_DIGITS, &r->p.id))
 		return EBADMSG;
 
-	if (!decimal(val[3], 6, &clen) || clen > SIPPUSH_BODY_MAX ||
-	    clen != (uint64_t)(end - p))
+	/* a large body comes as a file descriptor, no bytes inline */
+	if (val[6] || r->fd >= 0) {
+		if (!val[6] || strcmp(val[6], "1") || r->fd < 0 || p != end ||
+		    !decimal(val[3], 19, &clen) || clen > SIZE_MAX)
+			return EBADMSG;
+	}
+	else if (!decimal(val[3], 6, &clen) || clen > SIPPUSH_BODY_MAX ||
+		 clen != (uint64_t)(end - p)) {
 		return EBADMSG;               /* truncated, or padded */
+	}
 
 	if (!*val[1] || !*val[2] || !*val[5])
 		return EBADMSG;
@@ -232,8 +291,9 @@ static int parse_record(struct rec *r)
 	r->p.ctype     = val[2];
 	r->p.sender    = val[4];
 	r->p.transport = val[5];
-	r->p.body      = (const uint8_t *)p;
+	r->p.body      = r->fd >= 0 ? NULL : (const uint8_t *)p;
 	r->p.len       = (size_t)clen;
+	r->p.fd        = r->fd;
 
 	return 0;
 }
@@ -263,6 +323,7 @@ static int enqueue_err(struct sippush *c, int err)
 		return ENOMEM;
 
 	r->err = err;
+	r->fd  = -1;
 	enqueue(c, r);
 
 	return 0;
@@ -280,11 +341,27 @@ static int enqueue_record(struct sippush *c, size_t len)
 	memcpy(r->data, c->buf, len);
 	r->data[len] = '\0';
 	r->size = len;
+	r->fd   = c->rxfd;      /* the record owns it now */
+	c->rxfd = -1;
 	r->err  = parse_record(r);
+	if (r->err && r->fd >= 0) {
+		(void)close(r->fd);
+		r->fd = -1;
+	}
 
 	enqueue(c, r);
 
 	return 0;
+}
+
+
+static void rec_free(struct rec *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		(void)close(r->fd);
+	free(r);
 }
 
 
@@ -510,6 +587,7 @@ SIPPUSH_API struct sippush *sippush_open_fd(int fd)
 	}
 
 	c->fd = fd;
+	c->rxfd = -1;
 	c->timeout_ms = DEFAULT_TIMEOUT_MS;
 
 	err = command(c, "HELLO 1", NULL);
@@ -581,10 +659,11 @@ SIPPUSH_API void sippush_close(struct sippush *c)
 
 	while ((r = c->head)) {
 		c->head = r->next;
-		free(r);
+		rec_free(r);
 	}
 
-	free(c->cur);
+	rec_free(c->cur);
+	drop_rxfd(c);
 	if (c->fd >= 0)
 		(void)close(c->fd);
 	free(c);
@@ -649,7 +728,7 @@ SIPPUSH_API int sippush_recv(struct sippush *c, struct sippush_push *p,
 	if (!c || !p)
 		return EINVAL;
 
-	free(c->cur);
+	rec_free(c->cur);
 	c->cur = NULL;
 
 	deadline = deadline_of(timeout_ms);
@@ -668,7 +747,7 @@ SIPPUSH_API int sippush_recv(struct sippush *c, struct sippush_push *p,
 
 			if (r->err) {
 				err = r->err;
-				free(r);
+				rec_free(r);
 				return err;
 			}
 

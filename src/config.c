@@ -32,6 +32,8 @@ enum ckey {
 	CK_TLS_CA_FILE, CK_TLS_CERT_FILE, CK_TLS_VERIFY, CK_TLS_HOST,
 	CK_MAX_MESSAGE_SIZE, CK_ACK_TIMEOUT,
 	CK_RETRY_AFTER, CK_MAX_PENDING, CK_ROUTE_CTYPE, CK_APP_SENDER,
+	CK_MSRP_LISTEN, CK_MSRP_MAX_SIZE, CK_MSRP_CONNECT_TIMEOUT,
+	CK_MSRP_IDLE_TIMEOUT,
 	CK_USER,
 	CK_COUNT
 };
@@ -43,6 +45,8 @@ static const char *const keyname[CK_COUNT] = {
 	"tls_ca_file", "tls_cert_file", "tls_verify", "tls_host",
 	"max_message_size", "ack_timeout",
 	"retry_after", "max_pending", "route_ctype", "app_sender",
+	"msrp_listen", "msrp_max_size", "msrp_connect_timeout",
+	"msrp_idle_timeout",
 	"user",
 };
 
@@ -102,6 +106,7 @@ static void destructor(void *arg)
 	mem_deref(cfg->tls_ca_file);
 	mem_deref(cfg->tls_cert_file);
 	mem_deref(cfg->tls_host);
+	mem_deref(cfg->msrp_listen);
 	mem_deref(cfg->routes);
 	mem_deref(cfg->senders);
 	mem_deref(cfg->user);
@@ -628,6 +633,27 @@ static int set_key(struct parse *ps, const struct pl *k, const struct pl *v)
 	case CK_APP_SENDER:
 		return add_sender(ps, key, v);
 
+	case CK_MSRP_LISTEN: {
+		struct sa sa;
+		if (!listen_ok(v) || sa_decode(&sa, v->p, v->l))
+			return fail(ps, key, "'%r' is not address:port "
+				    "(e.g. 0.0.0.0:2855, [::1]:0)", v);
+		return set_str(ps, key, &cfg->msrp_listen, v);
+	}
+
+	case CK_MSRP_MAX_SIZE: {
+		uint32_t mib = 0;
+		err = get_u32(ps, key, &mib, v, 1, 4096);
+		cfg->msrp_max_size = (uint64_t)mib << 20;
+		return err;
+	}
+
+	case CK_MSRP_CONNECT_TIMEOUT:
+		return get_u32(ps, key, &cfg->msrp_connect_timeout, v, 1, 300);
+
+	case CK_MSRP_IDLE_TIMEOUT:
+		return get_u32(ps, key, &cfg->msrp_idle_timeout, v, 1, 3600);
+
 	case CK_USER:
 		if (!user_ok(v))
 			return fail(ps, key, "'%r' is not a user name "
@@ -781,6 +807,9 @@ int config_parse(struct config **cfgp, const char *name, const char *buf,
 	cfg->ack_timeout   = 5000;
 	cfg->retry_after   = 30;
 	cfg->max_pending   = 256;
+	cfg->msrp_max_size = 256ull << 20;
+	cfg->msrp_connect_timeout = 30;
+	cfg->msrp_idle_timeout    = 60;
 	e  = str_dup(&cfg->state_dir, "/var/lib/sippushd");
 	e |= str_dup(&cfg->ipc_socket, "/run/sippushd/sippushd.sock");
 	e |= str_dup(&cfg->path, name);
@@ -903,5 +932,6 @@ bool config_sip_equal(const struct config *a, const struct config *b)
 		streq(a->tls_ca_file, b->tls_ca_file) &&
 		streq(a->tls_cert_file, b->tls_cert_file) &&
 		streq(a->tls_host, b->tls_host) &&
+		streq(a->msrp_listen, b->msrp_listen) &&
 		a->tls_verify == b->tls_verify;
 }

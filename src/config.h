@@ -35,6 +35,10 @@ struct config {
 	uint32_t ack_timeout;       /* ms an app has to ACK */
 	uint32_t retry_after;       /* s, Retry-After on 480 */
 	uint32_t max_pending;       /* pushes waiting for an app's verdict */
+	char *msrp_listen;          /* "addr:port"; NULL = SIP address, port 0 */
+	uint64_t msrp_max_size;     /* bytes (configured in MiB) */
+	uint32_t msrp_connect_timeout; /* s until the MSRP connection binds */
+	uint32_t msrp_idle_timeout;    /* s without progress, then BYE */
 	struct config_route *routes;   /* route_ctype lines */
 	size_t routec;
 	struct config_sender *senders; /* app_sender lines */

@@ -12,6 +12,7 @@
 #include "ipc.h"
 #include "pager.h"
 #include "router.h"
+#include "sessmode.h"
 #include "options.h"
 #include "reg.h"
 #include "ua.h"
@@ -35,6 +36,7 @@ struct daemon {
 	struct router *router;
 	struct deliver *dlv;
 	struct pager *pager;
+	struct sessmode *sess;
 	struct ipc *ipc;
 	char *cuser;
 	char instance[INSTANCE_SIZE];
@@ -56,6 +58,7 @@ static void destructor(void *arg)
 	d->reg    = mem_deref(d->reg);
 	d->opt    = mem_deref(d->opt);
 	d->pager  = mem_deref(d->pager);
+	d->sess   = mem_deref(d->sess);
 	d->ipc    = mem_deref(d->ipc);
 	d->dlv    = mem_deref(d->dlv);
 	d->router = mem_deref(d->router);
@@ -154,6 +157,7 @@ static int ipc_status(struct re_printf *pf, void *arg)
 			  ipc_clients(d->ipc), ipc_dropped(d->ipc));
 	err |= deliver_status(pf, d->dlv);
 	err |= pager_status(pf, d->pager);
+	err |= sessmode_status(pf, d->sess);
 	err |= router_print(pf, d->router);
 
 	return err;
@@ -275,6 +279,13 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 	if (err)
 		goto out;
 
+	err = sessmode_alloc(&d->sess, ua_sip(d->ua), cfg, d->cuser,
+			     ua_laddr(d->ua), d->apps, d->router, d->dlv);
+	if (err) {
+		DEBUG_WARNING("session mode: %m\n", err);
+		goto out;
+	}
+
 	err = ipc_alloc(&d->ipc, cfg->ipc_socket, &ipc_handlers, d);
 	if (err) {
 		DEBUG_WARNING("ipc_socket %s: %m\n", cfg->ipc_socket, err);
@@ -322,6 +333,7 @@ int daemon_reload(struct daemon *d, struct config *cfg)
 
 	/* the new one first: the pager must never see a freed config */
 	pager_set_config(d->pager, cfg);
+	sessmode_set_config(d->sess, cfg);
 	deliver_set_limits(d->dlv, cfg->ack_timeout, cfg->max_pending);
 	mem_deref(d->cfg);
 	d->cfg = mem_ref(cfg);
@@ -353,6 +365,7 @@ static void close_stack(void *arg)
 	d->reg   = mem_deref(d->reg);
 	d->opt   = mem_deref(d->opt);
 	d->pager = mem_deref(d->pager);
+	d->sess  = mem_deref(d->sess);
 	d->ipc   = mem_deref(d->ipc);
 	tmr_start(&d->tmr_stop, STOP_CLOSE_MS, stack_closed, d);
 	ua_close(d->ua, stack_closed, d);

@@ -195,9 +195,10 @@ int deliver_push(struct deliver *d, const struct route *rt,
 
 	/* copies first: a monitor's failure is its own business */
 	for (size_t i = 0; i < rt->monitorc; i++) {
-		if (ipc_send_push(rt->monitorv[i], p))
+		if (ipc_send_push(rt->monitorv[i], p)) {
 			DEBUG_NOTICE("push %llu: monitor %u missed it\n",
 				     dl->id, ipc_client_id(rt->monitorv[i]));
+		}
 	}
 
 	tmr_start(&dl->tmr, d->ack_timeout, timeout_handler, dl);

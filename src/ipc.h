@@ -33,6 +33,9 @@ struct ipc_push {
 	const char *transport;     /* "sip-udp", "sip-tcp", "sip-tls", "msrp" */
 	const uint8_t *body;
 	size_t len;
+	bool has_fd;               /* the body is file fd (len bytes), passed
+				    * with SCM_RIGHTS; body is NULL */
+	int fd;
 };
 
 /**
@@ -42,8 +45,11 @@ struct ipc_push {
  * main loop, never from inside another ipc call.
  */
 struct ipc_handlers {
-	/* 0 = subscribed; errno otherwise (EPERM unauthorised, EEXIST owner
-	 * taken, ...). appid is canonical, filter lower-case or NULL. */
+	/* 0 = subscribed; errno otherwise (EPERM unauthorised, EEXIST or
+	 * EBUSY owner taken, EALREADY, ENOSPC full, ...). appid is
+	 * canonical, filter lower-case or NULL. Every SUBSCRIBE that parses
+	 * comes here, so this is where authorization happens (the daemon's
+	 * calls authz_subscribe() with ipc_client_cred()). */
 	int  (*subscribeh)(struct ipc_client *c, const char *appid,
 			   const char *filter, bool monitor, void *arg);
 	void (*unsubscribeh)(struct ipc_client *c,

@@ -18,6 +18,13 @@ enum {
 	MSRP_HDR_MAX    = 8192,  /* whole header block of one chunk */
 };
 
+/* Largest Byte-Range number and start-1+body length accepted (2^53: exact
+ * in a double, far beyond any real message, and no uint64_t sum of two
+ * such values can wrap). */
+#define MSRP_RANGE_MAX  ((uint64_t)1 << 53)
+/* "*" as range end or total in msrp_send_encode() / msrp_report_encode() */
+#define MSRP_RANGE_STAR UINT64_MAX
+
 enum msrp_kind {
 	MSRP_REQUEST,
 	MSRP_RESPONSE,
@@ -59,6 +66,7 @@ struct msrp_msg {
 	uint16_t status;                    /* REPORT "Status: 000 200 ..." */
 	char ctype[MSRP_CTYPE_MAX + 1];     /* "" if no body */
 	bool has_body;
+	uint64_t body_len;                  /* at msrp_end_h: bytes delivered */
 };
 
 /* Parser callbacks. A non-zero return stops msrp_parser_feed() and is
@@ -72,9 +80,10 @@ typedef int (msrp_data_h)(const uint8_t *p, size_t n, void *arg);
  * (aborted) */
 typedef int (msrp_end_h)(const struct msrp_msg *msg, char flag, void *arg);
 
-/** Why a feed failed: the status a peer should hear (400 mostly) */
+/** Why a feed failed: the status a peer should hear */
 struct msrp_error {
-	uint16_t scode;       /* 400 malformed, 413 header block too large */
+	uint16_t scode;       /* 400 malformed (EBADMSG) or header block too
+			       * large (EMSGSIZE); 0 if a handler stopped it */
 	const char *reason;   /* static text for a log line */
 	char tid[MSRP_TID_MAX + 1]; /* the transaction, if it was known */
 };
@@ -99,7 +108,11 @@ int msrp_report_encode(struct mbuf *mb, const char *tid,
 		       const char *message_id, uint64_t start, uint64_t end,
 		       uint64_t total, uint16_t status, const char *comment);
 
+const char *msrp_reason(uint16_t scode);
+
 /* URIs (RFC 4975 §6) */
+bool msrp_uri_valid(const char *uri);
+bool msrp_path_valid(const char *path);
 int  msrp_uri_session(const char *uri, char *sid, size_t sz);
 int  msrp_path_first(const char *path, char *uri, size_t sz);
 int  msrp_path_last(const char *path, char *uri, size_t sz);

@@ -104,8 +104,9 @@ static void set_state(struct reg *reg, enum reg_state state, uint16_t scode,
 	else if (state == REG_FAILED)
 		DEBUG_WARNING("registration failed: %u %s\n", scode,
 			      reason ? reason : "");
-	else
+	else {
 		DEBUG_INFO("%s\n", reg_state_name(state));
+	}
 
 	if (reg->stateh)
 		reg->stateh(state, scode, reason, reg->arg);
@@ -162,6 +163,7 @@ static void retry_later(struct reg *reg, uint16_t scode, const char *reason)
 static void keepalive_handler(int err, void *arg)
 {
 	struct reg *reg = arg;
+	(void)err;
 
 	DEBUG_NOTICE("flow to registrar lost (%m); registering again\n", err);
 

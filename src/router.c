@@ -332,7 +332,8 @@ void router_unsubscribe(struct router *r, void *handle, const char *appid)
  *
  * @param r      Router
  * @param appid  Canonical application ID
- * @param ctype  Content type of the push ("type/subtype[;params]")
+ * @param ctype  Content type of the push ("type/subtype[;params]"), or
+ *               NULL when it is not known yet (filters not applied)
  * @param rt     Filled with owner and matching monitors on ROUTE_OK, and
  *               the owner's filter on ROUTE_CTYPE
  */
@@ -353,7 +354,8 @@ enum route_result router_lookup(const struct router *r, const char *appid,
 	if (!e || !e->owner)
 		return ROUTE_NO_SUBSCRIBER;
 
-	if (!router_ctype_match(e->owner->filter, ctype)) {
+	/* no type yet (an INVITE): the filter is checked per message */
+	if (ctype && !router_ctype_match(e->owner->filter, ctype)) {
 		rt->filter = e->owner->filter;
 		return ROUTE_CTYPE;
 	}
@@ -365,7 +367,7 @@ enum route_result router_lookup(const struct router *r, const char *appid,
 		const struct sub *s = le->data;
 
 		if (rt->monitorc < ROUTE_MONITORS_MAX &&
-		    router_ctype_match(s->filter, ctype))
+		    (!ctype || router_ctype_match(s->filter, ctype)))
 			rt->monitorv[rt->monitorc++] = s->handle;
 	}
 

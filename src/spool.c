@@ -183,9 +183,10 @@ int spool_dir_clean(const char *dir)
 
 	closedir(d);
 
-	if (n)
+	if (n) {
 		DEBUG_NOTICE("removed %d unfinished spool files from %s\n", n,
 			     dir);
+	}
 
 	return 0;
 }

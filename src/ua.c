@@ -25,6 +25,7 @@ enum {
 };
 
 struct ua {
+	struct sa laddr;    /* the address SIP runs on (port as configured) */
 	struct sip *sip;
 	struct dnsc *dnsc;
 	struct tls *tls;
@@ -214,6 +215,7 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 		}
 	}
 
+	ua->laddr = laddr;
 	DEBUG_INFO("SIP on %j (%s%s%s)\n", &laddr,
 		   cfg->transports & CFG_TP_UDP ? "udp " : "",
 		   cfg->transports & CFG_TP_TCP ? "tcp " : "",
@@ -232,6 +234,13 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 struct sip *ua_sip(const struct ua *ua)
 {
 	return ua ? ua->sip : NULL;
+}
+
+
+/** The local address SIP runs on (other media, MSRP, use its IP). */
+const struct sa *ua_laddr(const struct ua *ua)
+{
+	return ua ? &ua->laddr : NULL;
 }
 
 

@@ -3,6 +3,7 @@
 #define SIPPUSH_UA_H
 
 struct config;
+struct sa;
 struct sip;
 struct ua;
 
@@ -10,6 +11,7 @@ typedef void (ua_exit_h)(void *arg);
 
 int  ua_alloc(struct ua **uap, const struct config *cfg);
 struct sip *ua_sip(const struct ua *ua);
+const struct sa *ua_laddr(const struct ua *ua);
 int  ua_registrar_host(const struct config *cfg, char *host, size_t sz);
 void ua_close(struct ua *ua, ua_exit_h *exith, void *arg);
 

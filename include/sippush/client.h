@@ -64,8 +64,14 @@ struct sippush_push {
 	const char *ctype;       /**< content type, parameters included */
 	const char *sender;      /**< sender identity (sip: URI); may be "" */
 	const char *transport;   /**< "sip-udp", "sip-tcp", "sip-tls", "msrp" */
-	const uint8_t *body;     /**< len bytes, followed by a NUL not counted */
+	const uint8_t *body;     /**< len bytes, followed by a NUL not counted;
+				      NULL when the body is in fd */
 	size_t len;
+	int fd;                  /**< >= 0: a large (MSRP) body as a read-only
+				      file of len bytes, at offset 0, instead
+				      of body. Like body, valid until the next
+				      sippush_recv(); dup() it to keep it.
+				      -1 otherwise. */
 };
 
 /**

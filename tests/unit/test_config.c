@@ -196,6 +196,7 @@ static void test_defaults(void)
 	UNIT_ASSERT_INT(cfg->max_pending, 256);
 	UNIT_ASSERT_INT(cfg->routec, 0);
 	UNIT_ASSERT_INT(cfg->senderc, 0);
+	CU_ASSERT_PTR_NULL(cfg->user);
 
 	mem_deref(cfg);
 }
@@ -1103,6 +1104,45 @@ static void test_sip_equal(void)
 
 
 
+/* user: an account name as useradd takes it, [a-z_][a-z0-9_-]{0,31} */
+static void test_user(void)
+{
+	static const char *const good[] = {
+		"sippushd", "_sippush", "a", "push-agent_2",
+		"abcdefghijklmnopqrstuvwxyz012345",   /* 32 */
+	};
+	static const char *const bad[] = {
+		"Sippushd", "0day", "-x", "a.b", "a$",
+		"abcdefghijklmnopqrstuvwxyz0123456",  /* 33 */
+	};
+	char text[256], msg[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		struct config *cfg;
+
+		(void)re_snprintf(text, sizeof(text), BASE "user %s\n",
+				  good[i]);
+		cfg = GOOD(text);
+		if (cfg)
+			UNIT_ASSERT_STR(cfg->user, good[i]);
+		mem_deref(cfg);
+	}
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		(void)re_snprintf(text, sizeof(text), BASE "user %s\n",
+				  bad[i]);
+		(void)re_snprintf(msg, sizeof(msg), NAME ":4: user: '%s' is "
+				  "not a user name ([a-z_][a-z0-9_-], at most "
+				  "32)", bad[i]);
+		EXPECT_ERR_STR(text, msg);
+	}
+
+	EXPECT_ERR(BASE "user a\nuser b\n", NAME ":5: user: given twice");
+	EXPECT_ERR(BASE "user a b\n", NAME ":4: user: 'a b' is not a user "
+		   "name ([a-z_][a-z0-9_-], at most 32)");
+}
+
+
 static CU_TestInfo parse_tests[] = {
 	{"full file, every key", test_full_file},
 	{"defaults", test_defaults},
@@ -1111,6 +1151,7 @@ static CU_TestInfo parse_tests[] = {
 	{"key followed by a comment only", test_comment_only_value},
 	{"accepted values and bounds", test_values_accepted},
 	{"app lines", test_app_lines},
+	{"user", test_user},
 	CU_TEST_INFO_NULL
 };
 

@@ -1294,7 +1294,32 @@ static void test_server_commands(void)
 	}
 	(void)close(fd);
 
+	/* NULLs are refused, not followed */
+	UNIT_ASSERT_INT(ipc_send_push(NULL, NULL), EINVAL);
+	UNIT_ASSERT_INT(ipc_client_id(NULL), 0);
+	UNIT_ASSERT_INT(ipc_clients(NULL), 0);
+	UNIT_ASSERT_INT(ipc_dropped(NULL), 0);
+	CU_ASSERT(!ipc_client_is_monitor(NULL, "x"));
+
+	/* destroyed with a client connected: it is closed, goneh is not
+	 * called (the daemon is going away too), the file is removed */
+	fd = raw_connect(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	UNIT_ASSERT_STR(RAW(fd, "HELLO 1"), "OK sippush 1 " SIPPUSH_VERSION);
+	UNIT_ASSERT_STR(RAW(fd, "SUBSCRIBE mms.ua"),
+			"OK x-wap-application:mms.ua");
+	s.gone = 0;
 	s.ipc = mem_deref(s.ipc);
+	UNIT_ASSERT_INT(s.gone, 0);
+	{
+		struct stat st;
+		char b[8];
+
+		CU_ASSERT(recv(fd, b, sizeof(b), 0) == 0);
+		CU_ASSERT(lstat(path, &st) < 0 && errno == ENOENT);
+	}
+	(void)close(fd);
+
 	CU_ASSERT(unit_rmtree(dir) == 0);
 }
 

@@ -51,8 +51,40 @@ static int write_all(int fd, const void *data, size_t len)
  * reader never sees half a file. fsync first: the ACK that follows tells
  * the sender the push is safe, so it had better be on disk.
  */
+/* Copy len bytes of a body that came as a file descriptor, in bounded
+ * pieces: a large push never sits in this process's memory. */
+static int copy_fd(int out, int in, size_t len)
+{
+	char buf[65536];
+	off_t off = 0;
+
+	while (len) {
+		ssize_t n = pread(in, buf, len < sizeof(buf) ? len :
+				  sizeof(buf), off);
+		int err;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (n == 0)
+			return EIO;     /* shorter than announced */
+
+		err = write_all(out, buf, (size_t)n);
+		if (err)
+			return err;
+
+		off += n;
+		len -= (size_t)n;
+	}
+
+	return 0;
+}
+
+
 static int store_file(int dirfd, const char *name, const void *data,
-		      size_t len)
+		      size_t len, int srcfd)
 {
 	char tmp[64];
 	int fd, err;
@@ -64,7 +96,7 @@ static int store_file(int dirfd, const char *name, const void *data,
 	if (fd < 0)
 		return errno;
 
-	err = write_all(fd, data, len);
+	err = srcfd >= 0 ? copy_fd(fd, srcfd, len) : write_all(fd, data, len);
 	if (!err && fsync(fd) < 0)
 		err = errno;
 	if (close(fd) < 0 && !err)
@@ -89,7 +121,7 @@ static int store(int dirfd, const struct sippush_push *p)
 
 	(void)snprintf(name, sizeof(name), "%llu.body",
 		       (unsigned long long)p->id);
-	err = store_file(dirfd, name, p->body, p->len);
+	err = store_file(dirfd, name, p->body, p->len, p->fd);
 	if (err)
 		return err;
 
@@ -103,7 +135,7 @@ static int store(int dirfd, const struct sippush_push *p)
 	(void)snprintf(name, sizeof(name), "%llu.meta",
 		       (unsigned long long)p->id);
 
-	return store_file(dirfd, name, meta, (size_t)n);
+	return store_file(dirfd, name, meta, (size_t)n, -1);
 }
 
 

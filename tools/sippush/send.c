@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <re.h>
 #include "autoconf.h"
 #include "appid.h"
@@ -42,9 +43,28 @@ static void usage(FILE *f)
 		"                    [--type TYPE] [--from URI] [--timeout S]\n"
 		"                    [--header 'Name: value']...\n"
 		"                    (--file FILE | --data TEXT)\n"
+		"                    [--msrp] [--chunk-size N] "
+		"[--setup actpass|active|passive|none]\n"
 		"Sends one push as a SIP MESSAGE through the proxy and prints\n"
 		"the final status. Exit 0 on 2xx, 1 on another final status,\n"
-		"2 on bad usage, 3 if no final response came.\n");
+		"2 on bad usage, 3 if no final response came.\n"
+		"Session mode (--msrp, and always for bodies over %d bytes):\n"
+		"an INVITE with an MSRP offer through the proxy, then the body\n"
+		"as one MSRP message in chunks (default 65536 bytes) with\n"
+		"Success-Report; \"200 OK\" and exit 0 only once the receiver's\n"
+		"Success REPORT came. Exit 1 on a failure status (SIP, MSRP,\n"
+		"REPORT), 3 on timeout or transport error. --timeout S counts\n"
+		"inactivity (default 40). --setup is our a=setup offer.\n"
+		"--force sends even if the answer's a=max-size/accept-types\n"
+		"rule the body out. A progress bar when stderr is a terminal.\n"
+		"For testing receivers (MSRP only):\n"
+		"  --order forward|reverse|shuffle   chunk order on the wire\n"
+		"  --interleave FILE2 [--interleave-type TYPE]   a second\n"
+		"      message, own Message-ID, chunks alternating with the first\n"
+		"  --abort-after BYTES   FIN the MSRP connection mid-message\n"
+		"      after that many body bytes, exit 1\n"
+		"  --total-star          Byte-Range a-b/* but on the last chunk\n",
+		SEND_PAGER_MAX);
 }
 
 
@@ -150,6 +170,15 @@ int cmd_send(int argc, char **argv)
 		{"data",    required_argument, NULL, 'd'},
 		{"timeout", required_argument, NULL, 'w'},
 		{"header",  required_argument, NULL, 'H'},
+		{"msrp",    no_argument,       NULL, 'M'},
+		{"chunk-size", required_argument, NULL, 'C'},
+		{"setup",   required_argument, NULL, 'S'},
+		{"order",   required_argument, NULL, 'O'},
+		{"interleave", required_argument, NULL, 'I'},
+		{"interleave-type", required_argument, NULL, 'Y'},
+		{"abort-after", required_argument, NULL, 'A'},
+		{"total-star", no_argument,    NULL, 'Z'},
+		{"force",   no_argument,       NULL, 'X'},
 		{"help",    no_argument,       NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -158,6 +187,9 @@ int cmd_send(int argc, char **argv)
 	const char *type = "application/octet-stream";
 	char canon[APPID_SIZE], ftag[APPID_SIZE * 3];
 	struct mbuf *body = NULL, *hdrs = NULL;
+	struct send_msrp_opts mo;
+	struct stat st;
+	bool msrp = false;
 	struct send s;
 	struct uri route;
 	struct pl pl;
@@ -167,6 +199,7 @@ int cmd_send(int argc, char **argv)
 	int c, err, ret = 3;
 
 	memset(&s, 0, sizeof(s));
+	memset(&mo, 0, sizeof(mo));
 	tmr_init(&tmr);
 
 	err = libre_init();
@@ -194,6 +227,15 @@ int cmd_send(int argc, char **argv)
 		case 'F': file  = optarg; break;
 		case 'd': data  = optarg; break;
 		case 'w': timeout = (unsigned)atoi(optarg); break;
+		case 'M': msrp = true; break;
+		case 'C': mo.chunk_size  = optarg; break;
+		case 'S': mo.setup       = optarg; break;
+		case 'O': mo.order       = optarg; break;
+		case 'I': mo.interleave  = optarg; break;
+		case 'Y': mo.interleave_type = optarg; break;
+		case 'A': mo.abort_after = optarg; break;
+		case 'Z': mo.total_star  = 1; break;
+		case 'X': mo.force       = 1; break;
 		case 'H':
 			if (strpbrk(optarg, "\r\n") || !strchr(optarg, ':')) {
 				fprintf(stderr, "sippush send: bad --header\n");
@@ -237,7 +279,13 @@ int cmd_send(int argc, char **argv)
 		goto out;
 	}
 
-	err = file ? read_file(file, body) :
+	/* too big for a MESSAGE: session mode (a pipe is read as before) */
+	if (file ? !stat(file, &st) && S_ISREG(st.st_mode) &&
+		   st.st_size > SEND_PAGER_MAX :
+	    strlen(data) > SEND_PAGER_MAX)
+		msrp = true;
+
+	err = msrp ? 0 : file ? read_file(file, body) :
 		mbuf_write_str(body, data);
 	if (err) {
 		fprintf(stderr, "sippush send: body: %s\n", strerror(err));
@@ -248,6 +296,16 @@ int cmd_send(int argc, char **argv)
 	err = local_addr(&laddr, &route);
 	if (err)
 		goto fail;
+
+	if (msrp) {
+		mo.proxy = proxy;  mo.to = to;      mo.from = from;
+		mo.ftag  = ftag;   mo.type = type;  mo.file = file;
+		mo.data  = data;   mo.timeout = timeout;
+		(void)mbuf_write_u8(hdrs, 0);
+		mo.hdrs  = (const char *)hdrs->buf;
+		ret = send_msrp(&mo, &laddr);
+		goto out;
+	}
 
 	err = sip_alloc(&s.sip, NULL, 16, 16, 16, "sippush/" SIPPUSH_VERSION,
 			NULL, NULL);

@@ -1,0 +1,333 @@
+/* invite.c: session-mode push, SIP side: INVITE with an MSRP offer in, 200 + SDP out, BYE. */
+#include <string.h>
+#include <re.h>
+#include "autoconf.h"
+#include "config.h"
+#include "appid.h"
+#include "appset.h"
+#include "authz.h"
+#include "router.h"
+#include "pushreq.h"
+#include "sdpmsrp.h"
+#include "msrpsess.h"
+#include "invite.h"
+
+#define DEBUG_MODULE "invite"
+#define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
+#include <re_dbg.h>
+
+/*
+ * An INVITE is routed exactly like a MESSAGE (Accept-Contact, then
+ * X-Wap-Application-Id, then route_ctype; same 400/403/404/480 answers),
+ * then its SDP must offer m=message with TCP/MSRP (or TCP/TLS/MSRP when
+ * TLS is built in and configured) and a path, else 488. The answer is
+ * sent at once with 200: a push needs no ringing. With a=setup:actpass
+ * we dial out right after the 200, not after the ACK (RFC 6135 and the
+ * NAT case: the handset is the one that can connect).
+ */
+
+struct invite {
+	struct sipsess_sock *sock;
+	struct sip *sip;
+	const struct config *cfg;
+	struct appset *apps;
+	struct router *router;
+	struct msrpsock *ms;
+	const char *cuser;
+	struct list calls;
+	uint64_t n_invites;
+	uint64_t n_rejected;
+};
+
+struct call {
+	struct le le;
+	struct invite *inv;
+	struct sipsess *sess;
+	struct msrpsess *ms;
+};
+
+
+static void call_destructor(void *arg)
+{
+	struct call *call = arg;
+
+	list_unlink(&call->le);
+	mem_deref(call->ms);
+	mem_deref(call->sess);   /* sends BYE if still established */
+}
+
+
+static void destructor(void *arg)
+{
+	struct invite *inv = arg;
+
+	list_flush(&inv->calls);
+	mem_deref(inv->sock);
+	mem_deref(inv->apps);
+	mem_deref(inv->router);
+	mem_deref(inv->ms);
+}
+
+
+/* BYE from the sender, or the session failed at SIP level. Partial
+ * content goes with the msrp session (spool files unlinked). */
+static void close_handler(int err, const struct sip_msg *msg, void *arg)
+{
+	struct call *call = arg;
+	(void)msg;
+
+	DEBUG_INFO("session ended by peer (%m)\n", err);
+	mem_deref(call);
+}
+
+
+/* The MSRP side gave up (timeout, connection lost): say BYE. */
+static void msrp_closed(int err, const char *why, void *arg)
+{
+	struct call *call = arg;
+
+	DEBUG_NOTICE("ending session: %s (%m)\n", why, err);
+	mem_deref(call);
+}
+
+
+static void reject(struct invite *inv, const struct sip_msg *msg,
+		   uint16_t scode, const char *reason)
+{
+	++inv->n_rejected;
+	DEBUG_NOTICE("INVITE %r from %J: %u %s\n", &msg->callid, &msg->src,
+		     scode, reason);
+
+	if (scode == 480)
+		(void)sip_replyf(inv->sip, msg, scode, reason,
+				 "Retry-After: %u\r\nContent-Length: 0\r\n\r\n",
+				 inv->cfg->retry_after);
+	else if (scode == 415)
+		(void)sip_replyf(inv->sip, msg, scode, reason,
+				 "Accept: application/sdp\r\n"
+				 "Content-Length: 0\r\n\r\n");
+	else
+		(void)sip_treply(NULL, inv->sip, msg, scode, reason);
+}
+
+
+/* Checks shared with pager mode, minus the body ones. */
+static uint16_t route_check(struct invite *inv, const struct sip_msg *msg,
+			    char *app, size_t appsz, char *sender,
+			    size_t sendersz, struct route *rt,
+			    const char **reason)
+{
+	struct pl spl;
+
+	if (pushreq_sender(msg, sender, sendersz)) {
+		*reason = "Bad Sender Identity";
+		return 400;
+	}
+
+	switch (pushreq_target(msg, inv->cfg, inv->apps, app, appsz)) {
+	case PUSHREQ_FOUND:
+		break;
+	case PUSHREQ_BAD:
+		*reason = "Bad Push Application ID";
+		return 400;
+	default:
+		*reason = "No Push Application ID";
+		return 404;
+	}
+
+	pl_set_str(&spl, sender);
+	if (!authz_sender(inv->cfg, app, &spl)) {
+		*reason = "Sender Not Authorised For Push Application";
+		return 403;
+	}
+
+	/* the content type is per MSRP message: checked there */
+	switch (router_lookup(inv->router, app, NULL, rt)) {
+	case ROUTE_OK:
+		return 0;
+	case ROUTE_NOT_SERVED:
+		*reason = "Push Application Not Served";
+		return 404;
+	default:
+		*reason = "Push Application Not Running";
+		return 480;
+	}
+}
+
+
+static void conn_handler(const struct sip_msg *msg, void *arg)
+{
+	struct invite *inv = arg;
+	char app[APPID_SIZE], sender[PUSHREQ_SENDER_MAX + 1];
+	struct msrpsess_conf sc;
+	struct sdp_offer offer;
+	struct sdp_answer an;
+	struct mbuf *desc = NULL;
+	struct call *call = NULL;
+	struct route rt;
+	const char *reason = NULL;
+	char addr[64];
+	uint16_t scode;
+	enum sdp_setup role;
+	int err;
+
+	++inv->n_invites;
+
+	scode = route_check(inv, msg, app, sizeof(app), sender,
+			    sizeof(sender), &rt, &reason);
+	if (scode) {
+		reject(inv, msg, scode, reason);
+		return;
+	}
+
+	if (!msg_ctype_cmp(&msg->ctyp, "application", "sdp") ||
+	    !mbuf_get_left(msg->mb)) {
+		reject(inv, msg, 415, "Session Offer Must Be SDP");
+		return;
+	}
+
+	err = sdpmsrp_offer_decode(&offer, mbuf_buf(msg->mb),
+				   mbuf_get_left(msg->mb),
+				   msrpsess_tls_ok(inv->ms), &reason);
+	if (err) {
+		reject(inv, msg, err == EBADMSG ? 400 : 488, reason);
+		return;
+	}
+
+	role = sdpmsrp_answer_setup(offer.setup);
+
+	call = mem_zalloc(sizeof(*call), call_destructor);
+	if (!call) {
+		reject(inv, msg, 500, "Out Of Memory");
+		return;
+	}
+	call->inv = inv;
+	list_append(&inv->calls, &call->le, call);
+
+	memset(&sc, 0, sizeof(sc));
+	sc.appid       = app;
+	sc.sender      = sender;
+	sc.remote_path = offer.path;
+	sc.tls         = offer.tls;
+	sc.active      = role == SETUP_ACTIVE;
+
+	err = msrpsess_alloc(&call->ms, inv->ms, &sc, msrp_closed, call);
+	if (err)
+		goto fail;
+
+	desc = mbuf_alloc(512);
+	if (!desc) {
+		err = ENOMEM;
+		goto fail;
+	}
+
+	if (re_snprintf(addr, sizeof(addr), "%j", &msg->dst) < 0) {
+		err = EINVAL;
+		goto fail;
+	}
+
+	memset(&an, 0, sizeof(an));
+	an.addr         = addr;
+	an.port         = (uint16_t)msrpsock_port(inv->ms);
+	an.tls          = offer.tls;
+	an.path         = msrpsess_path(call->ms);
+	an.accept_types = rt.filter ? rt.filter : "*";
+	an.max_size     = inv->cfg->msrp_max_size;
+	an.setup        = role;
+	an.sess_id      = rand_u32();
+
+	err = sdpmsrp_answer_encode(desc, an.addr ? &an : NULL);
+	if (err)
+		goto fail;
+	desc->pos = 0;
+
+	err = sipsess_accept(&call->sess, inv->sock, msg, 200, "OK",
+			     inv->cuser, "application/sdp", desc, NULL, NULL,
+			     false, NULL, NULL, NULL, NULL, NULL,
+			     close_handler, call, NULL);
+	if (err)
+		goto fail;
+
+	DEBUG_INFO("session push for %s from %s: we are %s, path %s\n", app,
+		   sender, role == SETUP_ACTIVE ? "active" : "passive",
+		   msrpsess_path(call->ms));
+
+	/* dial out now, not after the ACK */
+	(void)msrpsess_start(call->ms);
+	mem_deref(desc);
+	return;
+
+ fail:
+	DEBUG_WARNING("cannot accept INVITE: %m\n", err);
+	mem_deref(desc);
+	if (call && !call->sess) {
+		mem_deref(call);
+		reject(inv, msg, 500, "Cannot Set Up Session");
+	}
+	else {
+		mem_deref(call);
+	}
+}
+
+
+/**
+ * Start taking session-mode pushes.
+ *
+ * @param invp    Pointer to allocated INVITE handler
+ * @param sip     SIP stack
+ * @param cfg     Configuration (kept alive by the daemon)
+ * @param cuser   User part of our Contact
+ * @param apps    Advertised application IDs
+ * @param router  Routing table
+ * @param ms      MSRP listener and sessions
+ */
+int invite_alloc(struct invite **invp, struct sip *sip,
+		 const struct config *cfg, const char *cuser,
+		 struct appset *apps, struct router *router,
+		 struct msrpsock *ms)
+{
+	struct invite *inv;
+	int err;
+
+	if (!invp || !sip || !cfg || !cuser || !apps || !router || !ms)
+		return EINVAL;
+
+	inv = mem_zalloc(sizeof(*inv), destructor);
+	if (!inv)
+		return ENOMEM;
+
+	list_init(&inv->calls);
+	inv->sip    = sip;
+	inv->cfg    = cfg;
+	inv->cuser  = cuser;
+	inv->apps   = mem_ref(apps);
+	inv->router = mem_ref(router);
+	inv->ms     = mem_ref(ms);
+
+	err = sipsess_listen(&inv->sock, sip, 64, conn_handler, inv);
+
+	if (err)
+		mem_deref(inv);
+	else
+		*invp = inv;
+
+	return err;
+}
+
+
+void invite_set_config(struct invite *inv, const struct config *cfg)
+{
+	if (inv && cfg)
+		inv->cfg = cfg;
+}
+
+
+int invite_status(struct re_printf *pf, const struct invite *inv)
+{
+	if (!inv)
+		return 0;
+
+	return re_hprintf(pf, "invites=%llu\ninvites_rejected=%llu\n"
+			  "sessions_active=%u\n", inv->n_invites,
+			  inv->n_rejected, list_count(&inv->calls));
+}

@@ -1,0 +1,20 @@
+/* invite.h: session-mode push, SIP side: INVITE with an MSRP offer (RFC 4975 §8). */
+#ifndef SIPPUSH_INVITE_H
+#define SIPPUSH_INVITE_H
+
+struct appset;
+struct config;
+struct invite;
+struct msrpsock;
+struct router;
+struct sip;
+struct re_printf;
+
+int  invite_alloc(struct invite **invp, struct sip *sip,
+		  const struct config *cfg, const char *cuser,
+		  struct appset *apps, struct router *router,
+		  struct msrpsock *ms);
+void invite_set_config(struct invite *inv, const struct config *cfg);
+int  invite_status(struct re_printf *pf, const struct invite *inv);
+
+#endif

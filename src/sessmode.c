@@ -1,0 +1,131 @@
+/* sessmode.c: session-mode push (INVITE + MSRP): builds the MSRP listener and the INVITE handler. */
+#include <string.h>
+#include <re.h>
+#include "autoconf.h"
+#include "config.h"
+#include "msrpsess.h"
+#include "invite.h"
+#include "sessmode.h"
+
+#define DEBUG_MODULE "sessmode"
+#define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
+#include <re_dbg.h>
+
+struct sessmode {
+	struct msrpsock *ms;
+	struct invite *inv;
+	char *spool_dir;
+};
+
+
+static void destructor(void *arg)
+{
+	struct sessmode *sm = arg;
+
+	mem_deref(sm->inv);
+	mem_deref(sm->ms);
+	mem_deref(sm->spool_dir);
+}
+
+
+static void sock_conf(struct msrpsock_conf *mc, const struct config *cfg,
+		      const char *spool_dir)
+{
+	memset(mc, 0, sizeof(*mc));
+	mc->spool_dir       = spool_dir;
+	mc->max_size        = cfg->msrp_max_size;
+	mc->connect_timeout = cfg->msrp_connect_timeout * 1000;
+	mc->idle_timeout    = cfg->msrp_idle_timeout * 1000;
+	mc->ca_file         = cfg->tls_ca_file;
+	mc->tls_verify      = cfg->tls_verify;
+}
+
+
+/**
+ * Start taking session-mode pushes.
+ *
+ * MSRP listens on msrp_listen, or on SIP's address with a free port.
+ * msrps (TCP/TLS/MSRP) is offered only with a tls_cert_file: the peer
+ * may connect to us, and then we need a certificate to show.
+ */
+int sessmode_alloc(struct sessmode **smp, struct sip *sip,
+		   const struct config *cfg, const char *cuser,
+		   const struct sa *sip_laddr, struct appset *apps,
+		   struct router *router, struct deliver *dlv)
+{
+	struct msrpsock_conf mc;
+	struct sessmode *sm;
+	struct tls *tls = NULL;
+	struct sa laddr;
+	int err;
+
+	if (!smp || !sip || !cfg || !sip_laddr)
+		return EINVAL;
+
+	sm = mem_zalloc(sizeof(*sm), destructor);
+	if (!sm)
+		return ENOMEM;
+
+	err = re_sdprintf(&sm->spool_dir, "%s/spool", cfg->state_dir);
+	if (err)
+		goto out;
+
+	if (cfg->msrp_listen) {
+		err = sa_decode(&laddr, cfg->msrp_listen,
+				strlen(cfg->msrp_listen));
+		if (err)
+			goto out;
+	}
+	else {
+		laddr = *sip_laddr;
+		sa_set_port(&laddr, 0);
+	}
+
+	if (CONFIG_TLS && cfg->tls_cert_file) {
+		err = tls_alloc(&tls, TLS_METHOD_SSLV23, cfg->tls_cert_file,
+				NULL);
+		if (err) {
+			DEBUG_WARNING("msrps: tls_cert_file %s: %m\n",
+				      cfg->tls_cert_file, err);
+			goto out;
+		}
+	}
+
+	sock_conf(&mc, cfg, sm->spool_dir);
+	err = msrpsock_alloc(&sm->ms, &laddr, tls, &mc, router, dlv);
+	if (err)
+		goto out;
+
+	err = invite_alloc(&sm->inv, sip, cfg, cuser, apps, router, sm->ms);
+
+ out:
+	mem_deref(tls);
+	if (err)
+		mem_deref(sm);
+	else
+		*smp = sm;
+
+	return err;
+}
+
+
+void sessmode_set_config(struct sessmode *sm, const struct config *cfg)
+{
+	struct msrpsock_conf mc;
+
+	if (!sm || !cfg)
+		return;
+
+	sock_conf(&mc, cfg, sm->spool_dir);
+	msrpsock_set_conf(sm->ms, &mc);
+	invite_set_config(sm->inv, cfg);
+}
+
+
+int sessmode_status(struct re_printf *pf, const struct sessmode *sm)
+{
+	if (!sm)
+		return 0;
+
+	return invite_status(pf, sm->inv) | msrpsock_status(pf, sm->ms);
+}

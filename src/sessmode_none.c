@@ -1,0 +1,33 @@
+/* sessmode_none.c: stands in when CONFIG_MSRP is off: INVITEs are not taken (libre answers 501). */
+#include <re.h>
+#include "autoconf.h"
+#include "sessmode.h"
+
+
+int sessmode_alloc(struct sessmode **smp, struct sip *sip,
+		   const struct config *cfg, const char *cuser,
+		   const struct sa *sip_laddr, struct appset *apps,
+		   struct router *router, struct deliver *dlv)
+{
+	(void)sip; (void)cfg; (void)cuser; (void)sip_laddr;
+	(void)apps; (void)router; (void)dlv;
+
+	*smp = NULL;
+	return 0;
+}
+
+
+void sessmode_set_config(struct sessmode *sm, const struct config *cfg)
+{
+	(void)sm;
+	(void)cfg;
+}
+
+
+int sessmode_status(struct re_printf *pf, const struct sessmode *sm)
+{
+	(void)pf;
+	(void)sm;
+
+	return 0;
+}

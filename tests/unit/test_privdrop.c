@@ -1,0 +1,148 @@
+/* test_privdrop.c: privdrop_to()/privdrop_chown(); the switch itself runs
+ * in a forked child (only when the suite runs as root, as in CI). */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <re.h>
+#include "autoconf.h"
+#include "privdrop.h"
+#include "unit.h"
+
+
+static void test_bad_arguments(void)
+{
+	unit_log_capture(true);
+	UNIT_ASSERT_INT(privdrop_to(NULL), EINVAL);
+	UNIT_ASSERT_INT(privdrop_to(""), EINVAL);
+	UNIT_ASSERT_INT(privdrop_chown(NULL, "nobody"), EINVAL);
+	UNIT_ASSERT_INT(privdrop_chown("/x", NULL), EINVAL);
+	unit_log_capture(false);
+}
+
+
+static void test_unknown_user(void)
+{
+	unit_log_clear();
+	unit_log_capture(true);
+	UNIT_ASSERT_INT(privdrop_to("no-such-user-sippushd"), ENOENT);
+	UNIT_ASSERT_CONTAINS(unit_log_text(),
+			     "user 'no-such-user-sippushd': no such user");
+	unit_log_capture(false);
+}
+
+
+static void test_root_refused(void)
+{
+	unit_log_clear();
+	unit_log_capture(true);
+	UNIT_ASSERT_INT(privdrop_to("root"), EPERM);
+	UNIT_ASSERT_CONTAINS(unit_log_text(), "uid 0");
+	unit_log_capture(false);
+}
+
+
+/* Child: become nobody, then report what it can still do (exit code). */
+static int child_drop(void)
+{
+	struct passwd *pw = getpwnam("nobody");
+	gid_t groups[64];
+	int n;
+
+	if (!pw)
+		return 10;
+	if (privdrop_to("nobody"))
+		return 11;
+	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid)
+		return 12;
+	if (getgid() != pw->pw_gid || getegid() != pw->pw_gid)
+		return 13;
+	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0)
+		return 14;
+	n = getgroups(64, groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] == 0)
+			return 15;   /* root's group 0 must be gone */
+	if (access("/etc/shadow", R_OK) == 0)
+		return 16;
+	return 0;
+}
+
+
+static void test_drop_in_child(void)
+{
+	int status = -1;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		unit_log_clear();
+		unit_log_capture(true);
+		UNIT_ASSERT_INT(privdrop_to("nobody"), EPERM);
+		UNIT_ASSERT_CONTAINS(unit_log_text(), "not running as root");
+		unit_log_capture(false);
+		return;
+	}
+
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		unit_log_capture(true);
+		_exit(child_drop());
+	}
+
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_TRUE(WIFEXITED(status));
+	UNIT_ASSERT_INT(WEXITSTATUS(status), 0);
+}
+
+
+static void test_chown(void)
+{
+	char dir[256], path[300];
+	struct passwd *pw = getpwnam("nobody");
+	struct stat st;
+
+	CU_ASSERT_FATAL(unit_mkdtemp(dir, sizeof(dir)) == 0);
+	(void)re_snprintf(path, sizeof(path), "%s/f", dir);
+	CU_ASSERT_FATAL(unit_write_file(path, "x", 1) == 0);
+
+	unit_log_capture(true);
+	if (geteuid() == 0 && pw) {
+		UNIT_ASSERT_INT(privdrop_chown(path, "nobody"), 0);
+		CU_ASSERT_EQUAL(stat(path, &st), 0);
+		UNIT_ASSERT_INT(st.st_uid, pw->pw_uid);
+		UNIT_ASSERT_INT(st.st_gid, pw->pw_gid);
+	}
+	UNIT_ASSERT_INT(privdrop_chown(path, "no-such-user-sippushd"),
+			ENOENT);
+	(void)re_snprintf(path, sizeof(path), "%s/missing", dir);
+	UNIT_ASSERT_INT(privdrop_chown(path, "root"), ENOENT);
+	unit_log_capture(false);
+
+	(void)unit_rmtree(dir);
+}
+
+
+static CU_TestInfo tests[] = {
+	{"bad arguments", test_bad_arguments},
+	{"unknown user", test_unknown_user},
+	{"uid 0 refused", test_root_refused},
+	{"switch to nobody (root only)", test_drop_in_child},
+	{"chown of the socket file", test_chown},
+	CU_TEST_INFO_NULL
+};
+
+static CU_SuiteInfo suites[] = {
+	{"privdrop", unit_libre_init, unit_libre_close, NULL, NULL, tests},
+	CU_SUITE_INFO_NULL
+};
+
+
+int main(void)
+{
+	return unit_run("test_privdrop", suites);
+}
