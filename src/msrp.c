@@ -999,7 +999,9 @@ static int headers_done(struct msrp_parser *p, bool body, char flag)
 
 	if (!body) {
 		err = p->endh ? p->endh(msg, flag, p->arg) : 0;
-		message_done(p);
+		/* on a stop the tid stays known for the error report */
+		if (!err)
+			message_done(p);
 		return err;
 	}
 
@@ -1104,7 +1106,8 @@ static int body_done(struct msrp_parser *p)
 	int err;
 
 	err = p->endh ? p->endh(&p->msg, flag, p->arg) : 0;
-	message_done(p);
+	if (!err)
+		message_done(p);
 
 	return err;
 }

@@ -94,7 +94,9 @@ static int grow(struct ranges *r)
 	if (cap > r->max)
 		cap = r->max;
 
-	v = mem_realloc(r->v, cap * sizeof(*v));
+	/* libre 1.1.0's mem_realloc() does not take NULL */
+	v = r->v ? mem_realloc(r->v, cap * sizeof(*v)) :
+		mem_alloc(cap * sizeof(*v), NULL);
 	if (!v)
 		return ENOMEM;
 
