@@ -173,6 +173,13 @@ unit-valgrind: $(UNIT_BINS)
 integration: all
 	@B=$(B) tests/integration/run-all.sh
 
+# Benchmarks against baselines from the same run (BENCHMARKS.md).
+.PHONY: bench bench-quick
+bench: all
+	@B=$(B) tests/bench/run.sh full
+bench-quick: all
+	@B=$(B) tests/bench/run.sh quick
+
 check: all
 	$(MAKE) unit
 	$(MAKE) unit-asan

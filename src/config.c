@@ -30,7 +30,7 @@ enum ckey {
 	CK_SIP_LISTEN, CK_SIP_TRANSPORTS, CK_SIP_EXPIRES, CK_SIP_KEEPALIVE,
 	CK_SIP_INSTANCE, CK_STATE_DIR, CK_IPC_SOCKET, CK_APP,
 	CK_TLS_CA_FILE, CK_TLS_CERT_FILE, CK_TLS_VERIFY, CK_TLS_HOST,
-	CK_MAX_MESSAGE_SIZE, CK_ACK_TIMEOUT,
+	CK_MAX_MESSAGE_SIZE, CK_ACK_TIMEOUT, CK_UDP_RCVBUF,
 	CK_RETRY_AFTER, CK_MAX_PENDING, CK_ROUTE_CTYPE, CK_APP_SENDER,
 	CK_MSRP_LISTEN, CK_MSRP_MAX_SIZE, CK_MSRP_CONNECT_TIMEOUT,
 	CK_MSRP_IDLE_TIMEOUT,
@@ -43,7 +43,7 @@ static const char *const keyname[CK_COUNT] = {
 	"sip_listen", "sip_transports", "sip_expires", "sip_keepalive",
 	"sip_instance", "state_dir", "ipc_socket", "app",
 	"tls_ca_file", "tls_cert_file", "tls_verify", "tls_host",
-	"max_message_size", "ack_timeout",
+	"max_message_size", "ack_timeout", "udp_rcvbuf",
 	"retry_after", "max_pending", "route_ctype", "app_sender",
 	"msrp_listen", "msrp_max_size", "msrp_connect_timeout",
 	"msrp_idle_timeout",
@@ -621,6 +621,9 @@ static int set_key(struct parse *ps, const struct pl *k, const struct pl *v)
 	case CK_ACK_TIMEOUT:
 		return get_u32(ps, key, &cfg->ack_timeout, v, 100, 30000);
 
+	case CK_UDP_RCVBUF:
+		return get_u32(ps, key, &cfg->udp_rcvbuf, v, 0, 64u << 20);
+
 	case CK_RETRY_AFTER:
 		return get_u32(ps, key, &cfg->retry_after, v, 1, 86400);
 
@@ -807,6 +810,7 @@ int config_parse(struct config **cfgp, const char *name, const char *buf,
 	cfg->ack_timeout   = 5000;
 	cfg->retry_after   = 30;
 	cfg->max_pending   = 256;
+	cfg->udp_rcvbuf    = 1u << 20;
 	cfg->msrp_max_size = 256ull << 20;
 	cfg->msrp_connect_timeout = 30;
 	cfg->msrp_idle_timeout    = 60;
@@ -933,5 +937,6 @@ bool config_sip_equal(const struct config *a, const struct config *b)
 		streq(a->tls_cert_file, b->tls_cert_file) &&
 		streq(a->tls_host, b->tls_host) &&
 		streq(a->msrp_listen, b->msrp_listen) &&
-		a->tls_verify == b->tls_verify;
+		a->tls_verify == b->tls_verify &&
+		a->udp_rcvbuf == b->udp_rcvbuf;
 }

@@ -33,6 +33,7 @@ struct config {
 	bool tls_verify;
 	uint32_t max_message_size;  /* bytes of MESSAGE body */
 	uint32_t ack_timeout;       /* ms an app has to ACK */
+	uint32_t udp_rcvbuf;        /* bytes, SO_RCVBUF of SIP UDP; 0 = kernel's */
 	uint32_t retry_after;       /* s, Retry-After on 480 */
 	uint32_t max_pending;       /* pushes waiting for an app's verdict */
 	char *msrp_listen;          /* "addr:port"; NULL = SIP address, port 0 */

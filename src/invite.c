@@ -98,14 +98,17 @@ static void reject(struct invite *inv, const struct sip_msg *msg,
 	DEBUG_NOTICE("INVITE %r from %J: %u %s\n", &msg->callid, &msg->src,
 		     scode, reason);
 
+	/* stateful: an INVITE's final answer is retransmitted until the ACK
+	 * comes, and the ACK is absorbed by the transaction (RFC 3261 §17.2.1) */
 	if (scode == 480)
-		(void)sip_replyf(inv->sip, msg, scode, reason,
-				 "Retry-After: %u\r\nContent-Length: 0\r\n\r\n",
-				 inv->cfg->retry_after);
+		(void)sip_treplyf(NULL, NULL, inv->sip, msg, false, scode,
+				  reason, "Retry-After: %u\r\n"
+				  "Content-Length: 0\r\n\r\n",
+				  inv->cfg->retry_after);
 	else if (scode == 415)
-		(void)sip_replyf(inv->sip, msg, scode, reason,
-				 "Accept: application/sdp\r\n"
-				 "Content-Length: 0\r\n\r\n");
+		(void)sip_treplyf(NULL, NULL, inv->sip, msg, false, scode,
+				  reason, "Accept: application/sdp\r\n"
+				  "Content-Length: 0\r\n\r\n");
 	else
 		(void)sip_treply(NULL, inv->sip, msg, scode, reason);
 }

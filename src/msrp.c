@@ -615,6 +615,7 @@ static int start_line(struct msrp_parser *p, const char *s, size_t n)
 	p->nhdr = 0;
 	p->seen = 0;
 
+	/* %x4D.53.52.50 in the ABNF: upper case only, unlike header names */
 	if (n < 5 || memcmp(s, "MSRP ", 5))
 		return malformed(p, "bad start line");
 
@@ -1399,6 +1400,14 @@ static bool tid_valid(const char *tid)
 }
 
 
+/* A tid we originate keeps the RFC's minimum of 4; one we echo (in a
+ * response) is whatever the parser accepted. */
+static bool own_tid_valid(const char *tid)
+{
+	return tid_valid(tid) && strlen(tid) >= 4;
+}
+
+
 static bool msgid_valid(const char *mid)
 {
 	return mid && ident_valid(mid, strlen(mid), MSRP_MSGID_MAX);
@@ -1514,7 +1523,7 @@ int msrp_send_encode(struct mbuf *mb, const char *tid, const char *to_path,
 	size_t pos, mend;
 	int err;
 
-	if (!mb || !tid_valid(tid) || !msrp_path_valid(to_path) ||
+	if (!mb || !own_tid_valid(tid) || !msrp_path_valid(to_path) ||
 	    !msrp_path_valid(from_path) || !msgid_valid(message_id) ||
 	    !range_valid(start, end, total) || (!body && len) ||
 	    !flag || !strchr("+$#", flag))
@@ -1588,7 +1597,7 @@ int msrp_report_encode(struct mbuf *mb, const char *tid,
 	size_t pos, mend;
 	int err;
 
-	if (!mb || !tid_valid(tid) || !msrp_path_valid(to_path) ||
+	if (!mb || !own_tid_valid(tid) || !msrp_path_valid(to_path) ||
 	    !msrp_path_valid(from_path) || !msgid_valid(message_id) ||
 	    !range_valid(start, end, total) || status < 100 || status > 999)
 		return EINVAL;

@@ -88,6 +88,22 @@ struct msrp_error {
 	char tid[MSRP_TID_MAX + 1]; /* the transaction, if it was known */
 };
 
+/*
+ * Parser contract (details in msrp.c):
+ * - Feed the TCP stream as it arrives, in pieces of any size; results do
+ *   not depend on where it was cut. Body bytes are passed on at once,
+ *   except at most 12 + tid length bytes that could start the end-line.
+ * - msg is valid from msrp_start_h until msrp_end_h returns. With a
+ *   Byte-Range, the body never exceeds it: start - 1 + body_len <=
+ *   range_end (if not *), <= range_total (if not *), <= MSRP_RANGE_MAX;
+ *   a longer body is an error after exactly the allowed bytes.
+ * - Any non-zero return (EBADMSG, EMSGSIZE or a handler's) leaves the
+ *   parser dead: every later feed returns the same until
+ *   msrp_parser_reset(). MSRP cannot resynchronise after a framing
+ *   error: log perr and close the connection.
+ * - A handler may mem_deref() the parser if it then returns non-zero; it
+ *   must not call msrp_parser_reset().
+ */
 int  msrp_parser_alloc(struct msrp_parser **pp, msrp_start_h *starth,
 		       msrp_data_h *datah, msrp_end_h *endh, void *arg);
 int  msrp_parser_feed(struct msrp_parser *p, const uint8_t *buf, size_t len,

@@ -183,6 +183,8 @@ static void conn_send(struct mconn *c, struct mbuf *mb)
  * "no": none at all; "partial": only failures. */
 static void respond(struct mconn *c, uint16_t scode, const char *comment)
 {
+	char uri[MSRP_PATH_MAX + 1];
+	const char *own = NULL;
 	struct mbuf *mb;
 
 	if (c->hdr.kind != MSRP_REQUEST || c->hdr.method == MSRP_M_REPORT)
@@ -196,8 +198,14 @@ static void respond(struct mconn *c, uint16_t scode, const char *comment)
 	if (!mb)
 		return;
 
-	if (!msrp_response_encode(mb, &c->hdr, scode, comment,
-				  c->sess ? c->sess->path : ""))
+	/* with no session of ours (481) the URI the peer asked for is the
+	 * only "own" one we have */
+	if (c->sess)
+		own = c->sess->path;
+	else if (!msrp_path_first(c->hdr.to_path, uri, sizeof(uri)))
+		own = uri;
+
+	if (own && !msrp_response_encode(mb, &c->hdr, scode, comment, own))
 		conn_send(c, mb);
 
 	mem_deref(mb);

@@ -248,8 +248,10 @@ static uint16_t process(struct pager *pg, const struct sip_msg *msg,
 		return err == EMSGSIZE ? 413 : 480;
 	}
 
-	DEBUG_INFO("push %llu: MESSAGE from %s for %s (%s, %zu bytes)\n",
-		   push.id, sender, app, ctype, len);
+	/* per push: debug, not info (a line per push is a write(2) per
+	 * push at the default level; -v shows it) */
+	DEBUG_PRINTF("push %llu: MESSAGE from %s for %s (%s, %zu bytes)\n",
+		     push.id, sender, app, ctype, len);
 
 	return 0;
 }

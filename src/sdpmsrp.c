@@ -76,11 +76,16 @@ static bool attr(const struct pl *line, const char *name, struct pl *val)
 }
 
 
+/* RFC 4566 §5: text fields may hold any byte but NUL, CR and LF (UTF-8
+ * in s= or file names); other control characters are refused too. */
 static bool printable(const struct pl *v)
 {
-	for (size_t i = 0; i < v->l; i++)
-		if (!isprint((unsigned char)v->p[i]))
+	for (size_t i = 0; i < v->l; i++) {
+		unsigned char c = (unsigned char)v->p[i];
+
+		if (c < 0x20 || c == 0x7f)
 			return false;
+	}
 
 	return true;
 }

@@ -80,6 +80,10 @@ int siptls_alloc(struct tls **tlsp, const struct siptls_conf *tc)
 		goto out;
 	}
 
+	/* an idle flow (the registration's, kept for months) need not
+	 * hold its 2 x 16 KiB record buffers */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+
 	if (!tc->verify) {
 		DEBUG_WARNING("tls_verify is no: the core's certificate "
 			      "is NOT checked\n");

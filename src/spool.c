@@ -110,6 +110,9 @@ int spool_write(struct spool *sp, uint64_t off, const uint8_t *p, size_t n)
 	if (!sp || sp->fd < 0 || (!p && n))
 		return EINVAL;
 
+	if (!n)
+		return 0;
+
 	while (n) {
 		ssize_t w = pwrite(sp->fd, p, n, (off_t)off);
 

@@ -6,6 +6,7 @@
 #include "autoconf.h"
 #include "config.h"
 #include "siptls.h"
+#include "sockbuf.h"
 #include "ua.h"
 
 #define DEBUG_MODULE "ua"
@@ -16,11 +17,14 @@
  * Transaction hash sizes: libre's lookups walk one bucket chain per
  * message, so a bucket count far below the live transaction count turns
  * every request into a list walk (libre-notes §6: 120 us/msg at 32
- * buckets and 5 k/s). Server transactions live 32 s on UDP.
+ * buckets and 5 k/s). Server transactions live 32 s on UDP, but only
+ * INVITEs make them here: MESSAGEs are answered statelessly (pager.c).
+ * libre allocates (and zeroes) two tables of HASH_STRANS buckets: 4096
+ * cost 128 KiB of resident memory for nothing.
  */
 enum {
 	HASH_CTRANS = 64,
-	HASH_STRANS = 4096,
+	HASH_STRANS = 256,
 	HASH_TCONN  = 64,
 };
 
@@ -174,6 +178,10 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 			DEBUG_WARNING("UDP on %J: %m\n", &laddr, err);
 			goto out;
 		}
+
+		/* libre leaves SO_RCVBUF at the kernel default, which
+		 * overflows in bursts; not fatal if it cannot be set */
+		(void)sockbuf_sip_udp_rcvbuf(ua->sip, cfg->udp_rcvbuf);
 	}
 
 	if (cfg->transports & CFG_TP_TCP) {

@@ -6,13 +6,16 @@
 #
 #   tests/ci/cross.sh                      arm64 (+ armhf when installable)
 #   CROSS_ARCHES="arm64" tests/ci/cross.sh
-#   SIZES_OUT=doc/sizes.md tests/ci/cross.sh   also write the size table
+#   SIZES_OUT=doc/sizes.md tests/ci/cross.sh   also update the table there
 #
 # For arch A with GNU triplet T, each build is
 #   make CROSS_COMPILE=T- B=build/cross-A[-BOARD] \
 #        PKG_CONFIG="env PKG_CONFIG_LIBDIR=/usr/lib/T/pkgconfig:/usr/share/pkgconfig pkg-config" \
 #        KCONFIG_CONFIG=board/BOARD_defconfig
-# and each unit suite runs as qemu-A-static -L /usr/T build/cross-A/tests/X.
+# and each unit suite runs under qemu-user through binfmt_misc (some suites
+# fork and exec themselves, which only binfmt can follow); without binfmt
+# they run as qemu-A-static -L /usr/T build/cross-A/tests/X. A binfmt entry
+# or mount made here is removed again at the end.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
@@ -59,13 +62,20 @@ setup() {
 	done
 	[ -n "$missing" ] || return 0
 	log "$a: installing$missing"
+	local added=0
 	if ! dpkg --print-foreign-architectures | grep -qx "$a"; then
 		dpkg --add-architecture "$a"
+		added=1
 	fi
-	apt-get update -q >/dev/null 2>&1
+	apt-get update -q >"build/cross-apt-$a.log" 2>&1
 	# shellcheck disable=SC2086 # a list of names
-	if ! apt-get install -y -q --no-install-recommends $missing >"build/cross-apt-$a.log" 2>&1; then
-		tail -n 5 "build/cross-apt-$a.log" | sed 's/^/#   /'
+	if ! apt-get install -y -q --no-install-recommends $missing >>"build/cross-apt-$a.log" 2>&1; then
+		grep -E '^(E|Err):' "build/cross-apt-$a.log" | head -n 5 | sed 's/^/#   /'
+		# a foreign arch whose index cannot be fetched would make every
+		# later apt-get update fail: take it out again
+		if [ "$added" = 1 ] && ! dpkg -l | awk '{print $2}' | grep -q ":$a\$"; then
+			dpkg --remove-architecture "$a"
+		fi
 		return 1
 	fi
 }
@@ -77,6 +87,33 @@ size_of() {
 	cp "$1" "$tmp" && "$2" --strip-unneeded "$tmp" && stat -c %s "$tmp"
 	rm -f "$tmp"
 }
+
+# binfmt ARCH: make the kernel run ARCH's ELF files with qemu-user
+# (Debian's qemu-user-static entry, /usr/lib/binfmt.d/qemu-NAME.conf).
+binfmt_mounted=0
+binfmt_added=()
+binfmt() {
+	local name conf
+	name=$(qemu_of "$1")
+	name=${name%-static}
+	conf=/usr/lib/binfmt.d/$name.conf
+	[ -r "$conf" ] || return 1
+	if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+		mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || return 1
+		binfmt_mounted=1
+	fi
+	[ -e "/proc/sys/fs/binfmt_misc/$name" ] && return 0
+	cat "$conf" >/proc/sys/fs/binfmt_misc/register 2>/dev/null || return 1
+	binfmt_added+=("$name")
+}
+binfmt_cleanup() {
+	local n
+	for n in "${binfmt_added[@]}"; do
+		echo -1 >"/proc/sys/fs/binfmt_misc/$n" 2>/dev/null
+	done
+	[ "$binfmt_mounted" = 0 ] || umount /proc/sys/fs/binfmt_misc 2>/dev/null
+}
+trap binfmt_cleanup EXIT
 
 mkdir -p build
 sizes=build/cross-sizes.tsv
@@ -134,11 +171,18 @@ for a in amd64 $arches; do
 		continue
 	fi
 	q=$(qemu_of "$a")
+	if binfmt "$a"; then
+		run=()
+		how="qemu-user via binfmt"
+	else
+		run=("$q" -L "/usr/$t")
+		how="$q -L /usr/$t (no binfmt_misc: suites that exec themselves fail)"
+	fi
 	for x in "${tests[@]}"; do
-		if "$q" -L "/usr/$t" "$x" >"$x.log" 2>&1; then
-			ok "$a: $(basename "$x") under $q ($(grep -c '\.\.\.passed' "$x.log") tests passed)"
+		if timeout -k 5 300 "${run[@]}" "$x" >"$x.log" 2>&1; then
+			ok "$a: $(basename "$x") under $how ($(grep -c '\.\.\.passed' "$x.log") tests passed)"
 		else
-			bad "$a: $(basename "$x") under $q"
+			bad "$a: $(basename "$x") under $how"
 			grep -E 'FAILED|^ +[0-9]+\. ' "$x.log" | head -n 20 | sed 's/^/#   /'
 		fi
 	done
@@ -153,8 +197,12 @@ done
 	done <"$sizes"
 } >build/cross-sizes.md
 sed 's/^/# /' build/cross-sizes.md
+# SIZES_OUT=doc/sizes.md: replace the table between the markers there
 if [ -n "${SIZES_OUT:-}" ]; then
-	cp build/cross-sizes.md "$SIZES_OUT"
+	awk -v tbl=build/cross-sizes.md '
+		/<!-- sizes:begin -->/ { print; while ((getline l < tbl) > 0) print l; skip = 1; next }
+		/<!-- sizes:end -->/ { skip = 0 }
+		!skip' "$SIZES_OUT" >"$SIZES_OUT.tmp" && mv "$SIZES_OUT.tmp" "$SIZES_OUT"
 fi
 
 echo "# cross.sh: $(($(date +%s) - t0)) s"

@@ -1,6 +1,8 @@
 /* test_ipc.c: the local API: codec, client library parser, and the server on a real socket. */
 #include <string.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -337,6 +339,58 @@ static void test_encode_errors(void)
 	p.appid = longv + sizeof(longv) - 1 - APPID_MAX;
 	mbuf_reset(mb);
 	UNIT_ASSERT_INT(ipc_push_encode(mb, &p), 0);
+
+	mem_deref(mb);
+}
+
+
+/* A body passed as a file: the header says so, no bytes follow, and the
+ * size limit for inline bodies does not apply. */
+static void test_encode_fd(void)
+{
+	static const char want[] =
+		"PUSH\nId: 9\nApp-Id: x-wap-application:mms.ua\n"
+		"Content-Type: application/vnd.wap.mms-message\n"
+		"Content-Length: 204800\nSender: sip:a@b\n"
+		"Transport: msrp\nBody-Fd: 1\n\n";
+	struct ipc_push p = {
+		.id = 9, .appid = "x-wap-application:mms.ua",
+		.ctype = "application/vnd.wap.mms-message",
+		.sender = "sip:a@b", .transport = "msrp",
+		.len = 200 * 1024, .has_fd = true, .fd = 0,
+	};
+	struct mbuf *mb = mbuf_alloc(256);
+
+	CU_ASSERT_FATAL(mb != NULL);
+
+	UNIT_ASSERT_INT(ipc_push_encode(mb, &p), 0);
+	UNIT_ASSERT_INT(mb->end, sizeof(want) - 1);
+	CU_ASSERT(mb->end == sizeof(want) - 1 &&
+		  !memcmp(mb->buf, want, sizeof(want) - 1));
+
+	/* a file and bytes both: which is the body? */
+	mbuf_reset(mb);
+	p.body = nasty;
+	UNIT_ASSERT_INT(ipc_push_encode(mb, &p), EINVAL);
+	p.len = sizeof(nasty);
+	UNIT_ASSERT_INT(ipc_push_encode(mb, &p), EINVAL);
+
+	/* an empty file is still a file */
+	mbuf_reset(mb);
+	p.body = NULL;
+	p.len = 0;
+	UNIT_ASSERT_INT(ipc_push_encode(mb, &p), 0);
+	mbuf_write_u8(mb, 0);
+	UNIT_ASSERT_CONTAINS((char *)mb->buf,
+			     "\nContent-Length: 0\nSender: sip:a@b\n"
+			     "Transport: msrp\nBody-Fd: 1\n\n");
+
+	/* and without has_fd, the same length is too big */
+	mbuf_reset(mb);
+	p.has_fd = false;
+	p.body = nasty;
+	p.len = 200 * 1024;
+	UNIT_ASSERT_INT(ipc_push_encode(mb, &p), EMSGSIZE);
 
 	mem_deref(mb);
 }
@@ -859,6 +913,308 @@ static void test_lib_malformed(void)
 
 	(void)close(d);
 	sippush_close(c);
+}
+
+
+/* ---- bodies as file descriptors --------------------------------------- */
+
+enum { FD_BODY = 200 * 1024 };   /* more than IPC_BODY_MAX */
+_Static_assert((int)FD_BODY > (int)IPC_BODY_MAX, "a large body");
+
+static uint8_t fd_pat(size_t i, unsigned seed)
+{
+	return (uint8_t)(((i + seed) * 2654435761u) >> 13);
+}
+
+
+/* Open descriptors of this process. */
+static int fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+
+	(void)closedir(d);
+	return n - 1;   /* not the one opendir used */
+}
+
+
+/* A file of len bytes of pattern seed, opened read-only at offset 0. */
+static int fd_file(const char *path, size_t len, unsigned seed)
+{
+	uint8_t *b = mem_alloc(len ? len : 1, NULL);
+	int fd = -1;
+
+	if (!b)
+		return -1;
+
+	for (size_t i = 0; i < len; i++)
+		b[i] = fd_pat(i, seed);
+
+	if (!unit_write_file(path, b, len))
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	mem_deref(b);
+	return fd;
+}
+
+
+/* Does the file behind fd hold exactly len bytes of pattern seed, read
+ * from its current position? */
+static bool fd_holds(int fd, size_t len, unsigned seed)
+{
+	uint8_t b[8192];
+	size_t got = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, b, sizeof(b));
+
+		if (n < 0)
+			return false;
+		if (n == 0)
+			break;
+
+		for (ssize_t i = 0; i < n; i++)
+			if (got + (size_t)i >= len ||
+			    b[i] != fd_pat(got + (size_t)i, seed))
+				return false;
+		got += (size_t)n;
+	}
+
+	return got == len;
+}
+
+
+/* One message with descriptors beside it (SCM_RIGHTS). */
+static void put_fds(int sock, const void *p, size_t n, const int *fds,
+		    int nfds)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} ctl;
+	struct iovec iov = { (void *)p, n };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&ctl, 0, sizeof(ctl));
+	mh.msg_iov        = &iov;
+	mh.msg_iovlen     = 1;
+	mh.msg_control    = ctl.buf;
+	mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type  = SCM_RIGHTS;
+	cm->cmsg_len   = CMSG_LEN((size_t)nfds * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
+
+	CU_ASSERT(sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)n);
+}
+
+
+static void put_push_fd(int sock, const struct ipc_push *p)
+{
+	struct mbuf *mb = mbuf_alloc(IPC_HDR_MAX);
+
+	CU_ASSERT_FATAL(mb != NULL);
+	UNIT_ASSERT_INT(ipc_push_encode(mb, p), 0);
+	put_fds(sock, mb->buf, mb->end, &p->fd, 1);
+	mem_deref(mb);
+}
+
+
+#define FDHDR(len) "PUSH\nId: 3\nApp-Id: x-wap-application:mms.ua\n" \
+	"Content-Type: text/plain\nContent-Length: " len "\n" \
+	"Sender: sip:a@b\nTransport: msrp\nBody-Fd: 1\n\n"
+
+static void test_lib_fd(void)
+{
+	struct ipc_push w = {
+		.id = 77, .appid = "x-oma-application:ulp.ua",
+		.ctype = "application/octet-stream", .sender = "sip:b@c",
+		.transport = "msrps", .len = FD_BODY, .has_fd = true,
+	};
+	char dir[256], file[300];
+	struct sippush_push p;
+	struct sippush *c;
+	struct stat st1, st2;
+	int d, base, fd, two[2];
+
+	CU_ASSERT_FATAL(unit_mkdtemp(dir, sizeof(dir)) == 0);
+	CU_ASSERT_FATAL(re_snprintf(file, sizeof(file), "%s/body", dir) > 0);
+
+	c = lib_pair(&d);
+	CU_ASSERT_FATAL(c != NULL);
+	base = fd_count();
+	CU_ASSERT_FATAL(base > 0);
+
+	/* the push, and the sender's copy closed at once */
+	w.fd = fd_file(file, FD_BODY, 1);
+	CU_ASSERT_FATAL(w.fd >= 0);
+	CU_ASSERT(fstat(w.fd, &st1) == 0);
+	put_push_fd(d, &w);
+	(void)close(w.fd);
+	UNIT_ASSERT_INT(fd_count(), base);
+
+	memset(&p, 0x5a, sizeof(p));
+	UNIT_ASSERT_INT(sippush_recv(c, &p, 1000), 0);
+	UNIT_ASSERT_INT(p.id, 77);
+	UNIT_ASSERT_STR(p.appid, w.appid);
+	UNIT_ASSERT_STR(p.ctype, w.ctype);
+	UNIT_ASSERT_STR(p.sender, w.sender);
+	UNIT_ASSERT_STR(p.transport, "msrps");
+	CU_ASSERT_PTR_NULL(p.body);
+	UNIT_ASSERT_INT(p.len, FD_BODY);
+	CU_ASSERT_FATAL(p.fd >= 0);
+	CU_ASSERT(fstat(p.fd, &st2) == 0 && st2.st_ino == st1.st_ino &&
+		  st2.st_dev == st1.st_dev && st2.st_size == FD_BODY);
+	CU_ASSERT(fd_holds(p.fd, FD_BODY, 1));
+	UNIT_ASSERT_INT(fd_count(), base + 1);
+
+	/* valid until the next sippush_recv(), then closed */
+	UNIT_ASSERT_INT(sippush_recv(c, &p, 0), EAGAIN);
+	UNIT_ASSERT_INT(fd_count(), base);
+
+	/* inline bodies say fd -1 */
+	puts_(d, HDR("4", "2") "hi");
+	UNIT_ASSERT_INT(sippush_recv(c, &p, 1000), 0);
+	UNIT_ASSERT_INT(p.fd, -1);
+	UNIT_ASSERT_INT(p.len, 2);
+	CU_ASSERT(p.body && !memcmp(p.body, "hi", 3));
+
+	/* Body-Fd without a descriptor */
+	puts_(d, FDHDR("204800"));
+	UNIT_ASSERT_INT(sippush_recv(c, &p, 1000), EBADMSG);
+	puts_(d, FDHDR("0"));
+	UNIT_ASSERT_INT(sippush_recv(c, &p, 1000), EBADMSG);
+
+	/* a descriptor without Body-Fd: refused, and not left open */
+	fd = fd_file(file, 2, 2);
+	CU_ASSERT_FATAL(fd >= 0);
+	put_fds(d, HDR("5", "2") "hi", strlen(HDR("5", "2") "hi"), &fd, 1);
+	(void)close(fd);
+	UNIT_ASSERT_INT(sippush_recv(c, &p, 1000), EBADMSG);
+	UNIT_ASSERT_INT(fd_count(), base);
+
+	/* descriptors with records that are wrong otherwise: the same */
+	{
+		static const char *const bad[] = {
+			FDHDR("2") "hi",                   /* bytes as well */
+			"PUSH\nId: 3\nApp-Id: a\nContent-Type: t/t\n"
+			"Content-Length: 5\nSender: \nTransport: msrp\n"
+			"Body-Fd: 2\n\n",
+			"PUSH\nId: 3\nApp-Id: a\nContent-Type: t/t\n"
+			"Content-Length: 5\nSender: \nTransport: msrp\n"
+			"Body-Fd: yes\n\n",
+			"PUSH\nApp-Id: a\nContent-Type: t/t\n"
+			"Content-Length: 5\nSender: \nTransport: msrp\n"
+			"Body-Fd: 1\n\n",                  /* no Id */
+			"PUSH\nId: 3\nApp-Id: a\nContent-Type: t/t\n"
+			"Content-Length: x\nSender: \nTransport: msrp\n"
+			"Body-Fd: 1\n\n",
+			"PUSH\nId: 3\nApp-Id: a\nContent-Type: t/t\n"
+			"Content-Length: 5\nSender: \nTransport: msrp\n"
+			"Body-Fd: 1\nBody-Fd: 1\n\n",
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+			char what[80];
+			int err, n;
+
+			fd = fd_file(file, 5, 3);
+			CU_ASSERT_FATAL(fd >= 0);
+			put_fds(d, bad[i], strlen(bad[i]), &fd, 1);
+			(void)close(fd);
+			err = sippush_recv(c, &p, 1000);
+			n = fd_count();
+			(void)re_snprintf(what, sizeof(what), "bad fd record "
+					  "%zu: %m, %d fds (want %d)", i, err,
+					  n, base);
+			CU_assertImplementation(err == EBADMSG && n == base,
+						__LINE__, what, __FILE__, "",
+						CU_FALSE);
+		}
+	}
+
+	/* with a message that is no record at all: closed by the next
+	 * read at the latest */
+	fd = fd_file(file, 5, 3);
+	CU_ASSERT_FATAL(fd >= 0);
+	put_fds(d, "GARBAGE", 7, &fd, 1);
+	(void)close(fd);
+	UNIT_ASSERT_INT(sippush_recv(c, &p, 1000), EBADMSG);
+	UNIT_ASSERT_INT(sippush_recv(c, &p, 0), EAGAIN);
+	UNIT_ASSERT_INT(fd_count(), base);
+
+	/* two descriptors: one is handed over at most, none is leaked */
+	w.len = 5;
+	two[0] = fd_file(file, 5, 4);
+	two[1] = open(file, O_RDONLY | O_CLOEXEC);
+	CU_ASSERT_FATAL(two[0] >= 0 && two[1] >= 0);
+	{
+		struct mbuf *mb = mbuf_alloc(IPC_HDR_MAX);
+
+		CU_ASSERT_FATAL(mb != NULL);
+		UNIT_ASSERT_INT(ipc_push_encode(mb, &w), 0);
+		put_fds(d, mb->buf, mb->end, two, 2);
+		mem_deref(mb);
+	}
+	(void)close(two[0]);
+	(void)close(two[1]);
+	(void)sippush_recv(c, &p, 1000);
+	CU_ASSERT(fd_count() <= base + 1);
+	UNIT_ASSERT_INT(sippush_recv(c, &p, 0), EAGAIN);
+	UNIT_ASSERT_INT(fd_count(), base);
+
+	/* arriving while a command waits: kept with its record */
+	w.len = FD_BODY;
+	w.id = 78;
+	w.fd = fd_file(file, FD_BODY, 5);
+	CU_ASSERT_FATAL(w.fd >= 0);
+	put_push_fd(d, &w);
+	(void)close(w.fd);
+	(void)unlink(file);        /* the name is not needed */
+	puts_(d, "OK pong");
+	UNIT_ASSERT_INT(sippush_ping(c), 0);
+	UNIT_ASSERT_INT(sippush_pending(c), 1);
+	{
+		struct ipc_cmd cmd;
+		uint8_t buf[IPC_CMD_MAX];
+
+		UNIT_ASSERT_INT(take_cmd(d, &cmd, buf, sizeof(buf)), 0);
+	}
+	UNIT_ASSERT_INT(sippush_recv(c, &p, 0), 0);
+	UNIT_ASSERT_INT(p.id, 78);
+	CU_ASSERT_PTR_NULL(p.body);
+	UNIT_ASSERT_INT(p.len, FD_BODY);
+	CU_ASSERT(p.fd >= 0 && fd_holds(p.fd, FD_BODY, 5));
+
+	/* closing the handle closes what it holds: the current push's
+	 * descriptor and one still queued */
+	w.id = 79;
+	w.fd = fd_file(file, 10, 6);
+	w.len = 10;
+	CU_ASSERT_FATAL(w.fd >= 0);
+	put_push_fd(d, &w);
+	(void)close(w.fd);
+	puts_(d, "OK pong");
+	UNIT_ASSERT_INT(sippush_ping(c), 0);
+	UNIT_ASSERT_INT(sippush_pending(c), 1);
+	UNIT_ASSERT_INT(fd_count(), base + 2);
+
+	(void)close(d);
+	sippush_close(c);
+	UNIT_ASSERT_INT(fd_count(), base - 2);   /* d and the handle's */
+
+	CU_ASSERT(unit_rmtree(dir) == 0);
 }
 
 
@@ -1600,11 +1956,299 @@ static void test_server_roundtrip(void)
 }
 
 
+/*
+ * Bodies as descriptors through the real server to a child using the
+ * library: once sent at once, once queued behind records a slow client
+ * has not read. The daemon's caller closes its descriptor (and here
+ * even unlinks the file) right after ipc_send_push(); what the server
+ * queued must still be the file, and must be closed once sent.
+ */
+#define FD_CHILD_ARG "--ipc-fd-child"
+
+enum { FD_FILLERS = 12, FD_FILL_LEN = 32 * 1024, FD_BODY2 = 300 * 1024 };
+
+struct fdsrv {
+	char dir[256];
+	struct ipc_client *owner;
+	struct tmr tmr;
+	int err1, base1, held1, after1;
+	int err2, fill_err, base2, held2, after2, flushed2;
+	bool open1, open2, acked1, acked2, gone;
+};
+
+
+static int fd_path(char *path, size_t sz, const char *dir, const char *name)
+{
+	return re_snprintf(path, sz, "%s/%s", dir, name) < 0 ? ENAMETOOLONG : 0;
+}
+
+
+static int fd_send(struct ipc_client *c, uint64_t id, const char *appid,
+		   int fd, size_t len)
+{
+	struct ipc_push p = {
+		.id = id, .appid = appid,
+		.ctype = "application/vnd.wap.mms-message",
+		.sender = rt_sender, .transport = "msrp",
+		.len = len, .has_fd = true, .fd = fd,
+	};
+
+	return ipc_send_push(c, &p);
+}
+
+
+/* The slow client has read nothing since its OK: fill its socket, then
+ * the file goes into the queue. */
+static void fd_fill(void *arg)
+{
+	static uint8_t body[FD_FILL_LEN];
+	struct fdsrv *s = arg;
+	struct ipc_push p = {
+		.appid = "x-oma-application:slow.ua", .ctype = "x/y",
+		.sender = "sip:fill@x", .transport = "sip-tcp",
+		.body = body, .len = sizeof(body),
+	};
+	char file[300];
+	int fd;
+
+	s->base2 = fd_count();
+
+	for (unsigned i = 0; i < FD_FILLERS && !s->fill_err; i++) {
+		p.id = 1000 + i;
+		body[0] = (uint8_t)i;
+		s->fill_err = ipc_send_push(s->owner, &p);
+	}
+
+	if (fd_path(file, sizeof(file), s->dir, "body2") ||
+	    (fd = fd_file(file, FD_BODY2, 22)) < 0) {
+		s->err2 = EIO;
+		return;
+	}
+
+	s->err2  = fd_send(s->owner, 2, "x-oma-application:slow.ua", fd,
+			   FD_BODY2);
+	s->held2 = fd_count();          /* ours and the queue's */
+	s->open2 = fcntl(fd, F_GETFD) >= 0;
+	(void)close(fd);
+	(void)unlink(file);
+	s->after2 = fd_count();         /* the queue's */
+
+	/* now the child may read */
+	if (!fd_path(file, sizeof(file), s->dir, "queued"))
+		(void)unit_write_file(file, "", 0);
+}
+
+
+static int fd_subscribe(struct ipc_client *c, const char *appid,
+			const char *filter, bool monitor, void *arg)
+{
+	struct fdsrv *s = arg;
+	char file[300];
+	int fd;
+	(void)filter;
+	(void)monitor;
+
+	s->owner = c;
+
+	if (!strcmp(appid, "x-oma-application:slow.ua")) {
+		tmr_start(&s->tmr, 0, fd_fill, s);
+		return 0;
+	}
+
+	/* sent at once: arrives before the OK */
+	s->base1 = fd_count();
+	if (fd_path(file, sizeof(file), s->dir, "body1") ||
+	    (fd = fd_file(file, FD_BODY, 11)) < 0) {
+		s->err1 = EIO;
+		return 0;
+	}
+
+	s->err1  = fd_send(c, 1, appid, fd, FD_BODY);
+	s->held1 = fd_count();          /* ours only */
+	s->open1 = fcntl(fd, F_GETFD) >= 0;
+	(void)close(fd);
+	(void)unlink(file);
+	s->after1 = fd_count();
+
+	return 0;
+}
+
+
+static int fd_ack(struct ipc_client *c, uint64_t id, void *arg)
+{
+	struct fdsrv *s = arg;
+
+	if (c != s->owner)
+		return ENOENT;
+
+	if (id == 1) {
+		s->acked1 = true;
+		return 0;
+	}
+
+	if (id == 2) {
+		s->acked2 = true;
+		s->flushed2 = fd_count();   /* sent, so closed */
+		return 0;
+	}
+
+	return ENOENT;
+}
+
+
+static void fd_gone(struct ipc_client *c, void *arg)
+{
+	struct fdsrv *s = arg;
+
+	if (c == s->owner) {
+		s->owner = NULL;
+		s->gone = true;
+	}
+}
+
+
+static int fd_child_expect(struct sippush *c, uint64_t id, size_t len,
+			   unsigned seed)
+{
+	struct sippush_push p;
+	struct stat st;
+
+	if (sippush_recv(c, &p, 10000))
+		return 1;
+
+	if (p.id != id || strcmp(p.sender, rt_sender) ||
+	    strcmp(p.transport, "msrp") || p.body || p.len != len ||
+	    p.fd < 0)
+		return 2;
+
+	if (fstat(p.fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size != (off_t)len || st.st_nlink != 0)
+		return 3;
+
+	return fd_holds(p.fd, len, seed) ? 0 : 4;
+}
+
+
+static int fd_child_main(const char *path)
+{
+	struct sippush *c = NULL;
+	struct sippush_push p;
+	char marker[300];
+	const char *slash = strrchr(path, '/');
+	int i;
+
+	if (!slash || re_snprintf(marker, sizeof(marker), "%r/queued",
+				  &(struct pl){path, (size_t)(slash - path)}) < 0)
+		return 30;
+
+	for (i = 0; i < 500 && !c; i++) {
+		c = sippush_open(path);
+		if (!c)
+			(void)poll(NULL, 0, 20);
+	}
+	if (!c)
+		return 31;
+
+	sippush_set_timeout(c, 10000);
+
+	if (sippush_subscribe(c, "mms.ua", NULL, false) ||
+	    sippush_pending(c) != 1)
+		return 32;
+	if (fd_child_expect(c, 1, FD_BODY, 11))
+		return 33;
+	if (sippush_ack(c, 1))
+		return 34;
+
+	/* subscribed, then slow: nothing read until the server says */
+	if (sippush_subscribe(c, "slow.ua", NULL, false) ||
+	    sippush_pending(c) != 0)
+		return 35;
+	for (i = 0; i < 1000 && access(marker, F_OK); i++)
+		(void)poll(NULL, 0, 20);
+	if (i == 1000)
+		return 36;
+
+	for (i = 0; i < FD_FILLERS; i++) {
+		if (sippush_recv(c, &p, 10000) || p.id != 1000u + i ||
+		    p.len != FD_FILL_LEN || !p.body || p.body[0] != i ||
+		    p.fd != -1)
+			return 37;
+	}
+
+	if (fd_child_expect(c, 2, FD_BODY2, 22))
+		return 38;
+	if (sippush_ack(c, 2))
+		return 39;
+
+	sippush_close(c);
+	return 0;
+}
+
+
+static void test_server_fd(void)
+{
+	static const struct ipc_handlers h = {
+		.subscribeh = fd_subscribe,
+		.ackh       = fd_ack,
+		.goneh      = fd_gone,
+	};
+	struct fdsrv s = { .err1 = -1, .err2 = -1 };
+	char path[300];
+	int status = -1;
+	struct ipc *ipc = NULL;
+	pid_t pid;
+
+	CU_ASSERT_FATAL(unit_mkdtemp(s.dir, sizeof(s.dir)) == 0);
+	CU_ASSERT_FATAL(fd_path(path, sizeof(path), s.dir, "fd.sock") == 0);
+	tmr_init(&s.tmr);
+
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		execl(self, self, FD_CHILD_ARG, path, (char *)NULL);
+		_exit(127);
+	}
+
+	UNIT_ASSERT_INT(ipc_alloc(&ipc, path, &h, &s), 0);
+	if (ipc)
+		CU_ASSERT(pump_until(flag_set, &s.gone, 60000));
+
+	CU_ASSERT(waitpid(pid, &status, 0) == pid);
+	CU_ASSERT(WIFEXITED(status));
+	UNIT_ASSERT_INT(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
+
+	/* sent at once: the kernel has it, the server keeps nothing, the
+	 * caller's descriptor is the caller's to close */
+	UNIT_ASSERT_INT(s.err1, 0);
+	CU_ASSERT(s.open1);
+	UNIT_ASSERT_INT(s.held1, s.base1 + 1);
+	UNIT_ASSERT_INT(s.after1, s.base1);
+	CU_ASSERT(s.acked1);
+
+	/* queued: the server holds a copy of its own, which outlives the
+	 * caller's, and is closed once sent */
+	UNIT_ASSERT_INT(s.fill_err, 0);
+	UNIT_ASSERT_INT(s.err2, 0);
+	CU_ASSERT(s.open2);
+	UNIT_ASSERT_INT(s.held2, s.base2 + 2);
+	UNIT_ASSERT_INT(s.after2, s.base2 + 1);
+	CU_ASSERT(s.acked2);
+	UNIT_ASSERT_INT(s.flushed2, s.base2);
+	CU_ASSERT(s.gone);
+	UNIT_ASSERT_INT(ipc_dropped(ipc), 0);
+
+	tmr_cancel(&s.tmr);
+	mem_deref(ipc);
+	CU_ASSERT(unit_rmtree(s.dir) == 0);
+}
+
+
 static CU_TestInfo codec_tests[] = {
 	{"commands decode", test_decode_ok},
 	{"malformed, over-long commands refused", test_decode_errors},
 	{"push record bytes", test_encode},
 	{"push record field errors", test_encode_errors},
+	{"push record with a file body", test_encode_fd},
 	{"content-type filters", test_filter_match},
 	CU_TEST_INFO_NULL
 };
@@ -1615,6 +2259,7 @@ static CU_TestInfo lib_tests[] = {
 	{"late replies are skipped", test_lib_late_reply},
 	{"arguments checked before sending", test_lib_args},
 	{"malformed and truncated records", test_lib_malformed},
+	{"bodies as file descriptors", test_lib_fd},
 	CU_TEST_INFO_NULL
 };
 
@@ -1622,6 +2267,7 @@ static CU_TestInfo server_tests[] = {
 	{"socket file", test_socket_file},
 	{"commands on a real socket", test_server_commands},
 	{"round trip, stalled client dropped", test_server_roundtrip},
+	{"bodies as descriptors, sent and queued", test_server_fd},
 	CU_TEST_INFO_NULL
 };
 
@@ -1643,6 +2289,8 @@ int main(int argc, char *argv[])
 
 	if (argc == 3 && !strcmp(argv[1], CHILD_ARG))
 		return child_main(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], FD_CHILD_ARG))
+		return fd_child_main(argv[2]);
 
 	self = argv[0];
 	return unit_run("test_ipc", suites);

@@ -1406,6 +1406,13 @@ static void test_response_exact(void)
 	UNIT_ASSERT_INT(msrp_response_encode(mb, &req, 299, NULL, BOB), 0);
 	UNIT_ASSERT_CONTAINS(mbtext(mb), "MSRP a786hjs2 299\r\n");
 
+	/* a peer's short tid is echoed as it came */
+	str_ncpy(req.tid, "7", sizeof(req.tid));
+	mbuf_reset(mb);
+	UNIT_ASSERT_INT(msrp_response_encode(mb, &req, 200, NULL, BOB), 0);
+	UNIT_ASSERT_CONTAINS(mbtext(mb), "MSRP 7 200 OK\r\n");
+	UNIT_ASSERT_CONTAINS(mbtext(mb), "-------7$\r\n");
+
 	mem_deref(mb);
 }
 
@@ -1510,6 +1517,8 @@ static void test_report_exact(void)
 	UNIT_ASSERT_INT(msrp_report_encode(mb, "dk", ALICEPC, BOBPC, "m/1",
 					   1, 1, 1, 200, NULL), EINVAL);
 	UNIT_ASSERT_INT(msrp_report_encode(mb, "dk/", ALICEPC, BOBPC, "m1",
+					   1, 1, 1, 200, NULL), EINVAL);
+	UNIT_ASSERT_INT(msrp_report_encode(mb, "dke", ALICEPC, BOBPC, "m1",
 					   1, 1, 1, 200, NULL), EINVAL);
 	UNIT_ASSERT_INT(msrp_report_encode(mb, "dkei", "", BOBPC, "m1",
 					   1, 1, 1, 200, NULL), EINVAL);
@@ -1617,6 +1626,9 @@ static void test_send_refused(void)
 	mbuf_reset(mb);
 
 	UNIT_ASSERT_INT(SEND("t 1", PSA, "m1", 1, 3, 3, "a/b", NULL, b, 3,
+			     '$'), EINVAL);
+	/* our own tids keep the RFC minimum of 4 (a peer's may be shorter) */
+	UNIT_ASSERT_INT(SEND("abc", PSA, "m1", 1, 3, 3, "a/b", NULL, b, 3,
 			     '$'), EINVAL);
 	UNIT_ASSERT_INT(SEND(NULL, PSA, "m1", 1, 3, 3, "a/b", NULL, b, 3,
 			     '$'), EINVAL);

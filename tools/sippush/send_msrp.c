@@ -759,6 +759,12 @@ static void tcp_close_handler(int err, void *arg)
 		return;
 	}
 
+	if (!s->bound && s->we_dial) {
+		finish_err(s, CLI_EXIT_CONNECT, "MSRP connect to %s: %m",
+			   s->ruri, err ? err : ECONNREFUSED);
+		return;
+	}
+
 	finish_err(s, CLI_EXIT_CONNECT, "MSRP connection closed by the "
 		   "receiver (%m) after %llu body bytes",
 		   err ? err : ECONNRESET, s->body_sent);
@@ -899,8 +905,9 @@ static int answer_handler(const struct sip_msg *msg, void *arg)
 
 	err = sdp_decode(s->sdp, msg->mb, false);
 	if (err) {
-		finish_status(s, CLI_EXIT_FAIL, "%u %r: SDP answer unusable "
-			      "(%m)", msg->scode, &msg->reason, err);
+		finish_status(s, CLI_EXIT_FAIL, "%u %r: no usable MSRP stream "
+			      "in the SDP answer (%m)", msg->scode,
+			      &msg->reason, err);
 		return err;
 	}
 
