@@ -444,47 +444,6 @@ int ipc_push_encode(struct mbuf *mb, const struct ipc_push *p)
 }
 
 
-/**
- * Does a content type match a subscription filter?
- *
- * @param filter  "type/subtype", "type/ *" (no space) or NULL for any
- * @param ctype   Content type of the push; parameters are ignored
- */
-bool ipc_filter_match(const char *filter, const char *ctype)
-{
-	const char *slash, *cs, *ce;
-	size_t tl;
-
-	if (!filter)
-		return true;
-	if (!ctype)
-		return false;
-
-	slash = strchr(filter, '/');
-	if (!slash)
-		return false;
-	tl = (size_t)(slash - filter);
-
-	while (*ctype == ' ' || *ctype == '\t')
-		++ctype;
-
-	if (strncasecmp(ctype, filter, tl) || ctype[tl] != '/')
-		return false;
-
-	cs = ctype + tl + 1;
-	for (ce = cs; *ce && *ce != ';' && *ce != ' ' && *ce != '\t'; ce++)
-		;
-	if (ce == cs)
-		return false;
-
-	if (!strcmp(slash + 1, "*"))
-		return true;
-
-	return strlen(slash + 1) == (size_t)(ce - cs) &&
-		!strncasecmp(cs, slash + 1, (size_t)(ce - cs));
-}
-
-
 /* ---- clients: sending ------------------------------------------------- */
 
 static void gone_handler(void *arg)

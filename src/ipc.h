@@ -76,7 +76,6 @@ uint32_t ipc_client_id(const struct ipc_client *c);
 bool ipc_client_is_monitor(const struct ipc_client *c, const char *appid);
 uint32_t ipc_clients(const struct ipc *ipc);
 uint32_t ipc_dropped(const struct ipc *ipc);
-bool ipc_filter_match(const char *filter, const char *ctype);
 
 
 /* The codec, on its own so that it can be tested without sockets. */

@@ -396,29 +396,6 @@ static void test_encode_fd(void)
 }
 
 
-static void test_filter_match(void)
-{
-	CU_ASSERT(ipc_filter_match(NULL, "text/plain"));
-	CU_ASSERT(ipc_filter_match(NULL, NULL));
-	CU_ASSERT(ipc_filter_match("application/*",
-				   "application/vnd.wap.mms-message"));
-	CU_ASSERT(ipc_filter_match("application/*", "Application/X; a=b"));
-	CU_ASSERT(ipc_filter_match("text/plain", "text/plain;charset=utf-8"));
-	CU_ASSERT(ipc_filter_match("text/plain", "text/plain ; charset=x"));
-	CU_ASSERT(ipc_filter_match("text/plain", "TEXT/PLAIN"));
-	CU_ASSERT(ipc_filter_match("text/plain", " text/plain"));
-	CU_ASSERT(!ipc_filter_match("text/plain", "text/plainx"));
-	CU_ASSERT(!ipc_filter_match("text/plain", "text/plai"));
-	CU_ASSERT(!ipc_filter_match("text/plain", "text/html"));
-	CU_ASSERT(!ipc_filter_match("text/*", "textx/plain"));
-	CU_ASSERT(!ipc_filter_match("text/*", "tex/plain"));
-	CU_ASSERT(!ipc_filter_match("text/*", "text/"));
-	CU_ASSERT(!ipc_filter_match("text/*", "text"));
-	CU_ASSERT(!ipc_filter_match("text/*", NULL));
-	CU_ASSERT(!ipc_filter_match("text/*", ""));
-}
-
-
 /* ---- client library over a socketpair --------------------------------- */
 
 static void put(int fd, const void *p, size_t n)
@@ -2249,7 +2226,6 @@ static CU_TestInfo codec_tests[] = {
 	{"push record bytes", test_encode},
 	{"push record field errors", test_encode_errors},
 	{"push record with a file body", test_encode_fd},
-	{"content-type filters", test_filter_match},
 	CU_TEST_INFO_NULL
 };
 
