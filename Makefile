@@ -59,10 +59,14 @@ SSL_LIBS  := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcr
 # Session mode (INVITE + MSRP): these files, or sessmode_none.c.
 MSRP_SRCS := src/msrp.c src/msrpsess.c src/invite.c src/ranges.c \
 	src/sdpmsrp.c src/spool.c src/sessmode.c
+# MSRP relays (RFC 4976): the relay client, or msrprelay_none.c.
+MSRP_SRCS += $(if $(filter y,$(CONFIG_MSRP_RELAY)),src/msrprelay.c,\
+	src/msrprelay_none.c)
 MSRP_TESTS := $(wildcard tests/unit/test_msrp*.c tests/unit/test_ranges.c \
 	tests/unit/test_sdpmsrp.c tests/unit/test_spool.c)
 DAEMON_SRCS := $(filter-out src/main.c src/siptls.c src/siptls_none.c \
-	src/sessmode_none.c $(MSRP_SRCS),$(wildcard src/*.c))
+	src/sessmode_none.c src/msrprelay.c src/msrprelay_none.c $(MSRP_SRCS),\
+	$(wildcard src/*.c))
 ifeq ($(CONFIG_TLS),y)
 DAEMON_SRCS += src/siptls.c
 DAEMON_LIBS += $(SSL_LIBS)
@@ -190,7 +194,8 @@ check: all
 demo:
 	@tests/demo.sh
 
-SHELL_SCRIPTS := .ci/run $(wildcard tests/*.sh tests/integration/*.sh)
+SHELL_SCRIPTS := .ci/run $(wildcard tests/*.sh tests/integration/*.sh tests/ci/*.sh) \
+	packaging/sysvinit/sippushd.init packaging/openwrt/sippushd/files/sippushd.init
 lint: $(B)/autoconf.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Iinclude -Isrc -I$(B) \

@@ -34,6 +34,9 @@ enum ckey {
 	CK_RETRY_AFTER, CK_MAX_PENDING, CK_ROUTE_CTYPE, CK_APP_SENDER,
 	CK_MSRP_LISTEN, CK_MSRP_MAX_SIZE, CK_MSRP_CONNECT_TIMEOUT,
 	CK_MSRP_IDLE_TIMEOUT,
+	CK_MSRP_RELAY,
+	CK_MSRP_RELAY_USER,
+	CK_MSRP_RELAY_PASS,
 	CK_USER,
 	CK_COUNT
 };
@@ -47,6 +50,7 @@ static const char *const keyname[CK_COUNT] = {
 	"retry_after", "max_pending", "route_ctype", "app_sender",
 	"msrp_listen", "msrp_max_size", "msrp_connect_timeout",
 	"msrp_idle_timeout",
+	"msrp_relay", "msrp_relay_user", "msrp_relay_pass",
 	"user",
 };
 
@@ -107,6 +111,9 @@ static void destructor(void *arg)
 	mem_deref(cfg->tls_cert_file);
 	mem_deref(cfg->tls_host);
 	mem_deref(cfg->msrp_listen);
+	mem_deref(cfg->msrp_relay);
+	mem_deref(cfg->msrp_relay_user);
+	mem_deref(cfg->msrp_relay_pass);
 	mem_deref(cfg->routes);
 	mem_deref(cfg->senders);
 	mem_deref(cfg->user);
@@ -468,6 +475,30 @@ static bool listen_ok(const struct pl *v)
 }
 
 
+/* msrp_relay: "msrp[s]://IP:port", optionally with ";tcp"; an IP literal
+ * because the relay client does no DNS. */
+static bool relay_ok(const struct pl *v)
+{
+	struct pl hp;
+	struct sa sa;
+	size_t skip;
+
+	if (v->l > 7 && !strncasecmp(v->p, "msrp://", 7))
+		skip = 7;
+	else if (v->l > 8 && !strncasecmp(v->p, "msrps://", 8))
+		skip = 8;
+	else
+		return false;
+
+	hp.p = v->p + skip;
+	hp.l = v->l - skip;
+	if (hp.l > 4 && !strncasecmp(hp.p + hp.l - 4, ";tcp", 4))
+		hp.l -= 4;
+
+	return listen_ok(&hp) && !sa_decode(&sa, hp.p, hp.l) && sa_port(&sa);
+}
+
+
 /* DNS name (letters, digits, '-', '.') or an IP literal */
 static bool host_ok(const struct pl *v)
 {
@@ -657,6 +688,18 @@ static int set_key(struct parse *ps, const struct pl *k, const struct pl *v)
 	case CK_MSRP_IDLE_TIMEOUT:
 		return get_u32(ps, key, &cfg->msrp_idle_timeout, v, 1, 3600);
 
+	case CK_MSRP_RELAY:
+		if (!relay_ok(v))
+			return fail(ps, key, "'%r' is not msrp[s]://IP:port "
+				    "(e.g. msrps://192.0.2.1:2855)", v);
+		return set_str(ps, key, &cfg->msrp_relay, v);
+
+	case CK_MSRP_RELAY_USER:
+		return set_str(ps, key, &cfg->msrp_relay_user, v);
+
+	case CK_MSRP_RELAY_PASS:
+		return set_str(ps, key, &cfg->msrp_relay_pass, v);
+
 	case CK_USER:
 		if (!user_ok(v))
 			return fail(ps, key, "'%r' is not a user name "
@@ -761,6 +804,13 @@ static int check_whole(struct parse *ps)
 				    "sip_transports");
 		cfg->transports |= CFG_TP_TLS;
 	}
+
+	if (!cfg->msrp_relay_user != !cfg->msrp_relay_pass)
+		return fail(ps, cfg->msrp_relay_user ? "msrp_relay_pass" :
+			    "msrp_relay_user", "msrp_relay_user and "
+			    "msrp_relay_pass go together");
+	if (cfg->msrp_relay_user && !cfg->msrp_relay)
+		return fail(ps, "msrp_relay_user", "needs msrp_relay");
 
 	if ((cfg->transports & CFG_TP_TLS) && cfg->tls_verify &&
 	    !cfg->tls_ca_file) {
@@ -937,6 +987,9 @@ bool config_sip_equal(const struct config *a, const struct config *b)
 		streq(a->tls_cert_file, b->tls_cert_file) &&
 		streq(a->tls_host, b->tls_host) &&
 		streq(a->msrp_listen, b->msrp_listen) &&
+		streq(a->msrp_relay, b->msrp_relay) &&
+		streq(a->msrp_relay_user, b->msrp_relay_user) &&
+		streq(a->msrp_relay_pass, b->msrp_relay_pass) &&
 		a->tls_verify == b->tls_verify &&
 		a->udp_rcvbuf == b->udp_rcvbuf;
 }

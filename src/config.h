@@ -40,6 +40,9 @@ struct config {
 	uint64_t msrp_max_size;     /* bytes (configured in MiB) */
 	uint32_t msrp_connect_timeout; /* s until the MSRP connection binds */
 	uint32_t msrp_idle_timeout;    /* s without progress, then BYE */
+	char *msrp_relay;           /* msrp[s]://IP:port of our relay, or NULL */
+	char *msrp_relay_user;      /* digest credentials for its AUTH */
+	char *msrp_relay_pass;
 	struct config_route *routes;   /* route_ctype lines */
 	size_t routec;
 	struct config_sender *senders; /* app_sender lines */

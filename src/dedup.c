@@ -130,6 +130,7 @@ static int make_key(char *key, size_t sz, const struct sip_msg *msg)
 struct cmp_arg {
 	const char *key;
 	size_t len;
+	uint32_t hash;
 };
 
 
@@ -138,7 +139,8 @@ static bool cmp_handler(struct le *le, void *arg)
 	const struct dedup_entry *e = le->data;
 	const struct cmp_arg *ca = arg;
 
-	return e->keylen == ca->len && !memcmp(e->key, ca->key, ca->len);
+	return e->hash == ca->hash && e->keylen == ca->len &&
+		!memcmp(e->key, ca->key, ca->len);
 }
 
 
@@ -167,11 +169,11 @@ enum dedup_state dedup_check(struct dedup *d, const struct sip_msg *msg,
 	if (n <= 0 || (size_t)n >= sizeof(key))
 		return DEDUP_NEW;   /* absurd headers: no dedup, still served */
 
-	ca.key = key;
-	ca.len = (size_t)n;
+	ca.key  = key;
+	ca.len  = (size_t)n;
+	ca.hash = hash_joaat((const uint8_t *)key, ca.len);
 
-	le = hash_lookup(d->ht, hash_joaat((const uint8_t *)key, ca.len),
-			 cmp_handler, &ca);
+	le = hash_lookup(d->ht, ca.hash, cmp_handler, &ca);
 	if (le) {
 		e = le->data;
 		if (!e->expires)
@@ -191,7 +193,7 @@ enum dedup_state dedup_check(struct dedup *d, const struct sip_msg *msg,
 
 	memcpy(e->key, key, ca.len);
 	e->keylen = ca.len;
-	e->hash   = hash_joaat((const uint8_t *)key, ca.len);
+	e->hash   = ca.hash;
 	hash_append(d->ht, e->hash, &e->he, e);
 	list_append(&d->pending, &e->le, e);
 	++d->n;

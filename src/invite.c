@@ -172,6 +172,7 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	char addr[64];
 	uint16_t scode;
 	enum sdp_setup role;
+	bool relay;
 	int err;
 
 	++inv->n_invites;
@@ -199,6 +200,31 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 
 	role = sdpmsrp_answer_setup(offer.setup);
 
+	/* Through a relay (RFC 4976) the sender dials the first URI of our
+	 * path, the relay: we cannot be the active side, and the m= line's
+	 * transport is that of the hop to the relay. */
+	relay = inv->cfg->msrp_relay != NULL;
+	if (relay) {
+		if (!msrpsock_relay_path(inv->ms)) {
+			reject(inv, msg, 480, "MSRP Relay Not Ready");
+			return;
+		}
+		if (offer.tls != !strncasecmp(inv->cfg->msrp_relay,
+					      "msrps:", 6)) {
+			reject(inv, msg, 488, offer.tls ?
+			       "MSRP Relay Is Not TLS" :
+			       "MSRP Relay Needs TLS");
+			return;
+		}
+		if (offer.setup == SETUP_PASSIVE) {
+			reject(inv, msg, 488, "a=setup:passive Not Possible "
+			       "Through MSRP Relay");
+			return;
+		}
+		if (role == SETUP_ACTIVE)
+			role = SETUP_PASSIVE;
+	}
+
 	call = mem_zalloc(sizeof(*call), call_destructor);
 	if (!call) {
 		reject(inv, msg, 500, "Out Of Memory");
@@ -213,6 +239,7 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	sc.remote_path = offer.path;
 	sc.tls         = offer.tls;
 	sc.active      = role == SETUP_ACTIVE;
+	sc.relay       = relay;
 
 	err = msrpsess_alloc(&call->ms, inv->ms, &sc, msrp_closed, call);
 	if (err)
@@ -233,7 +260,7 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	an.addr         = addr;
 	an.port         = (uint16_t)msrpsock_port(inv->ms);
 	an.tls          = offer.tls;
-	an.path         = msrpsess_path(call->ms);
+	an.path         = msrpsess_sdp_path(call->ms);
 	an.accept_types = rt.filter ? rt.filter : "*";
 	an.max_size     = inv->cfg->msrp_max_size;
 	an.setup        = role;
@@ -253,7 +280,7 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 
 	DEBUG_INFO("session push for %s from %s: we are %s, path %s\n", app,
 		   sender, role == SETUP_ACTIVE ? "active" : "passive",
-		   msrpsess_path(call->ms));
+		   msrpsess_sdp_path(call->ms));
 
 	/* dial out now, not after the ACK */
 	(void)msrpsess_start(call->ms);

@@ -62,12 +62,16 @@ enum hdr {
 	H_FAILURE_REPORT,
 	H_STATUS,
 	H_CONTENT_TYPE,
+	H_USE_PATH,
+	H_EXPIRES,
+	H_WWW_AUTH,
 	H_OTHER,
 };
 
 static const char *const hdr_names[] = {
 	"To-Path", "From-Path", "Message-ID", "Byte-Range",
 	"Success-Report", "Failure-Report", "Status", "Content-Type",
+	"Use-Path", "Expires", "WWW-Authenticate",
 };
 
 enum {
@@ -847,6 +851,28 @@ static int status_value(struct msrp_parser *p, const char *v, size_t n)
 }
 
 
+/* Expires = 1*DIGIT (RFC 4976 §7.1), seconds; capped, not refused */
+static int expires_value(struct msrp_parser *p, const char *v, size_t n)
+{
+	uint64_t x = 0;
+
+	if (!n)
+		return malformed(p, "bad Expires");
+
+	for (size_t i = 0; i < n; i++) {
+		if (!is_digit(v[i]))
+			return malformed(p, "bad Expires");
+		if (x < UINT32_MAX)
+			x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+
+	p->msg.expires = x > UINT32_MAX ? UINT32_MAX : (uint32_t)x;
+	p->msg.has_expires = true;
+
+	return 0;
+}
+
+
 static int header(struct msrp_parser *p, const char *s, size_t n)
 {
 	struct msrp_msg *msg = &p->msg;
@@ -885,7 +911,9 @@ static int header(struct msrp_parser *p, const char *s, size_t n)
 	if (idx == 1 && h != H_FROM_PATH && h != H_TO_PATH)
 		return malformed(p, "From-Path not second");
 
-	if (h != H_OTHER) {
+	/* a relay may offer several challenges (RFC 4976 §5.1): the first
+	 * one is taken, the others are not an error */
+	if (h != H_OTHER && h != H_WWW_AUTH) {
 		if (p->seen & (1u << h))
 			return malformed(p, "duplicate header");
 		p->seen |= 1u << h;
@@ -936,6 +964,25 @@ static int header(struct msrp_parser *p, const char *s, size_t n)
 			return malformed(p, "bad Content-Type");
 		memcpy(msg->ctype, v, vl);
 		msg->ctype[vl] = '\0';
+		break;
+
+	case H_USE_PATH:
+		if (vl > MSRP_PATH_MAX)
+			return malformed(p, "Use-Path too long");
+		if (!path_valid(v, vl))
+			return malformed(p, "bad Use-Path");
+		copy_text(msg->use_path, MSRP_PATH_MAX, v, vl);
+		break;
+
+	case H_EXPIRES:
+		return expires_value(p, v, vl);
+
+	case H_WWW_AUTH:
+		if (msg->www_auth[0])
+			break;
+		if (vl > MSRP_AUTHHDR_MAX)
+			return malformed(p, "WWW-Authenticate too long");
+		copy_text(msg->www_auth, MSRP_AUTHHDR_MAX, v, vl);
 		break;
 
 	case H_OTHER:
@@ -1619,6 +1666,52 @@ int msrp_report_encode(struct mbuf *mb, const char *tid,
 	err |= mbuf_printf(mb, "Status: 000 %u%s%s\r\n"
 			   "-------%s$\r\n",
 			   (unsigned)status, *comment ? " " : "", comment, tid);
+
+	if (err) {
+		rollback(mb, pos, mend);
+		return ENOMEM;
+	}
+
+	return 0;
+}
+
+
+/**
+ * Append an AUTH request (RFC 4976 §5.1): no body, no Message-ID.
+ *
+ * @param authorization  NULL, or the Authorization value (no name, no
+ *                       CRLF) answering the relay's challenge
+ * @param expires        Seconds asked for, 0 to leave it to the relay
+ *
+ * @return 0, EINVAL, ENOMEM
+ */
+int msrp_auth_encode(struct mbuf *mb, const char *tid, const char *to_path,
+		     const char *from_path, const char *authorization,
+		     uint32_t expires)
+{
+	size_t pos, mend;
+	int err;
+
+	if (!mb || !own_tid_valid(tid) || !msrp_path_valid(to_path) ||
+	    !msrp_path_valid(from_path))
+		return EINVAL;
+
+	if (authorization && !text_valid(authorization))
+		return EINVAL;
+
+	pos  = mb->pos;
+	mend = mb->end;
+
+	err = mbuf_printf(mb, "MSRP %s AUTH\r\n"
+			  "To-Path: %s\r\n"
+			  "From-Path: %s\r\n",
+			  tid, to_path, from_path);
+	if (authorization)
+		err |= mbuf_printf(mb, "Authorization: %s\r\n",
+				   authorization);
+	if (expires)
+		err |= mbuf_printf(mb, "Expires: %u\r\n", expires);
+	err |= mbuf_printf(mb, "-------%s$\r\n", tid);
 
 	if (err) {
 		rollback(mb, pos, mend);

@@ -16,6 +16,7 @@ enum {
 	MSRP_CTYPE_MAX  = 127,
 	MSRP_COMMENT_MAX = 127,
 	MSRP_HDR_MAX    = 8192,  /* whole header block of one chunk */
+	MSRP_AUTHHDR_MAX = 1023, /* WWW-Authenticate value (RFC 4976 AUTH) */
 };
 
 /* Largest Byte-Range number and start-1+body length accepted (2^53: exact
@@ -67,6 +68,11 @@ struct msrp_msg {
 	char ctype[MSRP_CTYPE_MAX + 1];     /* "" if no body */
 	bool has_body;
 	uint64_t body_len;                  /* at msrp_end_h: bytes delivered */
+	/* RFC 4976 (AUTH responses from a relay) */
+	char use_path[MSRP_PATH_MAX + 1];   /* "" if absent */
+	bool has_expires;
+	uint32_t expires;                   /* seconds */
+	char www_auth[MSRP_AUTHHDR_MAX + 1];/* the first one; "" if absent */
 };
 
 /* Parser callbacks. A non-zero return stops msrp_parser_feed() and is
@@ -123,6 +129,9 @@ int msrp_report_encode(struct mbuf *mb, const char *tid,
 		       const char *to_path, const char *from_path,
 		       const char *message_id, uint64_t start, uint64_t end,
 		       uint64_t total, uint16_t status, const char *comment);
+int msrp_auth_encode(struct mbuf *mb, const char *tid, const char *to_path,
+		     const char *from_path, const char *authorization,
+		     uint32_t expires);
 
 const char *msrp_reason(uint16_t scode);
 

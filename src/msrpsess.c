@@ -30,6 +30,14 @@
  * offered to the app only when every byte of it is on disk; the app gets
  * a file descriptor, and its ACK is what triggers the Success REPORT.
  *
+ * With an MSRP relay (RFC 4976) one more mode exists: a shared
+ * connection (struct msrplink), the one to our relay, which the relay
+ * client in msrprelay.c owns. Relay sessions never dial and never bind a
+ * connection of their own: each chunk on the shared connection is matched
+ * to its session by the session-id of the last To-Path URI (ours, the
+ * relay is in front of it), and a session's responses and REPORTs go back
+ * on the shared connection. No session ever frees it.
+ *
  * Handlers that could end a session (timeouts, lost connections) never
  * run the close handler from inside the parser or a socket callback: the
  * session's timer fires it from the main loop.
@@ -58,9 +66,22 @@ struct msrpsock {
 	uint64_t n_delivered;
 	uint64_t n_failed;
 	uint64_t n_bytes;
+	struct mconn *relay;        /* shared connection of relay sessions */
+	char *relay_path;           /* its Use-Path; NULL: no relay ready */
 };
 
 struct inmsg;
+struct mconn;
+
+/** The shared connection to a relay: owned by the relay client */
+struct msrplink {
+	struct mconn *c;
+	msrplink_estab_h *estabh;
+	msrplink_resp_h *resph;
+	msrplink_close_h *closeh;
+	void *arg;
+	int close_err;
+};
 
 struct mconn {
 	struct le le;
@@ -69,6 +90,7 @@ struct mconn {
 	struct tcp_conn *tc;
 	struct tls_conn *sc;
 	struct tls *ctls;           /* our own client context (msrps, active) */
+	struct msrplink *link;      /* set: shared (relay) connection */
 	struct msrp_parser *parser;
 	struct tmr tmr;
 	bool closing;
@@ -107,6 +129,10 @@ struct msrpsess {
 	char sender[256];
 	bool tls;
 	bool active;
+	bool relay;                 /* through a relay, never own conn */
+	struct mconn *rconn;        /* relay: the shared one it was made on */
+	bool bound;                 /* relay: a chunk for it has come */
+	char *sdp_path;             /* relay: Use-Path, then path */
 	struct mconn *conn;
 	struct list msgs;
 	struct tmr tmr;
@@ -119,6 +145,14 @@ struct msrpsess {
 
 
 static void conn_close_later(struct mconn *c);
+
+
+/* Where a session's responses and REPORTs go */
+static struct mconn *sess_conn(const struct msrpsess *s)
+{
+	return s->relay ? s->rconn : s->conn;
+}
+
 static void sess_close_later(struct msrpsess *s, int err, const char *why);
 static void idle_handler(void *arg);
 
@@ -199,10 +233,12 @@ static void respond(struct mconn *c, uint16_t scode, const char *comment)
 		return;
 
 	/* with no session of ours (481) the URI the peer asked for is the
-	 * only "own" one we have */
+	 * only "own" one we have: the last one behind a relay */
 	if (c->sess)
 		own = c->sess->path;
-	else if (!msrp_path_first(c->hdr.to_path, uri, sizeof(uri)))
+	else if (c->link ?
+		 !msrp_path_last(c->hdr.to_path, uri, sizeof(uri)) :
+		 !msrp_path_first(c->hdr.to_path, uri, sizeof(uri)))
 		own = uri;
 
 	if (own && !msrp_response_encode(mb, &c->hdr, scode, comment, own))
@@ -225,17 +261,19 @@ static void report(struct inmsg *m, uint16_t status, const char *comment)
 		return;
 	if (status != 200 && m->fail == MSRP_REP_NO)
 		return;
-	if (!s->conn)
+	if (!sess_conn(s))
 		return;
 
 	mb = mbuf_alloc(512);
 	if (!mb)
 		return;
 
+	/* behind a relay the From-Path is the relay's and the sender's, so
+	 * the REPORT retraces it */
 	msrp_tid_make(tid, sizeof(tid));
 	if (!msrp_report_encode(mb, tid, m->from_path, s->path, m->msgid, 1,
 				total, total, status, comment))
-		conn_send(s->conn, mb);
+		conn_send(sess_conn(s), mb);
 
 	mem_deref(mb);
 }
@@ -287,7 +325,7 @@ static void delivered(uint16_t scode, const char *reason, void *arg)
 	/* done either way: the spool file goes with it */
 	mem_deref(m);
 
-	if (!s->conn && list_isempty(&s->msgs))
+	if (!sess_conn(s) && list_isempty(&s->msgs))
 		sess_close_later(s, ECONNRESET, "MSRP connection lost");
 }
 
@@ -357,11 +395,42 @@ static struct msrpsess *sess_lookup(const struct msrpsock *ms,
 				    const char *sid);
 
 
+/* A chunk on the relay connection: ours is the last To-Path URI. */
+static int bind_shared(struct mconn *c, const struct msrp_msg *msg)
+{
+	char uri[MSRP_PATH_MAX + 1], sid[64];
+	struct msrpsess *s;
+
+	if (msrp_path_last(msg->to_path, uri, sizeof(uri)) ||
+	    msrp_uri_session(uri, sid, sizeof(sid)))
+		return 481;
+
+	s = sess_lookup(c->ms, sid);
+	if (!s || !s->relay || s->rconn != c)
+		return 481;
+
+	c->sess = s;
+
+	if (!s->bound) {
+		s->bound = true;
+		DEBUG_INFO("session %s: first chunk through the relay\n",
+			   s->sid);
+		sess_touch(s);
+		tmr_start(&s->tmr, c->ms->conf.idle_timeout, idle_handler, s);
+	}
+
+	return 0;
+}
+
+
 /* The first chunk on an accepted connection says which session it is for. */
 static int bind_conn(struct mconn *c, const struct msrp_msg *msg)
 {
 	char uri[MSRP_PATH_MAX + 1], sid[64];
 	struct msrpsess *s;
+
+	if (c->link)
+		return bind_shared(c, msg);
 
 	if (msrp_path_first(msg->to_path, uri, sizeof(uri)) ||
 	    msrp_uri_session(uri, sid, sizeof(sid)))
@@ -485,6 +554,8 @@ static int start_handler(const struct msrp_msg *msg, void *arg)
 	c->hdr       = *msg;
 	c->have_hdr  = true;
 	c->cur       = NULL;
+	if (c->link)
+		c->sess = NULL;   /* matched again for every chunk */
 	c->chunk_err = 0;
 	c->chunk_why = NULL;
 	c->off       = 0;
@@ -562,13 +633,19 @@ static int end_handler(const struct msrp_msg *msg, char flag, void *arg)
 
 	c->have_hdr = false;
 
-	if (msg->kind == MSRP_RESPONSE)
+	if (msg->kind == MSRP_RESPONSE) {
+		/* on the relay connection: answers to the relay client's AUTH
+		 * (ours to SENDs never need one) */
+		if (c->link && c->link->resph)
+			c->link->resph(msg, c->link->arg);
 		return 0;
+	}
 
 	if (c->chunk_err) {
 		respond(c, c->chunk_err, c->chunk_why);
-		/* an unbound connection that named no session of ours */
-		if (!c->sess)
+		/* an unbound connection that named no session of ours; the
+		 * relay's connection carries others */
+		if (!c->sess && !c->link)
 			conn_close_later(c);
 		return 0;
 	}
@@ -618,6 +695,43 @@ static int end_handler(const struct msrp_msg *msg, char flag, void *arg)
 
 /* --- connections ------------------------------------------------------------- */
 
+/* The session's transport is gone: partial messages die with it (RFC 4975
+ * §5.4: a session does not survive its connection). */
+static void sess_lost(struct msrpsess *s)
+{
+	for (struct le *le = list_head(&s->msgs); le; ) {
+		struct inmsg *m = le->data;
+
+		le = le->next;
+		if (!m->dl) {
+			if (!m->failed && m->ranges)
+				DEBUG_NOTICE("session %s message %s: "
+					     "connection lost, %llu "
+					     "bytes discarded\n",
+					     s->sid, m->msgid,
+					     ranges_covered(m->ranges));
+			mem_deref(m);
+		}
+	}
+
+	if (list_isempty(&s->msgs))
+		sess_close_later(s, ECONNRESET, "MSRP connection lost");
+}
+
+
+static bool relay_lost(struct le *le, void *arg)
+{
+	struct msrpsess *s = le->data;
+
+	if (s->relay && s->rconn == arg) {
+		s->rconn = NULL;
+		sess_lost(s);
+	}
+
+	return false;
+}
+
+
 static void conn_destructor(void *arg)
 {
 	struct mconn *c = arg;
@@ -630,28 +744,24 @@ static void conn_destructor(void *arg)
 	mem_deref(c->ctls);
 	mem_deref(c->parser);
 
-	if (s && s->conn == c) {
-		s->conn = NULL;
+	if (c->link) {
+		struct msrpsock *ms = c->ms;
 
-		/* partial messages die with their connection (RFC 4975 §5.4:
-		 * a session does not survive its connection) */
-		for (struct le *le = list_head(&s->msgs); le; ) {
-			struct inmsg *m = le->data;
-
-			le = le->next;
-			if (!m->dl) {
-				if (!m->failed && m->ranges)
-					DEBUG_NOTICE("session %s message %s: "
-						     "connection lost, %llu "
-						     "bytes discarded\n",
-						     s->sid, m->msgid,
-						     ranges_covered(m->ranges));
-				mem_deref(m);
-			}
+		if (ms->relay == c) {
+			ms->relay = NULL;
+			ms->relay_path = mem_deref(ms->relay_path);
 		}
 
-		if (list_isempty(&s->msgs))
-			sess_close_later(s, ECONNRESET, "MSRP connection lost");
+		/* its sessions lose their transport; a Use-Path from a later
+		 * connection does not lead to them */
+		(void)hash_apply(ms->sessions, relay_lost, c);
+		c->link->c = NULL;
+		return;
+	}
+
+	if (s && s->conn == c) {
+		s->conn = NULL;
+		sess_lost(s);
 	}
 }
 
@@ -662,13 +772,25 @@ static void close_tmr(void *arg)
 }
 
 
+/* The relay client owns a shared connection: it hears of the loss (from
+ * the main loop) and frees it. */
+static void link_lost_tmr(void *arg)
+{
+	struct mconn *c = arg;
+	struct msrplink *l = c->link;
+
+	if (l && l->closeh)
+		l->closeh(l->close_err ? l->close_err : ECONNRESET, l->arg);
+}
+
+
 static void conn_close_later(struct mconn *c)
 {
 	if (c->closing)
 		return;
 
 	c->closing = true;
-	tmr_start(&c->tmr, 0, close_tmr, c);
+	tmr_start(&c->tmr, 0, c->link ? link_lost_tmr : close_tmr, c);
 }
 
 
@@ -704,6 +826,8 @@ static void close_handler(int err, void *arg)
 		   c->sess ? " of session " : "", c->sess ? c->sess->sid : "",
 		   err);
 	c->tc = mem_deref(c->tc);
+	if (c->link)
+		c->link->close_err = err;
 	conn_close_later(c);
 }
 
@@ -815,6 +939,12 @@ static void sess_destructor(void *arg)
 		s->conn->sess = NULL;
 		mem_deref(s->conn);
 	}
+	/* the shared connection stays; it only forgets the chunk's owner */
+	if (s->rconn && s->rconn->sess == s) {
+		s->rconn->sess = NULL;
+		s->rconn->cur  = NULL;
+	}
+	mem_deref(s->sdp_path);
 	mem_deref(s->path);
 	mem_deref(s->remote_path);
 }
@@ -910,6 +1040,21 @@ int msrpsess_alloc(struct msrpsess **sp, struct msrpsock *ms,
 		goto out;
 	}
 
+	/* RFC 4976 §6.1: the relay's Use-Path goes in front of our URI */
+	if (sc->relay) {
+		if (!ms->relay || !ms->relay_path) {
+			err = ENOTCONN;
+			goto out;
+		}
+		s->relay  = true;
+		s->rconn  = ms->relay;
+		s->active = false;
+		err = re_sdprintf(&s->sdp_path, "%s %s", ms->relay_path,
+				  s->path);
+		if (err)
+			goto out;
+	}
+
 	hash_append(ms->sessions, hash_joaat_str(s->sid), &s->he, s);
 	++ms->n_sessions;
 
@@ -926,6 +1071,16 @@ int msrpsess_alloc(struct msrpsess **sp, struct msrpsock *ms,
 const char *msrpsess_path(const struct msrpsess *s)
 {
 	return s ? s->path : NULL;
+}
+
+
+/** The a=path to answer with: the relay's Use-Path and ours, or ours */
+const char *msrpsess_sdp_path(const struct msrpsess *s)
+{
+	if (!s)
+		return NULL;
+
+	return s->sdp_path ? s->sdp_path : s->path;
 }
 
 
@@ -1078,7 +1233,8 @@ int msrpsess_start(struct msrpsess *s)
 
 	sess_touch(s);
 
-	if (!s->active) {
+	/* through a relay: its path is the transport, nothing to dial */
+	if (!s->active || s->relay) {
 		tmr_start(&s->tmr, s->ms->conf.connect_timeout,
 			  connect_timeout, s);
 		return 0;
@@ -1090,6 +1246,155 @@ int msrpsess_start(struct msrpsess *s)
 		sess_close_later(s, err, "Cannot Connect MSRP");
 
 	return err;
+}
+
+
+/* --- the shared connection to a relay ------------------------------------------ */
+
+static void link_destructor(void *arg)
+{
+	struct msrplink *l = arg;
+
+	/* the connection's destructor sees c->link and detaches the
+	 * relay sessions */
+	mem_deref(l->c);
+}
+
+
+static void link_estab(void *arg)
+{
+	struct mconn *c = arg;
+
+	if (c->link && c->link->estabh)
+		c->link->estabh(c->link->arg);
+}
+
+
+/**
+ * Open the connection to a relay that all relay sessions share.
+ *
+ * @param lp      The link; freeing it closes the connection
+ * @param ms      The listener whose sessions it carries
+ * @param uri     msrp[s]://IP:port[;tcp] of the relay
+ * @param estabh  Connected (TLS may still be in progress: send anyway)
+ * @param resph   A response arrived on it (AUTH: the caller matches tids)
+ * @param closeh  Lost; called from the main loop, may free the link
+ */
+int msrplink_connect(struct msrplink **lp, struct msrpsock *ms,
+		     const char *uri, msrplink_estab_h *estabh,
+		     msrplink_resp_h *resph, msrplink_close_h *closeh,
+		     void *arg)
+{
+	struct msrplink *l;
+	char host[256];
+	struct sa peer;
+	bool tls;
+	int err;
+
+	if (!lp || !ms || !uri)
+		return EINVAL;
+
+	tls = !strncasecmp(uri, "msrps:", 6);
+	if (uri_hostport(uri, host, sizeof(host), &peer))
+		return EINVAL;
+
+	l = mem_zalloc(sizeof(*l), link_destructor);
+	if (!l)
+		return ENOMEM;
+
+	l->estabh = estabh;
+	l->resph  = resph;
+	l->closeh = closeh;
+	l->arg    = arg;
+
+	err = conn_alloc(&l->c, ms);
+	if (err)
+		goto out;
+
+	l->c->link = l;
+
+	err = tcp_connect(&l->c->tc, &peer, link_estab, recv_handler,
+			  close_handler, l->c);
+	if (err)
+		goto out;
+
+	if (tls) {
+		struct siptls_conf tc;
+
+		memset(&tc, 0, sizeof(tc));
+		tc.ca_file = ms->ca_file;
+		tc.host    = host;
+		tc.verify  = ms->conf.tls_verify;
+
+		err = siptls_alloc(&l->c->ctls, &tc);
+		if (!err)
+			err = tls_start_tcp(&l->c->sc, l->c->ctls, l->c->tc, 0);
+		if (err)
+			goto out;
+	}
+
+ out:
+	if (err)
+		mem_deref(l);
+	else
+		*lp = l;
+
+	return err;
+}
+
+
+int msrplink_send(struct msrplink *l, struct mbuf *mb)
+{
+	if (!l || !l->c || !l->c->tc || l->c->closing || !mb)
+		return ENOTCONN;
+
+	mb->pos = 0;
+	return tcp_send(l->c->tc, mb);
+}
+
+
+/**
+ * The relay is ready (its AUTH succeeded) with this Use-Path, or not
+ * (use_path NULL). New sessions go through it; sessions already made
+ * keep the path they were answered with.
+ */
+int msrpsock_set_relay(struct msrpsock *ms, struct msrplink *l,
+		       const char *use_path)
+{
+	char *p = NULL;
+	int err;
+
+	if (!ms)
+		return EINVAL;
+
+	if (!l || !l->c || !use_path) {
+		ms->relay_path = mem_deref(ms->relay_path);
+		return 0;
+	}
+
+	err = str_dup(&p, use_path);
+	if (err)
+		return err;
+
+	mem_deref(ms->relay_path);
+	ms->relay_path = p;
+	ms->relay = l->c;
+
+	return 0;
+}
+
+
+/** Where the listener is: the host part of our own MSRP URIs */
+const struct sa *msrpsock_laddr(const struct msrpsock *ms)
+{
+	return ms ? &ms->laddr : NULL;
+}
+
+
+/** The relay's Use-Path while it is ready, else NULL */
+const char *msrpsock_relay_path(const struct msrpsock *ms)
+{
+	return ms && ms->relay ? ms->relay_path : NULL;
 }
 
 

@@ -6,6 +6,9 @@
 #include <stdint.h>
 
 struct deliver;
+struct mbuf;
+struct msrp_msg;
+struct msrplink;
 struct msrpsess;
 struct msrpsock;
 struct router;
@@ -31,7 +34,13 @@ struct msrpsess_conf {
 	const char *remote_path;   /* offer's a=path */
 	bool tls;
 	bool active;               /* we connect out */
+	bool relay;                /* through the relay (msrpsock_set_relay) */
 };
+
+/* The shared connection to an MSRP relay (RFC 4976), for msrprelay.c */
+typedef void (msrplink_estab_h)(void *arg);
+typedef void (msrplink_resp_h)(const struct msrp_msg *msg, void *arg);
+typedef void (msrplink_close_h)(int err, void *arg);
 
 int  msrpsock_alloc(struct msrpsock **msp, const struct sa *laddr,
 		    struct tls *server_tls, const struct msrpsock_conf *conf,
@@ -45,6 +54,17 @@ int  msrpsess_alloc(struct msrpsess **sp, struct msrpsock *ms,
 		    const struct msrpsess_conf *sc, msrpsess_close_h *closeh,
 		    void *arg);
 const char *msrpsess_path(const struct msrpsess *s);
+const char *msrpsess_sdp_path(const struct msrpsess *s);
 int  msrpsess_start(struct msrpsess *s);
+
+int  msrplink_connect(struct msrplink **lp, struct msrpsock *ms,
+		      const char *uri, msrplink_estab_h *estabh,
+		      msrplink_resp_h *resph, msrplink_close_h *closeh,
+		      void *arg);
+int  msrplink_send(struct msrplink *l, struct mbuf *mb);
+int  msrpsock_set_relay(struct msrpsock *ms, struct msrplink *l,
+			const char *use_path);
+const char *msrpsock_relay_path(const struct msrpsock *ms);
+const struct sa *msrpsock_laddr(const struct msrpsock *ms);
 
 #endif

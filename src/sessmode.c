@@ -5,6 +5,7 @@
 #include "config.h"
 #include "msrpsess.h"
 #include "invite.h"
+#include "msrprelay.h"
 #include "sessmode.h"
 
 #define DEBUG_MODULE "sessmode"
@@ -14,6 +15,7 @@
 struct sessmode {
 	struct msrpsock *ms;
 	struct invite *inv;
+	struct msrprelay *relay;
 	char *spool_dir;
 };
 
@@ -23,6 +25,8 @@ static void destructor(void *arg)
 	struct sessmode *sm = arg;
 
 	mem_deref(sm->inv);
+	/* before the listener: its connection lives in the listener's code */
+	mem_deref(sm->relay);
 	mem_deref(sm->ms);
 	mem_deref(sm->spool_dir);
 }
@@ -95,6 +99,22 @@ int sessmode_alloc(struct sessmode **smp, struct sip *sip,
 	err = msrpsock_alloc(&sm->ms, &laddr, tls, &mc, router, dlv);
 	if (err)
 		goto out;
+
+	if (cfg->msrp_relay) {
+		struct msrprelay_conf rc;
+
+		memset(&rc, 0, sizeof(rc));
+		rc.uri  = cfg->msrp_relay;
+		rc.user = cfg->msrp_relay_user;
+		rc.pass = cfg->msrp_relay_pass;
+
+		err = msrprelay_alloc(&sm->relay, sm->ms, &rc);
+		if (err == ENOTSUP)
+			DEBUG_WARNING("msrp_relay is set, but MSRP relays are "
+				      "not built in (CONFIG_MSRP_RELAY)\n");
+		if (err)
+			goto out;
+	}
 
 	err = invite_alloc(&sm->inv, sip, cfg, cuser, apps, router, sm->ms);
 

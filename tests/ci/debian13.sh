@@ -72,7 +72,7 @@ else
 	mount_fs
 	log "installing $pkgs"
 	# shellcheck disable=SC2086 # word splitting of the list is wanted
-	chroot_run apt-get install -y -q --no-install-recommends $pkgs >/dev/null
+	chroot_run apt-get -o APT::Sandbox::User=root install -y -q --no-install-recommends $pkgs >/dev/null
 	chroot_run apt-get clean
 	umount "$root/proc" "$root/dev/pts" "$root/dev"
 	mkdir -p "$cache_dir"

@@ -25,6 +25,19 @@ listen() {
 	it_wait_log "$IT_DIR/$name.err" "subscribed to" 5
 }
 
+# wait_listen PID: wait for a listener, at most 60 s (a failed push
+# must not hang the test), then stop it.
+wait_listen() {
+	local i
+	for i in $(seq 1200); do
+		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
+		sleep 0.05
+	done
+	echo "listener $1 still waiting after 60 s (i=$i)"
+	it_stop "$1"
+	return 1
+}
+
 # msend NAME ARGS...: `sippush send --msrp` through the core; output in
 # $IT_DIR/NAME.send, exit status returned.
 msend() {
@@ -86,7 +99,7 @@ for setup in actpass active passive none; do
 		--setup "$setup" --file "$IT_DIR/1m"
 	rc=$?
 	it_check "1 MiB with a=setup:$setup -> delivered (exit $rc)" test "$rc" -eq 0
-	wait "$LPID"
+	wait_listen "$LPID"
 	it_check "1 MiB with a=setup:$setup arrived byte-exact" same_sha "$IT_DIR/1m" "$IT_DIR/out-$setup"
 done
 it_check "the daemon dialled out for actpass" grep -q "connected out; binding" "$IT_DIR/d.log"
@@ -101,7 +114,7 @@ rc=$?
 after=$(peak_kb "$dpid")
 echo "# sippushd peak RSS: ${before} kB before, ${after} kB after the ${BIG_MB} MiB push"
 it_check "${BIG_MB} MiB push -> delivered (exit $rc)" test "$rc" -eq 0
-wait "$LPID"
+wait_listen "$LPID"
 it_check "${BIG_MB} MiB arrived byte-exact (sha256)" same_sha "$IT_DIR/big" "$IT_DIR/out-big"
 it_check "the spool file is gone after the ACK" spool_empty
 rm -f "$IT_DIR/big" "$IT_DIR"/out-big/*.body
@@ -115,7 +128,7 @@ msend s-il --app mms.ua --type application/octet-stream --chunk-size 8192 \
 	--order shuffle --interleave "$IT_DIR/b" --file "$IT_DIR/a"
 rc=$?
 it_check "two interleaved messages, chunks shuffled -> delivered (exit $rc)" test "$rc" -eq 0
-wait "$LPID"
+wait_listen "$LPID"
 it_check "both arrived byte-exact" bash -c "
 	for f in '$IT_DIR'/out-il/*.body; do sha256sum <\"\$f\"; done | sort >'$IT_DIR/il.got'
 	{ sha256sum <'$IT_DIR/a'; sha256sum <'$IT_DIR/b'; } | sort >'$IT_DIR/il.want'
@@ -126,7 +139,7 @@ mkdir -p "$IT_DIR/out-star"
 listen l-star --count 1 --dir "$IT_DIR/out-star" mms.ua
 msend s-star --app mms.ua --type text/plain --chunk-size 4096 --total-star --file "$IT_DIR/b"
 it_check "Byte-Range a-b/* chunks -> delivered" test $? -eq 0
-wait "$LPID"
+wait_listen "$LPID"
 it_check "... byte-exact" same_sha "$IT_DIR/b" "$IT_DIR/out-star"
 
 # --- over msrp_max_size: 413 and a Failure REPORT, nothing delivered ----------
@@ -139,7 +152,8 @@ head -c 1500000 /dev/urandom >"$IT_DIR/toobig"
 mkdir -p "$IT_DIR/out-413"
 listen l-413 --count 1 --dir "$IT_DIR/out-413" mms.ua
 lpid413=$LPID
-msend s-413 --app mms.ua --type application/octet-stream --file "$IT_DIR/toobig"
+# --force: send past our a=max-size, so that the daemon's own limit acts
+msend s-413 --app mms.ua --type application/octet-stream --force --file "$IT_DIR/toobig"
 rc=$?
 it_check "over msrp_max_size -> sender fails (exit $rc)" test "$rc" -eq 1
 it_check "... with 413" grep -q "413" "$IT_DIR/s-413.send"
@@ -157,12 +171,16 @@ it_check "... the partial file is removed" spool_empty
 kill "$lpid413" 2>/dev/null
 
 # --- INVITE refusals -----------------------------------------------------------------
+# an app is subscribed, so what decides is the offer itself
+listen l-inv --count 1 mms.ua
+linv=$LPID
 it_sipp inv-audio invite_reject_uac.xml -m 1 -t t1 -s pra -set ac "$(ac mms.ua)" \
 	-set media audio -set proto RTP/AVP -set setup actpass
 it_check "an offer without MSRP -> 488" test "$(it_sipp_status inv-audio)" = 488
 it_sipp inv-ws invite_reject_uac.xml -m 1 -t t1 -s pra -set ac "$(ac mms.ua)" \
 	-set media message -set proto TCP/WS/MSRP -set setup actpass
 it_check "MSRP over an unsupported transport -> 488" test "$(it_sipp_status inv-ws)" = 488
+it_stop "$linv"
 it_sipp inv-404 invite_reject_uac.xml -m 1 -t t1 -s pra -set ac "$(ac wml.ua)" \
 	-set media message -set proto TCP/MSRP -set setup actpass
 it_check "INVITE for an app not served -> 404" test "$(it_sipp_status inv-404)" = 404
@@ -190,7 +208,7 @@ for p in "${pids[@]}"; do
 	wait "$p" && ok=$((ok + 1))
 done
 it_check "64 parallel sessions -> 64 delivered ($ok)" test "$ok" -eq 64
-wait "$LPID"
+wait_listen "$LPID"
 it_check "64 bodies stored, all byte-exact" bash -c "
 	n=0; want=\$(sha256sum <'$IT_DIR/small')
 	for f in '$IT_DIR'/out-many/*.body; do

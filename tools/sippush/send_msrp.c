@@ -513,10 +513,13 @@ static void send_handler(void *arg)
 }
 
 
-/* Put chunks on the wire while the window and libre's queue allow. */
+/* Put chunks on the wire while the window and libre's queue allow.
+ * Both the bind and the SDP answer are needed: a receiver that dials us
+ * may bind before its 200 (which takes the longer way, through the
+ * proxy) reaches us, and the To-Path comes from that 200. */
 static void pump(struct msend *s)
 {
-	while (!s->done && s->bound && !s->aborting) {
+	while (!s->done && s->bound && s->answered && !s->aborting) {
 		struct omsg *m;
 		unsigned ix;
 		int err;
@@ -995,6 +998,8 @@ static void estab_handler(const struct sip_msg *msg, void *arg)
 
 	if (s->we_dial)
 		dial(s);
+	else
+		pump(s);   /* in case the receiver bound before its 200 came */
 }
 
 
@@ -1078,7 +1083,7 @@ static int parse_opts(struct msend *s, const struct send_msrp_opts *o)
 
 		if (*end || !*o->chunk_size || !v || v > CHUNK_MAX) {
 			fprintf(stderr, "sippush send: --chunk-size must be "
-				"1..%u\n", CHUNK_MAX);
+				"1..%d\n", (int)CHUNK_MAX);
 			return EINVAL;
 		}
 		s->chunk_size = (size_t)v;
@@ -1286,15 +1291,15 @@ static void teardown(struct msend *s)
 	tmr_cancel(&s->tmr_idle);
 	tmr_cancel(&s->tmr_grace);
 
-	s->tc = mem_deref(s->tc);
-	s->ts = mem_deref(s->ts);
 	list_flush(&s->txnl);
 
 	if (!s->sip)
-		return;
+		goto out;
 
-	/* an established session sends its BYE when released; the SIP
-	 * stack calls exit_handler once nothing is pending any more */
+	/* BYE first, the MSRP connection after it: a receiver that sees
+	 * the connection drop in a live session takes it for a failure.
+	 * An established session sends its BYE when released; the SIP
+	 * stack calls exit_handler once nothing is pending any more. */
 	s->sess = mem_deref(s->sess);
 	s->sock = mem_deref(s->sock);
 	sip_close(s->sip, false);
@@ -1313,6 +1318,10 @@ static void teardown(struct msend *s)
 	if (s->sip_exited)
 		mem_deref(s->sip);
 	s->sip = NULL;
+
+ out:
+	s->tc = mem_deref(s->tc);
+	s->ts = mem_deref(s->ts);
 }
 
 
