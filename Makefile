@@ -143,7 +143,7 @@ $(B)/$(LIB_SONAME): $(LIB_PIC)
 	@ln -sf $(LIB_SONAME) $(B)/libsippush.so
 
 # The CLI shares app-ID handling with the daemon (one normalisation).
-CLI_SHARED := $(B)/obj/src/appid.o $(B)/obj/src/msrp.o
+CLI_SHARED := $(B)/obj/src/appid.o $(B)/obj/src/msrp.o $(B)/obj/src/siptls.o
 $(B)/sippush: $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a $(RE_LIBS) $(SSL_LIBS)
 

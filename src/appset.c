@@ -18,6 +18,7 @@
 
 struct appent {
 	struct le le;
+	struct le he;                /* by id: a lookup per push */
 	char id[APPID_SIZE];
 	char ftag[APPID_SIZE * 3];   /* as printed in the feature tag */
 	bool pinned;
@@ -25,10 +26,14 @@ struct appent {
 };
 
 struct appset {
-	struct list l;
+	struct list l;               /* sorted by ftag */
+	struct hash *ht;             /* the same entries by id */
 	appset_change_h *changeh;
 	void *arg;
 };
+
+
+enum { HASH_BUCKETS = 128 };
 
 
 static void set_destructor(void *arg)
@@ -36,40 +41,47 @@ static void set_destructor(void *arg)
 	struct appset *set = arg;
 
 	list_flush(&set->l);
+	mem_deref(set->ht);
 }
 
 
+static void ent_destructor(void *arg)
+{
+	struct appent *e = arg;
+
+	list_unlink(&e->le);
+	hash_unlink(&e->he);
+}
+
+
+static bool id_cmp(struct le *le, void *arg)
+{
+	const struct appent *e = le->data;
+
+	return !strcmp(e->id, arg);
+}
+
+
+/* Every push looks its ID up (twice): a hash, not a walk of the list,
+ * which cost ~30k instructions a push with 1000 IDs advertised. */
 static struct appent *find(const struct appset *set, const char *id)
 {
-	for (struct le *le = list_head(&set->l); le; le = le->next) {
-		struct appent *e = le->data;
+	struct le *le = hash_lookup(set->ht, hash_joaat_str(id), id_cmp,
+				    (void *)id);
 
-		if (!strcmp(e->id, id))
-			return e;
-	}
-
-	return NULL;
-}
-
-
-static bool sort_handler(struct le *le1, struct le *le2, void *arg)
-{
-	const struct appent *a = le1->data, *b = le2->data;
-	(void)arg;
-
-	/* by what is printed, so the Contact reads in order */
-	return strcmp(a->ftag, b->ftag) <= 0;
+	return le ? le->data : NULL;
 }
 
 
 static struct appent *insert(struct appset *set, const char *id)
 {
 	struct appent *e;
+	struct le *le;
 
 	if (strlen(id) > APPID_MAX)
 		return NULL;
 
-	e = mem_zalloc(sizeof(*e), NULL);
+	e = mem_zalloc(sizeof(*e), ent_destructor);
 	if (!e)
 		return NULL;
 
@@ -78,8 +90,20 @@ static struct appent *insert(struct appset *set, const char *id)
 		mem_deref(e);
 		return NULL;
 	}
-	list_append(&set->l, &e->le, e);
-	list_sort(&set->l, sort_handler, NULL);
+
+	/* in order of what is printed, so the Contact reads sorted */
+	for (le = list_head(&set->l); le; le = le->next) {
+		const struct appent *x = le->data;
+
+		if (strcmp(e->ftag, x->ftag) < 0)
+			break;
+	}
+	if (le)
+		list_insert_before(&set->l, le, &e->le, e);
+	else
+		list_append(&set->l, &e->le, e);
+
+	hash_append(set->ht, hash_joaat_str(id), &e->he, e);
 
 	return e;
 }
@@ -97,7 +121,6 @@ static void drop_if_unused(struct appent *e)
 	if (e->pinned || e->refs)
 		return;
 
-	list_unlink(&e->le);
 	mem_deref(e);
 }
 
@@ -105,6 +128,7 @@ static void drop_if_unused(struct appent *e)
 int appset_alloc(struct appset **setp, appset_change_h *changeh, void *arg)
 {
 	struct appset *set;
+	int err;
 
 	if (!setp)
 		return EINVAL;
@@ -116,6 +140,12 @@ int appset_alloc(struct appset **setp, appset_change_h *changeh, void *arg)
 	list_init(&set->l);
 	set->changeh = changeh;
 	set->arg     = arg;
+
+	err = hash_alloc(&set->ht, HASH_BUCKETS);
+	if (err) {
+		mem_deref(set);
+		return err;
+	}
 
 	*setp = set;
 	return 0;

@@ -94,6 +94,7 @@ struct mconn {
 	struct msrp_parser *parser;
 	struct tmr tmr;
 	bool closing;
+	bool up;                    /* connected (TLS: handshake done) */
 	/* the chunk being received */
 	struct msrp_msg hdr;
 	struct inmsg *cur;
@@ -825,6 +826,15 @@ static void close_handler(int err, void *arg)
 	DEBUG_INFO("MSRP connection%s%s closed (%m)\n",
 		   c->sess ? " of session " : "", c->sess ? c->sess->sid : "",
 		   err);
+	/* msrps we dialled: say why the handshake failed, if it was the
+	 * peer's certificate */
+	if (c->ctls && !c->up && c->ms->conf.tls_verify &&
+	    tls_peer_verify(c->sc))
+		DEBUG_WARNING("msrps: MSRP peer's certificate rejected (not "
+			      "valid for its a=path host under tls_ca_file):"
+			      " connection%s%s refused\n",
+			      c->sess ? " of session " : "",
+			      c->sess ? c->sess->sid : "");
 	c->tc = mem_deref(c->tc);
 	if (c->link)
 		c->link->close_err = err;
@@ -1091,6 +1101,7 @@ static void active_estab(void *arg)
 	char tid[MSRP_TID_MAX + 1], msgid[MSRP_MSGID_MAX + 1];
 	struct mbuf *mb;
 
+	c->up = true;
 	if (!s)
 		return;
 
@@ -1200,6 +1211,10 @@ static int connect_out(struct msrpsess *s)
 		tc.ca_file = ms->ca_file;
 		tc.host    = host;
 		tc.verify  = ms->conf.tls_verify;
+		if (!tc.verify)
+			DEBUG_WARNING("session %s: tls_verify is no: the MSRP "
+				      "peer's certificate is NOT checked\n",
+				      s->sid);
 
 		/* a context of our own: the peer's name is this session's */
 		err = siptls_alloc(&c->ctls, &tc);
@@ -1265,6 +1280,7 @@ static void link_estab(void *arg)
 {
 	struct mconn *c = arg;
 
+	c->up = true;
 	if (c->link && c->link->estabh)
 		c->link->estabh(c->link->arg);
 }

@@ -105,12 +105,15 @@ static bool printable(const struct pl *v)
 int sdpmsrp_offer_decode(struct sdp_offer *of, const uint8_t *p, size_t n,
 			 bool tls_ok, const char **why)
 {
-	const char *s = (const char *)p, *end = s + n;
+	const char *s, *end;
 	bool in_media = false, taken = false, seen_message = false;
 	bool tls_refused = false;
 
 	if (!of || !p || !why)
 		return EINVAL;
+
+	s   = (const char *)p;
+	end = s + n;
 
 	memset(of, 0, sizeof(*of));
 	of->sendonly_ok = true;

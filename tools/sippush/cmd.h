@@ -50,6 +50,9 @@ struct send_msrp_opts {
 	const char *abort_after; /* --abort-after BYTES */
 	int total_star;          /* --total-star */
 	int force;               /* --force: ignore a=max-size/accept-types */
+	int tls;                 /* --tls: TCP/TLS/MSRP, msrps: paths */
+	const char *ca;          /* --ca FILE: verify the receiver we dial */
+	const char *cert;        /* --cert FILE: cert+key PEM, when it dials */
 	unsigned timeout;        /* s of inactivity */
 };
 

@@ -45,6 +45,7 @@ static void usage(FILE *f)
 		"                    (--file FILE | --data TEXT)\n"
 		"                    [--msrp] [--chunk-size N] "
 		"[--setup actpass|active|passive|none]\n"
+		"                    [--tls [--ca FILE] [--cert FILE]]\n"
 		"Sends one push as a SIP MESSAGE through the proxy and prints\n"
 		"the final status. Exit 0 on 2xx, 1 on another final status,\n"
 		"2 on bad usage, 3 if no final response came.\n"
@@ -55,6 +56,11 @@ static void usage(FILE *f)
 		"Success REPORT came. Exit 1 on a failure status (SIP, MSRP,\n"
 		"REPORT), 3 on timeout or transport error. --timeout S counts\n"
 		"inactivity (default 40). --setup is our a=setup offer.\n"
+		"--tls offers MSRP over TLS (TCP/TLS/MSRP, msrps:); --ca FILE\n"
+		"verifies the receiver's certificate when we dial (against\n"
+		"FILE, for the host of its a=path; none without --ca);\n"
+		"--cert FILE (certificate + key, PEM) is what we show when it\n"
+		"dials us: needed with --tls unless --setup active.\n"
 		"--force sends even if the answer's a=max-size/accept-types\n"
 		"rule the body out. A progress bar when stderr is a terminal.\n"
 		"For testing receivers (MSRP only):\n"
@@ -179,6 +185,9 @@ int cmd_send(int argc, char **argv)
 		{"abort-after", required_argument, NULL, 'A'},
 		{"total-star", no_argument,    NULL, 'Z'},
 		{"force",   no_argument,       NULL, 'X'},
+		{"tls",     no_argument,       NULL, 'L'},
+		{"ca",      required_argument, NULL, 'K'},
+		{"cert",    required_argument, NULL, 'E'},
 		{"help",    no_argument,       NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -236,6 +245,9 @@ int cmd_send(int argc, char **argv)
 		case 'A': mo.abort_after = optarg; break;
 		case 'Z': mo.total_star  = 1; break;
 		case 'X': mo.force       = 1; break;
+		case 'L': mo.tls         = 1; msrp = true; break;
+		case 'K': mo.ca          = optarg; break;
+		case 'E': mo.cert        = optarg; break;
 		case 'H':
 			if (strpbrk(optarg, "\r\n") || !strchr(optarg, ':')) {
 				fprintf(stderr, "sippush send: bad --header\n");
@@ -257,7 +269,8 @@ int cmd_send(int argc, char **argv)
 
 	if (!proxy || !to || !app || (!file == !data) || optind != argc ||
 	    strpbrk(type, "\r\n") || strpbrk(from, "\r\n<>") ||
-	    strpbrk(to, "\r\n<>") || !timeout) {
+	    strpbrk(to, "\r\n<>") || !timeout ||
+	    ((mo.ca || mo.cert) && !mo.tls)) {
 		usage(stderr);
 		ret = 2;
 		goto out;

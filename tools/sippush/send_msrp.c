@@ -12,6 +12,7 @@
 #include <re.h>
 #include "autoconf.h"
 #include "msrp.h"
+#include "siptls.h"
 #include "cmd.h"
 
 #define DEBUG_MODULE "send_msrp"
@@ -77,6 +78,9 @@ struct msend {
 	struct sdp_media *sdpm;
 	struct tcp_sock *ts;
 	struct tcp_conn *tc;
+	struct tls_conn *sc;       /* --tls: on tc */
+	struct tls *stls;          /* --tls --cert: when the receiver dials */
+	struct tls *ctls;          /* --tls: when we dial */
 	struct msrp_parser *parser;
 	struct mbuf *txmb;         /* one encoded chunk */
 	uint8_t *chunk;            /* one chunk read from a file */
@@ -763,8 +767,11 @@ static void tcp_close_handler(int err, void *arg)
 	}
 
 	if (!s->bound && s->we_dial) {
-		finish_err(s, CLI_EXIT_CONNECT, "MSRP connect to %s: %m",
-			   s->ruri, err ? err : ECONNREFUSED);
+		finish_err(s, CLI_EXIT_CONNECT, "MSRP connect to %s: %m%s",
+			   s->ruri, err ? err : ECONNREFUSED,
+			   s->sc && s->o->ca && tls_peer_verify(s->sc) ?
+			   " (the receiver's certificate does not verify "
+			   "against --ca)" : "");
 		return;
 	}
 
@@ -807,6 +814,14 @@ static void tcp_conn_handler(const struct sa *peer, void *arg)
 		return;
 	}
 
+	/* offered msrps: only with a certificate to show (--cert) */
+	if (s->o->tls && !s->stls) {
+		DEBUG_INFO("MSRP connection from %J refused: no --cert\n",
+			   peer);
+		tcp_reject(s->ts);
+		return;
+	}
+
 	err = tcp_accept(&s->tc, s->ts, NULL, tcp_recv_handler,
 			 tcp_close_handler, s);
 	if (err) {
@@ -814,15 +829,25 @@ static void tcp_conn_handler(const struct sa *peer, void *arg)
 		return;
 	}
 
+	if (s->stls) {
+		err = tls_start_tcp(&s->sc, s->stls, s->tc, 0);
+		if (err) {
+			DEBUG_WARNING("TLS on MSRP connection from %J: %m\n",
+				      peer, err);
+			s->tc = mem_deref(s->tc);
+			return;
+		}
+	}
+
 	conn_setup(s);
 	idle_restart(s);
 }
 
 
-static int msrp_uri_sa(struct sa *sa, const char *uri)
+static int msrp_uri_sa(struct sa *sa, char *h, size_t hsz, const char *uri,
+		       bool tls)
 {
 	struct pl scheme, host, port;
-	char h[128];
 
 	/* msrp://host:port/session;tcp, host may be [v6] (RFC 4975 §6) */
 	if (re_regex(uri, strlen(uri), "[a-z]+://\\[[^\\]]+\\]:[0-9]+/",
@@ -831,22 +856,50 @@ static int msrp_uri_sa(struct sa *sa, const char *uri)
 		     &scheme, &host, &port))
 		return EINVAL;
 
-	if (pl_strcasecmp(&scheme, "msrp"))
-		return ENOTSUP;   /* msrps: TLS is not offered by us */
+	/* the scheme is the transport we offered (msrps: with --tls) */
+	if (pl_strcasecmp(&scheme, tls ? "msrps" : "msrp"))
+		return ENOTSUP;
 
-	if (pl_strcpy(&host, h, sizeof(h)))
+	if (pl_strcpy(&host, h, hsz))
 		return EINVAL;
 
 	return sa_set_str(sa, h, pl_u32(&port));
 }
 
 
+/* --tls: the receiver's certificate is checked against --ca for the
+ * host of its a=path (an IP literal against an IP subjectAltName). */
+static int tls_dial(struct msend *s, const char *host)
+{
+	struct siptls_conf tc;
+	int err;
+
+	if (s->o->ca) {
+		memset(&tc, 0, sizeof(tc));
+		tc.ca_file = s->o->ca;
+		tc.host    = host;
+		tc.verify  = true;
+		err = siptls_alloc(&s->ctls, &tc);
+	}
+	else {
+		fprintf(stderr, "sippush send: warning: no --ca: the "
+			"receiver's certificate is NOT verified\n");
+		err = tls_alloc(&s->ctls, TLS_METHOD_SSLV23, NULL, NULL);
+	}
+	if (err)
+		return err;
+
+	return tls_start_tcp(&s->sc, s->ctls, s->tc, 0);
+}
+
+
 static void dial(struct msend *s)
 {
+	char host[128];
 	struct sa peer;
 	int err;
 
-	err = msrp_uri_sa(&peer, s->ruri);
+	err = msrp_uri_sa(&peer, host, sizeof(host), s->ruri, s->o->tls);
 	if (err) {
 		finish_status(s, CLI_EXIT_FAIL, "cannot use the answer's "
 			      "a=path %s: %m", s->ruri, err);
@@ -859,6 +912,15 @@ static void dial(struct msend *s)
 		finish_err(s, CLI_EXIT_CONNECT, "MSRP connect to %J: %m",
 			   &peer, err);
 		return;
+	}
+
+	if (s->o->tls) {
+		err = tls_dial(s, host);
+		if (err) {
+			finish_err(s, CLI_EXIT_CONNECT, "TLS to %J: %m",
+				   &peer, err);
+			return;
+		}
 	}
 
 	conn_setup(s);
@@ -1124,6 +1186,18 @@ static int parse_opts(struct msend *s, const struct send_msrp_opts *o)
 		}
 	}
 
+	if ((o->ca || o->cert) && !o->tls) {
+		fprintf(stderr, "sippush send: --ca and --cert need --tls\n");
+		return EINVAL;
+	}
+
+	/* the receiver may dial us unless we said we dial */
+	if (o->tls && !o->cert && s->setup != SETUP_ACTIVE) {
+		fprintf(stderr, "sippush send: --tls needs --cert FILE (our "
+			"certificate and key) unless --setup active\n");
+		return EINVAL;
+	}
+
 	if ((o->interleave_type && !o->interleave) ||
 	    (o->interleave_type && strpbrk(o->interleave_type, "\r\n"))) {
 		fprintf(stderr, "sippush send: --interleave-type needs "
@@ -1187,11 +1261,13 @@ static int msrp_listen(struct msend *s)
 
 	rand_str(s->sid, sizeof(s->sid));
 	if (sa_af(&la) == AF_INET6)
-		re_snprintf(s->lpath, sizeof(s->lpath), "msrp://[%j]:%u/%s;tcp",
-			    &la, sa_port(&la), s->sid);
+		re_snprintf(s->lpath, sizeof(s->lpath), "%s://[%j]:%u/%s;tcp",
+			    s->o->tls ? "msrps" : "msrp", &la, sa_port(&la),
+			    s->sid);
 	else
-		re_snprintf(s->lpath, sizeof(s->lpath), "msrp://%j:%u/%s;tcp",
-			    &la, sa_port(&la), s->sid);
+		re_snprintf(s->lpath, sizeof(s->lpath), "%s://%j:%u/%s;tcp",
+			    s->o->tls ? "msrps" : "msrp", &la, sa_port(&la),
+			    s->sid);
 
 	sa_cpy(&s->laddr, &la);
 	return 0;
@@ -1212,7 +1288,7 @@ static int offer_encode(struct msend *s, struct mbuf **descp)
 		return err;
 
 	err = sdp_media_add(&s->sdpm, s->sdp, "message", sa_port(&s->laddr),
-			    "TCP/MSRP");
+			    s->o->tls ? "TCP/TLS/MSRP" : "TCP/MSRP");
 	if (err)
 		return err;
 
@@ -1320,8 +1396,11 @@ static void teardown(struct msend *s)
 	s->sip = NULL;
 
  out:
+	s->sc = mem_deref(s->sc);   /* before its TCP connection */
 	s->tc = mem_deref(s->tc);
 	s->ts = mem_deref(s->ts);
+	s->ctls = mem_deref(s->ctls);
+	s->stls = mem_deref(s->stls);
 }
 
 
@@ -1347,6 +1426,17 @@ int send_msrp(const struct send_msrp_opts *o, const struct sa *laddr)
 	if (open_bodies(&s, o)) {
 		s.ret = CLI_EXIT_USAGE;
 		goto out;
+	}
+
+	if (o->cert) {
+		err = tls_alloc(&s.stls, TLS_METHOD_SSLV23, o->cert, NULL);
+		if (err) {
+			fprintf(stderr, "sippush send: --cert %s: %s (a PEM "
+				"file with certificate and key)\n", o->cert,
+				strerror(err));
+			s.ret = CLI_EXIT_USAGE;
+			goto out;
+		}
 	}
 
 	s.txmb = mbuf_alloc(s.chunk_size + MSRP_HDR_MAX + 128);

@@ -1,0 +1,171 @@
+#!/bin/bash
+# Session-mode push over MSRP over TLS (TCP/TLS/MSRP, msrps:) through a real
+# Kamailio: both connection directions with good certificates (1 MiB
+# byte-exact), an untrusted daemon certificate refused by the sender, a
+# sender certificate for the wrong host refused by the daemon, and
+# tls_verify no accepting it with a warning.
+set -u
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=sippushd.sh
+. "$(dirname "$0")/sippushd.sh"
+
+LPID=
+
+# listen NAME ARGS...: start `sippush listen`, wait until subscribed.
+listen() {
+	local name=$1
+	shift
+	"$SP_CLI" listen "$@" >"$IT_DIR/$name.out" 2>"$IT_DIR/$name.err" &
+	LPID=$!
+	it_track "$LPID"
+	it_wait_log "$IT_DIR/$name.err" "subscribed to" 5
+}
+
+# wait_listen PID: wait for a listener (at most 30 s), then stop it.
+wait_listen() {
+	local i
+	for i in $(seq 600); do
+		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
+		sleep 0.05
+	done
+	echo "listener $1 still waiting after 30 s (i=$i)"
+	it_stop "$1"
+	return 1
+}
+
+# msend NAME ARGS...: `sippush send --msrp --tls` through the core; output
+# in $IT_DIR/NAME.send, exit status returned.
+msend() {
+	local name=$1
+	shift
+	"$SP_CLI" send --msrp --tls --proxy "sip:127.0.0.1:$KAM_SIP_PORT;transport=tcp" \
+		--to sip:pra@sippush.test --app mms.ua --type application/octet-stream \
+		--timeout 10 "$@" >"$IT_DIR/$name.send" 2>&1
+}
+
+# same_sha FILE DIR: DIR holds exactly one body, identical to FILE.
+same_sha() {
+	local got want n
+	n=$(find "$2" -name '*.body' | wc -l)
+	[ "$n" -eq 1 ] || { echo "$n bodies in $2"; return 1; }
+	want=$(sha256sum <"$1" | cut -d' ' -f1)
+	got=$(sha256sum <"$2"/*.body | cut -d' ' -f1)
+	echo "sha256 $got, wanted $want"
+	[ "$got" = "$want" ]
+}
+
+# no_body DIR: nothing was delivered into DIR.
+no_body() {
+	local n
+	n=$(find "$1" -name '*.body' | wc -l)
+	echo "$n bodies in $1"
+	[ "$n" -eq 0 ]
+}
+
+# daemon NAME CERT [LINE...]: (re)start the daemon with tls_cert_file
+# $IT_PKI/CERT-full.pem (cert + key), verifying peers against ca.pem.
+daemon() {
+	local name=$1 cert=$2
+	shift 2
+	[ -z "$SP_PID" ] || sp_stop
+	SP_PID=
+	sp_conf "$IT_DIR/$name.conf" tcp "app mms.ua" \
+		"tls_cert_file $IT_PKI/$cert-full.pem" "tls_ca_file $IT_PKI/ca.pem" \
+		"msrp_connect_timeout 5" "msrp_idle_timeout 5" "$@"
+	sp_start "$name" "$IT_DIR/$name.conf" && sp_registered "$name"
+}
+
+it_init msrps
+it_certs || { it_fail "test certificates made"; it_done; exit 1; }
+# libre wants certificate and key in one PEM file
+for c in kam wrong rogue; do
+	cat "$IT_PKI/$c.pem" "$IT_PKI/$c.key" >"$IT_PKI/$c-full.pem"
+done
+it_kamailio_start kam || { it_fail "kamailio started"; it_done; exit 1; }
+export SIPPUSH_SOCKET=$IT_DIR/sippushd.sock
+head -c 1048576 /dev/urandom >"$IT_DIR/1m"
+
+if ! daemon d kam; then
+	it_fail "daemon registered"
+	it_done
+	exit 1
+fi
+
+# --- good certificates, both directions ----------------------------------------
+# actpass: the daemon answers active and dials msrps://127.0.0.1 (IP SAN)
+mkdir -p "$IT_DIR/out-act"
+listen l-act --count 1 --dir "$IT_DIR/out-act" mms.ua
+msend s-act --setup actpass --cert "$IT_PKI/kam-full.pem" --ca "$IT_PKI/ca.pem" \
+	--file "$IT_DIR/1m"
+rc=$?
+it_check "msrps, daemon dials (actpass) -> delivered (exit $rc)" test "$rc" -eq 0
+wait_listen "$LPID"
+it_check "... 1 MiB byte-exact" same_sha "$IT_DIR/1m" "$IT_DIR/out-act"
+it_check "... the daemon dialled out over TLS" grep -q "connected out; binding" "$IT_DIR/d.log"
+it_check "... and handed to the app as msrps" grep -qx "Transport: msrps" "$IT_DIR"/out-act/*.meta
+
+# active: we dial, the daemon presents kam.pem, we verify it with --ca
+mkdir -p "$IT_DIR/out-pas"
+listen l-pas --count 1 --dir "$IT_DIR/out-pas" mms.ua
+msend s-pas --setup active --ca "$IT_PKI/ca.pem" --file "$IT_DIR/1m"
+rc=$?
+it_check "msrps, sender dials (active) -> delivered (exit $rc)" test "$rc" -eq 0
+wait_listen "$LPID"
+it_check "... 1 MiB byte-exact" same_sha "$IT_DIR/1m" "$IT_DIR/out-pas"
+it_check "... no 'not verified' warning with --ca" bash -c "! grep -q 'NOT verified' '$IT_DIR/s-pas.send'"
+
+# --- the sender presents wrong.pem (DNS:wrong.example), the daemon dials 127.0.0.1
+mkdir -p "$IT_DIR/out-wrong"
+listen l-wrong --count 1 --dir "$IT_DIR/out-wrong" mms.ua
+msend s-wrong --setup actpass --cert "$IT_PKI/wrong-full.pem" --ca "$IT_PKI/ca.pem" \
+	--file "$IT_DIR/1m"
+rc=$?
+it_check "sender with wrong.pem -> sender fails (exit $rc)" test "$rc" -ne 0
+it_check "... the daemon refused the peer's certificate" \
+	it_wait_log "$IT_DIR/d.log" "certificate rejected" 5
+sleep 0.5
+it_check "... nothing delivered" no_body "$IT_DIR/out-wrong"
+it_stop "$LPID"
+
+# --- tls_verify no: wrong.pem is accepted, with a warning -------------------------
+daemon nv kam "tls_verify no" || it_fail "daemon (tls_verify no) registered"
+mkdir -p "$IT_DIR/out-nv"
+listen l-nv --count 1 --dir "$IT_DIR/out-nv" mms.ua
+msend s-nv --setup actpass --cert "$IT_PKI/wrong-full.pem" --ca "$IT_PKI/ca.pem" \
+	--file "$IT_DIR/1m"
+rc=$?
+it_check "tls_verify no: wrong.pem accepted -> delivered (exit $rc)" test "$rc" -eq 0
+wait_listen "$LPID"
+it_check "... 1 MiB byte-exact" same_sha "$IT_DIR/1m" "$IT_DIR/out-nv"
+it_check "... with the warning logged" grep -q "MSRP peer's certificate is NOT checked" "$IT_DIR/nv.log"
+
+# --- the daemon presents rogue.pem (untrusted CA): the sender refuses ---------------
+daemon rogue rogue || it_fail "daemon (rogue.pem) registered"
+mkdir -p "$IT_DIR/out-rogue"
+listen l-rogue --count 1 --dir "$IT_DIR/out-rogue" mms.ua
+msend s-rogue --setup active --ca "$IT_PKI/ca.pem" --file "$IT_DIR/1m"
+rc=$?
+it_check "daemon with rogue.pem -> sender refuses (exit $rc)" test "$rc" -ne 0
+it_check "... because the certificate does not verify" \
+	grep -q "does not verify against --ca" "$IT_DIR/s-rogue.send"
+sleep 0.5
+it_check "... nothing delivered" no_body "$IT_DIR/out-rogue"
+it_stop "$LPID"
+
+# without --ca the same connection goes through, with a warning
+mkdir -p "$IT_DIR/out-noca"
+listen l-noca --count 1 --dir "$IT_DIR/out-noca" mms.ua
+msend s-noca --setup active --file "$IT_DIR/1m"
+rc=$?
+it_check "no --ca: rogue.pem not checked -> delivered (exit $rc)" test "$rc" -eq 0
+wait_listen "$LPID"
+it_check "... with the sender's warning" grep -q "NOT verified" "$IT_DIR/s-noca.send"
+sp_stop
+
+# --- usage ------------------------------------------------------------------------
+msend s-usage --setup actpass --file "$IT_DIR/1m"
+rc=$?
+it_check "--tls without --cert (we may be dialled) -> usage error (exit $rc)" test "$rc" -eq 2
+
+it_done
