@@ -75,6 +75,7 @@ static void close_handler(int err, const struct sip_msg *msg, void *arg)
 {
 	struct call *call = arg;
 	(void)msg;
+	(void)err;
 
 	DEBUG_INFO("session ended by peer (%m)\n", err);
 	mem_deref(call);
@@ -85,6 +86,8 @@ static void close_handler(int err, const struct sip_msg *msg, void *arg)
 static void msrp_closed(int err, const char *why, void *arg)
 {
 	struct call *call = arg;
+	(void)err;
+	(void)why;
 
 	DEBUG_NOTICE("ending session: %s (%m)\n", why, err);
 	mem_deref(call);

@@ -239,12 +239,14 @@ static void ready(struct msrprelay *r, const struct msrp_msg *msg)
 	changed = strcmp(r->use_path, msg->use_path) != 0;
 	str_ncpy(r->use_path, msg->use_path, sizeof(r->use_path));
 
-	if (!r->up || changed)
+	if (!r->up || changed) {
 		DEBUG_NOTICE("relay %s ready: Use-Path %s, expires %u s\n",
 			     r->uri, r->use_path, expires);
-	else
+	}
+	else {
 		DEBUG_INFO("relay %s: AUTH refreshed, expires %u s\n", r->uri,
 			   expires);
+	}
 
 	r->up = true;
 	r->down_logged = false;

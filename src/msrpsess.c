@@ -705,12 +705,13 @@ static void sess_lost(struct msrpsess *s)
 
 		le = le->next;
 		if (!m->dl) {
-			if (!m->failed && m->ranges)
+			if (!m->failed && m->ranges) {
 				DEBUG_NOTICE("session %s message %s: "
 					     "connection lost, %llu "
 					     "bytes discarded\n",
 					     s->sid, m->msgid,
 					     ranges_covered(m->ranges));
+			}
 			mem_deref(m);
 		}
 	}

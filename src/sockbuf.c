@@ -78,12 +78,14 @@ int sockbuf_sip_udp_rcvbuf(struct sip *sip, uint32_t bytes)
 		}
 
 		/* Linux reports twice what it was asked (bookkeeping) */
-		if ((uint32_t)got / 2 < bytes)
+		if ((uint32_t)got / 2 < bytes) {
 			DEBUG_WARNING("udp_rcvbuf %u capped to %d by the kernel "
 				      "(net.core.rmem_max)\n", bytes, got / 2);
-		else
+		}
+		else {
 			DEBUG_INFO("UDP receive buffer on %J: %u bytes\n",
 				   &laddr, bytes);
+		}
 		return 0;
 	}
 

@@ -22,8 +22,13 @@ export DEBIAN_FRONTEND=noninteractive
 [ "$(id -u)" = 0 ] || { echo "build-deb.sh: run as root (apt-get install, runuser)" >&2; exit 1; }
 
 if dpkg-query -W -f='${Status}' sippushd 2>/dev/null | grep -q "ok installed"; then
-	echo "build-deb.sh: sippushd is installed already; not touching it" >&2
-	exit 1
+	# left by an earlier run of this script that was killed: ours to purge
+	if grep -q "written by tests/ci/build-deb.sh" /etc/sippushd.conf 2>/dev/null; then
+		apt-get purge -y -q sippushd libsippush0 libsippush-dev >/dev/null 2>&1
+	else
+		echo "build-deb.sh: sippushd is installed already; not touching it" >&2
+		exit 1
+	fi
 fi
 
 need="dpkg-dev debhelper fakeroot lintian build-essential pkg-config

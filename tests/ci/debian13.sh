@@ -2,12 +2,14 @@
 # Build and unit-test sippushd against libre 2.0.1: Debian 13 (trixie) in a
 # debootstrap chroot from deb.debian.org. The chroot, with the build
 # dependencies installed, is cached as build/cache/trixie-HASH.tar, HASH
-# from the package list (first run about 1 min here, then about 15 s).
+# from the package list (first run 1 to 5 min, by the mirror's speed;
+# then 15 s to 1 min for the build and the unit suites).
 # Runs as root (debootstrap, chroot, mount).
 #
 #   tests/ci/debian13.sh            build + unit suites in trixie
 #   TRIXIE_MIRROR=URL tests/ci/debian13.sh
 #   TRIXIE_KEEP=1 tests/ci/debian13.sh   keep the chroot for a look
+#   TRIXIE_CACHE_DIR=DIR tests/ci/debian13.sh   cache elsewhere than build/cache
 #
 # Every libre version difference lives in src/compat.[ch]; this is the
 # check that they compile and pass there.
@@ -15,7 +17,9 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mirror=${TRIXIE_MIRROR:-http://deb.debian.org/debian}
 pkgs="build-essential pkg-config libre-dev libssl-dev libcunit1-dev"
-cache_dir=$top/build/cache
+# CI clones afresh each run: TRIXIE_CACHE_DIR=/var/cache/... keeps the
+# chroot between runs on the same machine
+cache_dir=${TRIXIE_CACHE_DIR:-$top/build/cache}
 # the cache name carries the package list: a new list makes a new cache
 cache=$cache_dir/trixie-$(echo "$pkgs" | md5sum | cut -c1-8).tar
 root=
@@ -23,6 +27,7 @@ root=
 [ "$(id -u)" = 0 ] || { echo "debian13.sh: run as root (debootstrap, chroot)" >&2; exit 1; }
 command -v debootstrap >/dev/null || {
 	echo "debian13.sh: installing debootstrap"
+	apt-get update -q >/dev/null
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap
 }
 
