@@ -34,7 +34,7 @@ cd "$IT_TOP" || exit 1
 # --- parameters ----------------------------------------------------------------
 BUF=4194304                     # every SIP UDP socket buffer (sipp -buff_size, udp_rcvbuf)
 if [ "$MODE" = full ]; then
-	TP_START=5000 TP_SECS=3 TP_PROBES=8 TP_MAX=80000
+	TP_START=10000 TP_SECS=2 TP_PROBES=10 TP_MAX=80000
 	LAT_N=10000 LAT_RATE=1000
 	MSRP_MB=1024
 	IDLE_S=60
@@ -383,11 +383,12 @@ EOF
 # sets P_CLEAN (1/0), P_OTHERS (cores used by co-tenants meanwhile),
 # P_CPU_US (responder CPU per MESSAGE: PIDS)
 tp_probe() {
-	local tag=$1 target=$2 tr=$3 user=$4 rate=$5 n rc c0 c1 i0 i1 w0 w1
+	local tag=$1 target=$2 tr=$3 user=$4 rate=$5 n rc c0 c1 d0 d1 i0 i1 w0 w1
 	shift 5
 	n=$((rate * TP_SECS))
 	gate
 	c0=$(cpu_ticks "$@")
+	d0=$(cpu_ticks "$1")
 	i0=$(idle_ticks)
 	w0=$(now_s)
 	sipp_send "$tag-$rate" "$target" "$tr" "$user" "$rate" "$n" "$APPS1"
@@ -395,12 +396,14 @@ tp_probe() {
 	w1=$(now_s)
 	i1=$(idle_ticks)
 	c1=$(cpu_ticks "$@")
+	d1=$(cpu_ticks "$1")
 	P_CLEAN=0
 	if [ $rc = 0 ] && [ "$S_FAIL" = 0 ] && [ "$S_RETR" = 0 ] && [ "$S_SUCC" = "$n" ] &&
 		[ "$S_ACH" -ge $((rate * 9 / 10)) ]; then
 		P_CLEAN=1
 	fi
 	P_CPU_US=$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v s="$S_SUCC" 'BEGIN { printf "%.1f\n", (s ? c / hz * 1e6 / s : 0) }')
+	P_CPU1_US=$(awk -v c=$((d1 - d0)) -v hz="$HZ" -v s="$S_SUCC" 'BEGIN { printf "%.1f\n", (s ? c / hz * 1e6 / s : 0) }')
 	P_OTHERS=$(awk -v n="$NCPU" -v di=$((i1 - i0)) -v hz="$HZ" -v a="$w0" -v b="$w1" \
 		-v ours=$(((c1 - c0) * 1000 / HZ + S_CHILD_MS)) \
 		'BEGIN { w = b - a; o = n - di / hz / w - ours / 1000 / w; printf "%.2f\n", (o < 0 ? 0 : o) }')
@@ -414,13 +417,13 @@ tp_search() {
 	local tag=$1 target=$2 tr=$3 user=$4 r lo=0 hi=0 n=0 retried=0
 	shift 4
 	r=$TP_START
-	T_RATE=0 T_ACH=0 T_CPU= T_OTHERS=0
+	T_RATE=0 T_ACH=0 T_CPU= T_CPU1= T_OTHERS=0
 	while [ $n -lt "$TP_PROBES" ]; do
 		tp_probe "$tag" "$target" "$tr" "$user" "$r" "$@"
 		n=$((n + 1))
 		T_OTHERS=$(awk -v a="$T_OTHERS" -v b="$P_OTHERS" 'BEGIN { print ((b > a) ? b : a) }')
 		if [ "$P_CLEAN" = 1 ]; then
-			lo=$r T_RATE=$r T_ACH=$S_ACH T_CPU=$P_CPU_US retried=0
+			lo=$r T_RATE=$r T_ACH=$S_ACH T_CPU=$P_CPU_US T_CPU1=$P_CPU1_US retried=0
 		elif [ $retried = 0 ] && awk -v o="$P_OTHERS" 'BEGIN { exit !(o > 0.3) }'; then
 			retried=1
 			continue
@@ -451,7 +454,7 @@ tp_cell() {
 }
 
 bench_throughput() {
-	local tr name dport uport bport ds us bs dcpu ucpu noise
+	local tr name dport uport bport ds us bs dcpu dcpu1 ucpu noise
 	dport=$(conf_port "$IT_DIR/d.conf")
 	printf 'SEQUENTIAL\n%s\n' "$APP" >"$APPS1"
 	for tr in u1 t1; do
@@ -459,7 +462,7 @@ bench_throughput() {
 		[ $tr = t1 ] && name=TCP
 		blog "throughput over $name: sippushd (direct, app ACKs each push)"
 		tp_search "d-$tr" "127.0.0.1:$dport" $tr pra "$DPID" "$APID"
-		ds=$T_ACH dcpu=$T_CPU noise=$T_OTHERS
+		ds=$T_ACH dcpu=$T_CPU dcpu1=$T_CPU1 noise=$T_OTHERS
 		local dcell
 		dcell=$(tp_cell)
 		blog "throughput over $name: sipp UAS (answers 200 at once)"
@@ -483,7 +486,7 @@ bench_throughput() {
 			row "MESSAGE/s $name, highest clean rate" "$dcell" "$ucell sipp UAS; baresip: $BARESIP_WHY" \
 				"$(ratio "$ds" "$us") UAS" ">=0.80 UAS: $(met "$(ratio "$ds" "$us") >= 0.8")"
 		fi
-		row "  CPU us/MESSAGE $name at that rate" "${dcpu:-n/a} (daemon+app)" "${ucpu:-n/a} (sipp UAS)" \
+		row "  CPU us/MESSAGE $name at that rate" "${dcpu:-n/a} (daemon ${dcpu1:-?} + app)" "${ucpu:-n/a} (sipp UAS)" \
 			"$(ratio "${dcpu:-}" "${ucpu:-}")" "co-tenants used up to $noise cores"
 		[ $tr = u1 ] && TP_UDP_BEST=$ds
 	done
