@@ -5,7 +5,7 @@
 #include "config.h"
 #include "appid.h"
 #include "appset.h"
-#include "authz.h"
+#include "admit.h"
 #include "router.h"
 #include "pushreq.h"
 #include "sdpmsrp.h"
@@ -117,60 +117,15 @@ static void reject(struct invite *inv, const struct sip_msg *msg,
 }
 
 
-/* Checks shared with pager mode, minus the body ones. */
-static uint16_t route_check(struct invite *inv, const struct sip_msg *msg,
-			    char *app, size_t appsz, char *sender,
-			    size_t sendersz, struct route *rt,
-			    const char **reason)
-{
-	struct pl spl;
-
-	if (pushreq_sender(msg, sender, sendersz)) {
-		*reason = "Bad Sender Identity";
-		return 400;
-	}
-
-	switch (pushreq_target(msg, inv->cfg, inv->apps, app, appsz)) {
-	case PUSHREQ_FOUND:
-		break;
-	case PUSHREQ_BAD:
-		*reason = "Bad Push Application ID";
-		return 400;
-	default:
-		*reason = "No Push Application ID";
-		return 404;
-	}
-
-	pl_set_str(&spl, sender);
-	if (!authz_sender(inv->cfg, app, &spl)) {
-		*reason = "Sender Not Authorised For Push Application";
-		return 403;
-	}
-
-	/* the content type is per MSRP message: checked there */
-	switch (router_lookup(inv->router, app, NULL, rt)) {
-	case ROUTE_OK:
-		return 0;
-	case ROUTE_NOT_SERVED:
-		*reason = "Push Application Not Served";
-		return 404;
-	default:
-		*reason = "Push Application Not Running";
-		return 480;
-	}
-}
-
-
 static void conn_handler(const struct sip_msg *msg, void *arg)
 {
 	struct invite *inv = arg;
-	char app[APPID_SIZE], sender[PUSHREQ_SENDER_MAX + 1];
 	struct msrpsess_conf sc;
 	struct sdp_offer offer;
 	struct sdp_answer an;
 	struct mbuf *desc = NULL;
 	struct call *call = NULL;
-	struct route rt;
+	struct admit ad;
 	const char *reason = NULL;
 	char addr[64];
 	uint16_t scode;
@@ -180,10 +135,10 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 
 	++inv->n_invites;
 
-	scode = route_check(inv, msg, app, sizeof(app), sender,
-			    sizeof(sender), &rt, &reason);
+	/* the content type is per MSRP message: checked there */
+	scode = admit_check(&ad, msg, inv->cfg, inv->apps, inv->router, NULL);
 	if (scode) {
-		reject(inv, msg, scode, reason);
+		reject(inv, msg, scode, ad.reason);
 		return;
 	}
 
@@ -237,8 +192,8 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	list_append(&inv->calls, &call->le, call);
 
 	memset(&sc, 0, sizeof(sc));
-	sc.appid       = app;
-	sc.sender      = sender;
+	sc.appid       = ad.app;
+	sc.sender      = ad.sender;
 	sc.remote_path = offer.path;
 	sc.tls         = offer.tls;
 	sc.active      = role == SETUP_ACTIVE;
@@ -264,7 +219,7 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	an.port         = (uint16_t)msrpsock_port(inv->ms);
 	an.tls          = offer.tls;
 	an.path         = msrpsess_sdp_path(call->ms);
-	an.accept_types = rt.filter ? rt.filter : "*";
+	an.accept_types = ad.rt.filter ? ad.rt.filter : "*";
 	an.max_size     = inv->cfg->msrp_max_size;
 	an.setup        = role;
 	an.sess_id      = rand_u32();
@@ -281,8 +236,8 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	if (err)
 		goto fail;
 
-	DEBUG_INFO("session push for %s from %s: we are %s, path %s\n", app,
-		   sender, role == SETUP_ACTIVE ? "active" : "passive",
+	DEBUG_INFO("session push for %s from %s: we are %s, path %s\n", ad.app,
+		   ad.sender, role == SETUP_ACTIVE ? "active" : "passive",
 		   msrpsess_sdp_path(call->ms));
 
 	/* dial out now, not after the ACK */

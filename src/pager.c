@@ -6,7 +6,7 @@
 #include "config.h"
 #include "appid.h"
 #include "appset.h"
-#include "authz.h"
+#include "admit.h"
 #include "dedup.h"
 #include "ipc.h"
 #include "router.h"
@@ -138,13 +138,12 @@ static uint16_t process(struct pager *pg, const struct sip_msg *msg,
 			const char **accept)
 {
 	const struct config *cfg = pg->cfg;
-	char app[APPID_SIZE], sender[PUSHREQ_SENDER_MAX + 1];
 	char ctype[PUSHREQ_CTYPE_MAX + 1];
 	struct ipc_push push;
 	struct pmsg *pm;
-	struct route rt;
+	struct admit ad;
+	uint16_t scode;
 	size_t len = mbuf_get_left(msg->mb);
-	struct pl spl;
 	int err;
 
 	if (pl_isset(&msg->to.tag)) {
@@ -169,49 +168,16 @@ static uint16_t process(struct pager *pg, const struct sip_msg *msg,
 		return 400;
 	}
 
-	err = pushreq_sender(msg, sender, sizeof(sender));
-	if (err) {
-		*reason = "Bad Sender Identity";
-		return 400;
-	}
-
 	if (pushreq_expired(msg, time(NULL))) {
 		*reason = "Push Expired";
 		return 410;
 	}
 
-	switch (pushreq_target(msg, cfg, pg->apps, app, sizeof(app))) {
-	case PUSHREQ_FOUND:
-		break;
-	case PUSHREQ_BAD:
-		*reason = "Bad Push Application ID";
-		return 400;
-	default:
-		*reason = "No Push Application ID";
-		return 404;
-	}
-
-	pl_set_str(&spl, sender);
-	if (!authz_sender(cfg, app, &spl)) {
-		DEBUG_NOTICE("sender %s may not push to %s\n", sender, app);
-		*reason = "Sender Not Authorised For Push Application";
-		return 403;
-	}
-
-	switch (router_lookup(pg->router, app, ctype, &rt)) {
-	case ROUTE_OK:
-		break;
-	case ROUTE_NOT_SERVED:
-		*reason = "Push Application Not Served";
-		return 404;
-	case ROUTE_NO_SUBSCRIBER:
-		*reason = "Push Application Not Running";
-		return 480;
-	case ROUTE_CTYPE:
-	default:
-		*reason = "Unsupported Push Content Type";
-		*accept = rt.filter;
-		return 415;
+	scode = admit_check(&ad, msg, cfg, pg->apps, pg->router, ctype);
+	if (scode) {
+		*reason = ad.reason;
+		*accept = ad.accept;
+		return scode;
 	}
 
 	if (deliver_full(pg->dlv)) {
@@ -230,16 +196,16 @@ static uint16_t process(struct pager *pg, const struct sip_msg *msg,
 	pm->de  = de;
 
 	memset(&push, 0, sizeof(push));
-	push.appid     = app;
+	push.appid     = ad.app;
 	push.ctype     = ctype;
-	push.sender    = sender;
+	push.sender    = ad.sender;
 	push.transport = pushreq_transport(msg);
 	push.body      = mbuf_buf(msg->mb);
 	push.len       = len;
 
 	list_append(&pg->pending, &pm->le, pm);
 
-	err = deliver_push(pg->dlv, &rt, &push, done_handler, pm, &pm->dl);
+	err = deliver_push(pg->dlv, &ad.rt, &push, done_handler, pm, &pm->dl);
 	if (err) {
 		pm->de = NULL;
 		mem_deref(pm);
@@ -251,7 +217,7 @@ static uint16_t process(struct pager *pg, const struct sip_msg *msg,
 	/* per push: debug, not info (a line per push is a write(2) per
 	 * push at the default level; -v shows it) */
 	DEBUG_PRINTF("push %llu: MESSAGE from %s for %s (%s, %zu bytes)\n",
-		     push.id, sender, app, ctype, len);
+		     push.id, ad.sender, ad.app, ctype, len);
 
 	return 0;
 }

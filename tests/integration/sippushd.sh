@@ -10,6 +10,7 @@ SP_DAEMON=$SP_BUILD/sippushd
 # shellcheck disable=SC2034 # used by the scripts that source this
 SP_CLI=$SP_BUILD/sippush
 SP_PID=
+LPID=
 
 # sp_conf FILE TRANSPORT [LINE...]: a daemon config registering user pra
 # over TRANSPORT (udp, tcp or tls) at the test Kamailio, plus extra lines.
@@ -73,4 +74,47 @@ sp_stop() {
 # sp_registered NAME [TIMEOUT]: the daemon logged "registered".
 sp_registered() {
 	it_wait_log "$IT_DIR/${1:?name}.log" "reg: registered" "${2:-10}"
+}
+
+# ac APP: the Accept-Contact a network PSA sends for APP.
+ac() { echo "*;+g.oma.pusheventapp=\"$1\";require;explicit"; }
+
+# listen NAME ARGS...: start `sippush listen`, wait until subscribed; its
+# pid is LPID, its output $IT_DIR/NAME.out and .err.
+listen() {
+	local name=$1
+	shift
+	"$SP_CLI" listen "$@" >"$IT_DIR/$name.out" 2>"$IT_DIR/$name.err" &
+	LPID=$!
+	it_track "$LPID"
+	it_wait_log "$IT_DIR/$name.err" "subscribed to" 5
+}
+
+# wait_listen PID: wait for a listener, at most 60 s (a failed push must
+# not hang the test), then stop it.
+wait_listen() {
+	local i
+	for i in $(seq 1200); do
+		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
+		sleep 0.05
+	done
+	echo "listener $1 still waiting after 60 s (i=$i)"
+	it_stop "$1"
+	return 1
+}
+
+# same_sha FILE DIR: DIR holds exactly one body, identical to FILE.
+same_sha() {
+	local got want n
+	n=$(find "$2" -name '*.body' | wc -l)
+	[ "$n" -eq 1 ] || { echo "$n bodies in $2"; return 1; }
+	want=$(sha256sum <"$1" | cut -d' ' -f1)
+	got=$(sha256sum <"$2"/*.body | cut -d' ' -f1)
+	echo "sha256 $got, wanted $want"
+	[ "$got" = "$want" ]
+}
+
+# status_key KEY VALUE: `sippush status` has KEY=VALUE.
+status_key() {
+	"$SP_CLI" status | grep -qx "$1=$2" || { "$SP_CLI" status; return 1; }
 }

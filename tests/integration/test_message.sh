@@ -11,9 +11,6 @@ set -u
 . "$(dirname "$0")/sippushd.sh"
 
 RAW=$(dirname "$0")/tools/rawclient.py
-LPID=
-
-ac() { echo "*;+g.oma.pusheventapp=\"$1\";require;explicit"; }
 
 # push TAG AC CTYPE BODY [HDRS] [sipp args...]: one MESSAGE via sipp.
 push() {
@@ -37,16 +34,6 @@ reply_has() {
 		{ echo "no '$2' in the reply"; return 1; }
 }
 
-# listen NAME ARGS...: start `sippush listen`, wait until subscribed.
-listen() {
-	local name=$1
-	shift
-	"$SP_CLI" listen "$@" >"$IT_DIR/$name.out" 2>"$IT_DIR/$name.err" &
-	LPID=$!
-	it_track "$LPID"
-	it_wait_log "$IT_DIR/$name.err" "subscribed to" 5
-}
-
 # raw NAME MODE APP [FILTER]: a misbehaving app (tools/rawclient.py).
 raw() {
 	local name=$1
@@ -63,11 +50,6 @@ pushes_seen() {
 	n=$(grep -c '^push ' "$IT_DIR/$1.out")
 	echo "$1 saw $n pushes, wanted $2"
 	[ "$n" -eq "$2" ]
-}
-
-# status_key KEY VALUE: `sippush status` has KEY=VALUE.
-status_key() {
-	"$SP_CLI" status | grep -qx "$1=$2" || { "$SP_CLI" status; return 1; }
 }
 
 # wait_status KEY VALUE TIMEOUT_S

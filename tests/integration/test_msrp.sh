@@ -10,33 +10,7 @@ set -u
 # shellcheck source-path=SCRIPTDIR source=sippushd.sh
 . "$(dirname "$0")/sippushd.sh"
 
-LPID=
 BIG_MB=${SIPPUSH_TEST_BIG_MB:-200}
-
-ac() { echo "*;+g.oma.pusheventapp=\"$1\";require;explicit"; }
-
-# listen NAME ARGS...: start `sippush listen`, wait until subscribed.
-listen() {
-	local name=$1
-	shift
-	"$SP_CLI" listen "$@" >"$IT_DIR/$name.out" 2>"$IT_DIR/$name.err" &
-	LPID=$!
-	it_track "$LPID"
-	it_wait_log "$IT_DIR/$name.err" "subscribed to" 5
-}
-
-# wait_listen PID: wait for a listener, at most 60 s (a failed push
-# must not hang the test), then stop it.
-wait_listen() {
-	local i
-	for i in $(seq 1200); do
-		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
-		sleep 0.05
-	done
-	echo "listener $1 still waiting after 60 s (i=$i)"
-	it_stop "$1"
-	return 1
-}
 
 # msend NAME ARGS...: `sippush send --msrp` through the core; output in
 # $IT_DIR/NAME.send, exit status returned.
@@ -47,28 +21,12 @@ msend() {
 		--to sip:pra@sippush.test "$@" >"$IT_DIR/$name.send" 2>&1
 }
 
-# same_sha FILE DIR: DIR holds exactly one body, identical to FILE.
-same_sha() {
-	local got want n
-	n=$(find "$2" -name '*.body' | wc -l)
-	[ "$n" -eq 1 ] || { echo "$n bodies in $2"; return 1; }
-	want=$(sha256sum <"$1" | cut -d' ' -f1)
-	got=$(sha256sum <"$2"/*.body | cut -d' ' -f1)
-	echo "sha256 $got, wanted $want"
-	[ "$got" = "$want" ]
-}
-
 # spool_empty: no spool file is left in the daemon's state_dir.
 spool_empty() {
 	local n
 	n=$(find "$IT_DIR/state/spool" -name 'msrp-*' 2>/dev/null | wc -l)
 	echo "spool files: $n"
 	[ "$n" -eq 0 ]
-}
-
-# status_key KEY VALUE: `sippush status` has KEY=VALUE.
-status_key() {
-	"$SP_CLI" status | grep -qx "$1=$2" || { "$SP_CLI" status; return 1; }
 }
 
 # rss_kb PID: resident set (VmHWM = peak) of PID in kB.

@@ -11,7 +11,6 @@ set -u
 # shellcheck source-path=SCRIPTDIR source=sippushd.sh
 . "$(dirname "$0")/sippushd.sh"
 
-LPID=
 RELAY_PID=
 RELAY_USER=prarelay
 RELAY_PASS=relaysecret
@@ -46,26 +45,6 @@ relay_stop() {
 	RELAY_PID=
 }
 
-listen() {
-	local name=$1
-	shift
-	"$SP_CLI" listen "$@" >"$IT_DIR/$name.out" 2>"$IT_DIR/$name.err" &
-	LPID=$!
-	it_track "$LPID"
-	it_wait_log "$IT_DIR/$name.err" "subscribed to" 5
-}
-
-wait_listen() {
-	local i
-	for i in $(seq 600); do
-		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
-		sleep 0.05
-	done
-	echo "listener $1 still waiting after 30 s (i=$i)"
-	it_stop "$1"
-	return 1
-}
-
 # msend NAME ARGS...: `sippush send --msrp` through the SIP core. Kamailio's msrp module relays frames of
 # at most 10240 body bytes: small chunks.
 msend() {
@@ -73,16 +52,6 @@ msend() {
 	shift
 	"$SP_CLI" send --msrp --proxy "sip:127.0.0.1:$KAM_SIP_PORT;transport=tcp" \
 		--to sip:pra@sippush.test --chunk-size 8192 "$@" >"$IT_DIR/$name.send" 2>&1
-}
-
-same_sha() {
-	local got want n
-	n=$(find "$2" -name '*.body' | wc -l)
-	[ "$n" -eq 1 ] || { echo "$n bodies in $2"; return 1; }
-	want=$(sha256sum <"$1" | cut -d' ' -f1)
-	got=$(sha256sum <"$2"/*.body | cut -d' ' -f1)
-	echo "sha256 $got, wanted $want"
-	[ "$got" = "$want" ]
 }
 
 count() { grep -c "$2" "$1" 2>/dev/null || true; }

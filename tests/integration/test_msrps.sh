@@ -10,30 +10,6 @@ set -u
 # shellcheck source-path=SCRIPTDIR source=sippushd.sh
 . "$(dirname "$0")/sippushd.sh"
 
-LPID=
-
-# listen NAME ARGS...: start `sippush listen`, wait until subscribed.
-listen() {
-	local name=$1
-	shift
-	"$SP_CLI" listen "$@" >"$IT_DIR/$name.out" 2>"$IT_DIR/$name.err" &
-	LPID=$!
-	it_track "$LPID"
-	it_wait_log "$IT_DIR/$name.err" "subscribed to" 5
-}
-
-# wait_listen PID: wait for a listener (at most 30 s), then stop it.
-wait_listen() {
-	local i
-	for i in $(seq 600); do
-		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
-		sleep 0.05
-	done
-	echo "listener $1 still waiting after 30 s (i=$i)"
-	it_stop "$1"
-	return 1
-}
-
 # msend NAME ARGS...: `sippush send --msrp --tls` through the core; output
 # in $IT_DIR/NAME.send, exit status returned.
 msend() {
@@ -42,17 +18,6 @@ msend() {
 	"$SP_CLI" send --msrp --tls --proxy "sip:127.0.0.1:$KAM_SIP_PORT;transport=tcp" \
 		--to sip:pra@sippush.test --app mms.ua --type application/octet-stream \
 		--timeout 10 "$@" >"$IT_DIR/$name.send" 2>&1
-}
-
-# same_sha FILE DIR: DIR holds exactly one body, identical to FILE.
-same_sha() {
-	local got want n
-	n=$(find "$2" -name '*.body' | wc -l)
-	[ "$n" -eq 1 ] || { echo "$n bodies in $2"; return 1; }
-	want=$(sha256sum <"$1" | cut -d' ' -f1)
-	got=$(sha256sum <"$2"/*.body | cut -d' ' -f1)
-	echo "sha256 $got, wanted $want"
-	[ "$got" = "$want" ]
 }
 
 # no_body DIR: nothing was delivered into DIR.

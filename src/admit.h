@@ -1,0 +1,27 @@
+/* admit.h: the checks every push request passes: sender, target app, authorization, route. */
+#ifndef SIPPUSH_ADMIT_H
+#define SIPPUSH_ADMIT_H
+
+#include <stdint.h>
+#include "appid.h"
+#include "pushreq.h"
+#include "router.h"
+
+struct appset;
+struct config;
+struct sip_msg;
+
+/** What admit_check() found out about a request */
+struct admit {
+	char app[APPID_SIZE];                    /* canonical target */
+	char sender[PUSHREQ_SENDER_MAX + 1];     /* identity for the app */
+	struct route rt;                         /* who takes it */
+	const char *reason;                      /* phrase of a refusal */
+	const char *accept;                      /* filter, for a 415 */
+};
+
+uint16_t admit_check(struct admit *a, const struct sip_msg *msg,
+		     const struct config *cfg, const struct appset *apps,
+		     const struct router *router, const char *ctype);
+
+#endif
