@@ -184,7 +184,14 @@ bench: all
 bench-quick: all
 	@B=$(B) tests/bench/run.sh quick
 
-check: all
+# The example program of doc/ipc.md must build against the library as
+# written there, so the document cannot drift from the API.
+$(B)/doc-example: doc/ipc.md $(B)/libsippush.a include/sippush/client.h
+	@mkdir -p $(@D)
+	awk '/^```c$$/ {on=1; next} /^```$$/ {on=0} on' doc/ipc.md > $@.c
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -o $@ $@.c $(B)/libsippush.a
+
+check: all $(B)/doc-example
 	$(MAKE) unit
 	$(MAKE) unit-asan
 	$(MAKE) unit-valgrind

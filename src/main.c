@@ -40,7 +40,7 @@ static void usage(FILE *f)
 		"  -c FILE  configuration file (sippushd.conf(5))\n"
 		"  -t       check the configuration file and exit\n"
 		"  -s       log to syslog instead of stderr\n"
-		"  -v       more verbose (repeat for debug)\n"
+		"  -v       verbose (debug lines)\n"
 		"  -V       print the version and exit\n"
 		"  -h       print this help and exit\n");
 }
