@@ -32,7 +32,7 @@
  */
 
 enum {
-	MAX_CLIENTS     = 1024,         /* one per app; the bench runs 1000 */
+	MAX_CLIENTS     = 1000,         /* libre 1.1.0 watches fds < 1024 */
 	QUEUE_RECORDS   = 1024,         /* bytes bind first; 64 dropped a live
 					 * app after ~10 ms of lag at 20 k/s */
 	QUEUE_BYTES     = 256 * 1024,

@@ -22,7 +22,10 @@
  * sees at most one ACK per event-loop turn. With -P the command timeout
  * is 0 (sippush_set_timeout): the ACK is sent and sippush_ack() returns
  * ETIMEDOUT at once; the library skips the late "OK" itself (its reply
- * debt rule). Nothing but the library's public API is used.
+ * debt rule). ETIMEDOUT would also be the answer if the socket were too
+ * full to take the ACK at all, so -P enlarges the socket's send buffer
+ * (on sippush_fd()) to hold far more ACKs than the daemon lets pushes
+ * wait (max_pending); a lost ACK would show as a 408 at the sender.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -36,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sippush/client.h>
 
 static volatile sig_atomic_t stop_flag, report_flag;
@@ -247,8 +251,13 @@ int main(int argc, char *argv[])
 			return 1;
 		}
 
-		if (pipelined)
+		if (pipelined) {
+			int sz = 4 << 20;
+
 			sippush_set_timeout(conns[i], 0);
+			(void)setsockopt(sippush_fd(conns[i]), SOL_SOCKET,
+					 SO_SNDBUF, &sz, sizeof(sz));
+		}
 
 		ev.data.u32 = i;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, sippush_fd(conns[i]), &ev)) {

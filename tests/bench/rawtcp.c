@@ -110,12 +110,14 @@ static int do_send(unsigned port, const char *file, size_t block)
 	addr(&a, port);
 	if (!buf || f < 0 || s < 0) {
 		perror("rawtcp send");
+		free(buf);
 		return 1;
 	}
 
 	t0 = now_s();
 	if (connect(s, (struct sockaddr *)&a, sizeof(a))) {
 		perror("rawtcp send: connect");
+		free(buf);
 		return 1;
 	}
 
@@ -131,6 +133,7 @@ static int do_send(unsigned port, const char *file, size_t block)
 				if (errno == EINTR)
 					continue;
 				perror("rawtcp send: write");
+				free(buf);
 				return 1;
 			}
 			w += m;
@@ -138,6 +141,7 @@ static int do_send(unsigned port, const char *file, size_t block)
 		total += (unsigned long long)n;
 	}
 
+	free(buf);
 	shutdown(s, SHUT_WR);
 	if (read(s, &k, 1) != 1) {
 		fprintf(stderr, "rawtcp send: no answer from the receiver\n");

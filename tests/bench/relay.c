@@ -167,10 +167,15 @@ static int sink(const char *path)
 			t = strtoull(b + 6, NULL, 10);
 		if (t && t <= now) {
 			if (latn == latsz) {
-				latsz = latsz ? 2 * latsz : 16384;
-				lat = realloc(lat, latsz * sizeof(*lat));
-				if (!lat)
+				size_t nsz = latsz ? 2 * latsz : 16384;
+				uint64_t *nl = realloc(lat, nsz * sizeof(*nl));
+
+				if (!nl) {
+					free(lat);
 					return 1;
+				}
+				lat = nl;
+				latsz = nsz;
 			}
 			lat[latn++] = now - t;
 		}
