@@ -57,8 +57,11 @@ SSL_LIBS  := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcr
 # Optional features leave whole objects out (no #ifdef through the code):
 # each has a real implementation and a small "_none" one that says no.
 # Session mode (INVITE + MSRP): these files, or sessmode_none.c.
-MSRP_SRCS := src/msrp.c src/msrpsess.c src/invite.c src/ranges.c \
-	src/sdpmsrp.c src/spool.c src/sessmode.c
+# A module past ~700 lines is a folder (src/NAME/*.c, private header
+# inside); its public header stays src/NAME.h.
+MSRP_WIRE_SRCS := $(wildcard src/msrp/*.c)
+MSRP_SRCS := $(MSRP_WIRE_SRCS) $(wildcard src/msrpsess/*.c) src/invite.c \
+	src/ranges.c src/sdpmsrp.c src/spool.c src/sessmode.c
 # MSRP relays (RFC 4976): the relay client, or msrprelay_none.c.
 MSRP_SRCS += $(if $(filter y,$(CONFIG_MSRP_RELAY)),src/msrprelay.c,\
 	src/msrprelay_none.c)
@@ -66,7 +69,7 @@ MSRP_TESTS := $(wildcard tests/unit/test_msrp*.c tests/unit/test_ranges.c \
 	tests/unit/test_sdpmsrp.c tests/unit/test_spool.c)
 DAEMON_SRCS := $(filter-out src/main.c src/siptls.c src/siptls_none.c \
 	src/sessmode_none.c src/msrprelay.c src/msrprelay_none.c $(MSRP_SRCS),\
-	$(wildcard src/*.c))
+	$(wildcard src/*.c src/*/*.c))
 ifeq ($(CONFIG_TLS),y)
 DAEMON_SRCS += src/siptls.c
 DAEMON_LIBS += $(SSL_LIBS)
@@ -143,7 +146,8 @@ $(B)/$(LIB_SONAME): $(LIB_PIC)
 	@ln -sf $(LIB_SONAME) $(B)/libsippush.so
 
 # The CLI shares app-ID handling with the daemon (one normalisation).
-CLI_SHARED := $(B)/obj/src/appid.o $(B)/obj/src/msrp.o $(B)/obj/src/siptls.o
+CLI_SHARED := $(B)/obj/src/appid.o $(MSRP_WIRE_SRCS:%.c=$(B)/obj/%.o) \
+	$(B)/obj/src/siptls.o
 $(B)/sippush: $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a $(RE_LIBS) $(SSL_LIBS)
 

@@ -95,7 +95,7 @@ struct msrp_error {
 };
 
 /*
- * Parser contract (details in msrp.c):
+ * Parser contract (details in src/msrp/parser.c):
  * - Feed the TCP stream as it arrives, in pieces of any size; results do
  *   not depend on where it was cut. Body bytes are passed on at once,
  *   except at most 12 + tid length bytes that could start the end-line.

@@ -12,7 +12,7 @@
 #include <re_dbg.h>
 
 /*
- * One connection to the relay, shared by every relay session (msrpsess.c
+ * One connection to the relay, shared by every relay session (src/msrpsess/
  * owns its framing). On it: AUTH without credentials, the 401's Digest
  * challenge answered with Authorization (RFC 4976 §5.1, digest-uri = the
  * relay URI of the To-Path), and the 200's Use-Path and Expires. The

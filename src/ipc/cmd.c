@@ -1,0 +1,346 @@
+/* cmd.c: the local API's commands: HELLO, SUBSCRIBE, UNSUBSCRIBE, ACK, NACK, STATUS, PING. */
+#include <string.h>
+#include <ctype.h>
+#include <re.h>
+#include "autoconf.h"
+#include "appid.h"
+#include "compat.h"
+#include "ipc.h"
+#include "ipc_priv.h"
+
+#define DEBUG_MODULE "ipc"
+#define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
+#include <re_dbg.h>
+
+/* ---- clients: commands ------------------------------------------------ */
+
+struct ipc_sub *ipc_sub_find(const struct ipc_client *c, const char *appid)
+{
+	for (struct le *le = list_head(&c->subs); le; le = le->next) {
+		struct ipc_sub *s = le->data;
+
+		if (!strcmp(s->appid, appid))
+			return s;
+	}
+
+	return NULL;
+}
+
+
+static void protocol_error(struct ipc_client *c, uint16_t code,
+			   const char *why, size_t len)
+{
+	(void)len;   /* only for the log line, which small builds drop */
+
+	DEBUG_NOTICE("client %u: refused command (%zu bytes): %u %s\n",
+		     c->id, len, code, why);
+
+	ipc_reply(c, "ERR %u %s", code, why);
+
+	if (++c->bad >= MAX_BAD)
+		ipc_client_drop(c, true, "%u bad commands in a row", c->bad);
+}
+
+
+static int canon_appid(struct ipc_client *c, char *out,
+		       const struct pl *in)
+{
+	int err = appid_normalise(out, APPID_SIZE, in);
+
+	if (err) {
+		DEBUG_NOTICE("client %u: bad app id \"%r\": %m\n", c->id, in,
+			     err);
+		ipc_reply(c, "ERR 400 bad app id (%s)",
+		      err == ENOENT ? "unknown OMNA code" :
+		      err == EOVERFLOW ? "too long" : "malformed");
+	}
+
+	return err;
+}
+
+
+static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
+{
+	char canon[APPID_SIZE], filter[IPC_CMD_MAX];
+	struct ipc *ipc = c->ipc;
+	struct ipc_sub *s;
+	int err;
+
+	if (canon_appid(c, canon, &cmd->appid))
+		return;
+
+	if (ipc_sub_find(c, canon)) {
+		ipc_reply(c, "ERR 409 already subscribed to %s", canon);
+		return;
+	}
+
+	if (list_count(&c->subs) >= IPC_MAX_SUBS) {
+		ipc_reply(c, "ERR 429 too many subscriptions on this connection "
+		      "(%u)", IPC_MAX_SUBS);
+		return;
+	}
+
+	if (pl_isset(&cmd->filter)) {
+		size_t i;
+
+		for (i = 0; i < cmd->filter.l; i++)
+			filter[i] = (char)tolower((unsigned char)cmd->filter.p[i]);
+		filter[i] = '\0';
+	}
+
+	s = mem_zalloc(sizeof(*s), NULL);
+	if (!s) {
+		ipc_reply(c, "ERR 500 out of memory");
+		return;
+	}
+
+	/* recorded first, so that ipc_client_is_monitor() works inside
+	 * the handler (which may already send pushes to c) */
+	strcpy(s->appid, canon);
+	s->monitor = cmd->monitor;
+	list_append(&c->subs, &s->le, s);
+
+	/* Authorization is the handler's: the daemon's subscribeh passes
+	 * every SUBSCRIBE, owner or monitor, through its one authorization
+	 * function (authz_subscribe(), where the per-app ACL goes; it allows
+	 * all today) with the SO_PEERCRED credentials. No second opinion
+	 * here, so there is one place to read and change. */
+	err = ipc->h.subscribeh ?
+		ipc->h.subscribeh(c, canon, pl_isset(&cmd->filter) ? filter :
+				  NULL, cmd->monitor, ipc->arg) : 0;
+	if (err) {
+		list_unlink(&s->le);
+		mem_deref(s);
+
+		DEBUG_INFO("client %u: subscribe %s refused: %m\n", c->id,
+			   canon, err);
+
+		switch (err) {
+
+		case EPERM:
+		case EACCES:
+			ipc_reply(c, "ERR 403 not authorised for %s", canon);
+			break;
+
+		case EEXIST:
+		case EBUSY:
+		case EADDRINUSE:
+			ipc_reply(c, "ERR 409 busy: %s has an owner", canon);
+			break;
+
+		case EALREADY:
+			ipc_reply(c, "ERR 409 already subscribed to %s", canon);
+			break;
+
+		case EINVAL:
+			ipc_reply(c, "ERR 400 refused: %s", canon);
+			break;
+
+		case ENOSPC:
+			ipc_reply(c, "ERR 429 full: %s has too many subscribers",
+			      canon);
+			break;
+
+		default:
+			ipc_reply(c, "ERR 500 internal error (%m)", err);
+			break;
+		}
+		return;
+	}
+
+	DEBUG_INFO("client %u subscribed to %s%s%s%s\n", c->id, canon,
+		   pl_isset(&cmd->filter) ? " for " : "",
+		   pl_isset(&cmd->filter) ? filter : "",
+		   cmd->monitor ? " as monitor" : "");
+
+	ipc_reply(c, "OK %s", canon);
+}
+
+
+static void cmd_unsubscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
+{
+	struct ipc *ipc = c->ipc;
+	char canon[APPID_SIZE];
+	struct ipc_sub *s;
+
+	if (!pl_isset(&cmd->appid)) {
+		if (!list_isempty(&c->subs) && ipc->h.unsubscribeh)
+			ipc->h.unsubscribeh(c, NULL, ipc->arg);
+		list_flush(&c->subs);
+		DEBUG_INFO("client %u unsubscribed from all\n", c->id);
+		ipc_reply(c, "OK");
+		return;
+	}
+
+	if (canon_appid(c, canon, &cmd->appid))
+		return;
+
+	s = ipc_sub_find(c, canon);
+	if (!s) {
+		ipc_reply(c, "ERR 404 not subscribed to %s", canon);
+		return;
+	}
+
+	if (ipc->h.unsubscribeh)
+		ipc->h.unsubscribeh(c, canon, ipc->arg);
+
+	list_unlink(&s->le);
+	mem_deref(s);
+
+	DEBUG_INFO("client %u unsubscribed from %s\n", c->id, canon);
+	ipc_reply(c, "OK");
+}
+
+
+static void ack_reply(struct ipc_client *c, const char *what, uint64_t id,
+		      int err)
+{
+	(void)what;   /* for the debug line, which small builds leave out */
+
+	switch (err) {
+
+	case 0:
+		DEBUG_PRINTF("client %u: %s %llu\n", c->id, what,
+			     (unsigned long long)id);
+		ipc_reply(c, "OK");
+		break;
+
+	case ENOENT:
+		ipc_reply(c, "ERR 404 unknown push id %llu",
+		      (unsigned long long)id);
+		break;
+
+	case EPERM:
+	case EACCES:
+		ipc_reply(c, "ERR 403 push %llu is not yours",
+		      (unsigned long long)id);
+		break;
+
+	default:
+		ipc_reply(c, "ERR 500 internal error (%m)", err);
+		break;
+	}
+}
+
+
+static int status_vph(const char *p, size_t size, void *arg)
+{
+	return mbuf_write_mem(arg, (const uint8_t *)p, size);
+}
+
+
+static void cmd_status(struct ipc_client *c)
+{
+	struct ipc *ipc = c->ipc;
+	struct re_printf pf;
+	struct mbuf *mb;
+	int err;
+
+	mb = mbuf_alloc(512);
+	if (!mb) {
+		ipc_reply(c, "ERR 500 out of memory");
+		return;
+	}
+
+	pf.vph = status_vph;
+	pf.arg = mb;
+
+	/* the daemon's statush reports the rest, ipc_clients() and
+	 * ipc_dropped() included */
+	err = re_hprintf(&pf, "OK\nprotocol=%u\nversion=%s\n", IPC_PROTOCOL,
+			 SIPPUSH_VERSION);
+	if (!err && ipc->h.statush)
+		err = ipc->h.statush(&pf, ipc->arg);
+	if (!err && mb->end > IPC_REPLY_MAX)
+		err = EOVERFLOW;
+
+	if (err) {
+		DEBUG_WARNING("status: %m\n", err);
+		ipc_reply(c, "ERR 500 status failed (%m)", err);
+		goto out;
+	}
+
+	/* the reply is text by contract, whatever a handler printed */
+	for (size_t i = 0; i < mb->end; i++)
+		if (mb->buf[i] != '\n' && (mb->buf[i] < 0x20 ||
+					   mb->buf[i] > 0x7e))
+			mb->buf[i] = '?';
+
+	if (ipc_client_send(c, mb) == EMSGSIZE)
+		ipc_reply(c, "ERR 500 status too long for the socket");
+
+ out:
+	mem_deref(mb);
+}
+
+
+void ipc_cmd_handle(struct ipc_client *c, const uint8_t *buf, size_t len)
+{
+	struct ipc *ipc = c->ipc;
+	char reason[IPC_REASON_MAX + 1];
+	struct ipc_cmd cmd;
+	int err;
+
+	err = ipc_cmd_decode(&cmd, buf, len);
+	if (err) {
+		protocol_error(c, err == EMSGSIZE ? 413 :
+			       err == ENOSYS ? 405 : 400, cmd.why, len);
+		return;
+	}
+
+	if (!c->hello && cmd.type != IPC_CMD_HELLO) {
+		protocol_error(c, 428, "HELLO first", len);
+		return;
+	}
+
+	c->bad = 0;
+
+	switch (cmd.type) {
+
+	case IPC_CMD_HELLO:
+		if (cmd.version != IPC_PROTOCOL) {
+			DEBUG_NOTICE("client %u wants protocol %u\n", c->id,
+				     cmd.version);
+			ipc_reply(c, "ERR 505 protocol version not supported "
+			      "(this daemon speaks %u)", IPC_PROTOCOL);
+			break;
+		}
+		c->hello = true;
+		ipc_reply(c, "OK sippush %u %s", IPC_PROTOCOL, SIPPUSH_VERSION);
+		break;
+
+	case IPC_CMD_SUBSCRIBE:
+		cmd_subscribe(c, &cmd);
+		break;
+
+	case IPC_CMD_UNSUBSCRIBE:
+		cmd_unsubscribe(c, &cmd);
+		break;
+
+	case IPC_CMD_ACK:
+		ack_reply(c, "ACK", cmd.push_id, ipc->h.ackh ?
+			  ipc->h.ackh(c, cmd.push_id, ipc->arg) : ENOENT);
+		break;
+
+	case IPC_CMD_NACK:
+		if (pl_isset(&cmd.reason))
+			(void)pl_strcpy(&cmd.reason, reason, sizeof(reason));
+		ack_reply(c, "NACK", cmd.push_id, ipc->h.nackh ?
+			  ipc->h.nackh(c, cmd.push_id, cmd.code,
+				       pl_isset(&cmd.reason) ? reason : NULL,
+				       ipc->arg) : ENOENT);
+		break;
+
+	case IPC_CMD_STATUS:
+		cmd_status(c);
+		break;
+
+	case IPC_CMD_PING:
+		ipc_reply(c, "OK pong");
+		break;
+	}
+}
+
+
+/* recv() gives 0 both for an empty message and at end of stream; only
+ * the latter comes with a hang-up. */

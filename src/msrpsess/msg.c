@@ -1,0 +1,380 @@
+/* msg.c: one incoming MSRP message: chunks into a spool file, complete -> deliver, verdict -> REPORT. */
+#include <string.h>
+#include <unistd.h>
+#include <re.h>
+#include "autoconf.h"
+#include "msrp.h"
+#include "ranges.h"
+#include "spool.h"
+#include "ipc.h"
+#include "router.h"
+#include "deliver.h"
+#include "msrpsess.h"
+#include "msrpsess_priv.h"
+
+#define DEBUG_MODULE "msrpsess"
+#define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
+#include <re_dbg.h>
+
+
+static void inmsg_destructor(void *arg)
+{
+	struct inmsg *m = arg;
+
+	list_unlink(&m->le);
+	deliver_cancel(m->dl);
+	mem_deref(m->spool);     /* unlinks the file */
+	mem_deref(m->ranges);
+}
+
+
+static struct inmsg *inmsg_find(const struct msrpsess *s, const char *msgid)
+{
+	for (struct le *le = list_head(&s->msgs); le; le = le->next) {
+		struct inmsg *m = le->data;
+
+		if (!strcmp(m->msgid, msgid))
+			return m;
+	}
+
+	return NULL;
+}
+
+
+/* MSRP has few status codes (RFC 4975 §10): what the app's verdict and
+ * our own failures become in a REPORT. */
+static uint16_t msrp_status(uint16_t sip)
+{
+	switch (sip) {
+	case 200: return 200;
+	case 400: return 400;
+	case 403: return 403;
+	case 413: return 413;
+	case 415: return 415;
+	case 408: case 480: case 503: case 504: return 408;
+	default:  return 403;
+	}
+}
+
+
+/* A REPORT for a whole message (§7.1.2-7.1.4). */
+static void report(struct inmsg *m, uint16_t status, const char *comment)
+{
+	struct msrpsess *s = m->sess;
+	struct mbuf *mb;
+	char tid[MSRP_TID_MAX + 1];
+	uint64_t total = m->total_known ? m->total :
+		(m->ranges ? ranges_covered(m->ranges) : 0);
+
+	if (status == 200 && m->succ != MSRP_REP_YES)
+		return;
+	if (status != 200 && m->fail == MSRP_REP_NO)
+		return;
+	if (!msrpsess_conn(s))
+		return;
+
+	mb = mbuf_alloc(512);
+	if (!mb)
+		return;
+
+	/* behind a relay the From-Path is the relay's and the sender's, so
+	 * the REPORT retraces it */
+	msrp_tid_make(tid, sizeof(tid));
+	if (!msrp_report_encode(mb, tid, m->from_path, s->path, m->msgid, 1,
+				total, total, status, comment))
+		mconn_send(msrpsess_conn(s), mb);
+
+	mem_deref(mb);
+}
+
+
+/**
+ * The message cannot succeed: free its bytes, keep a small tombstone so
+ * that its remaining chunks are answered the same way.
+ */
+void inmsg_fail(struct inmsg *m, uint16_t status, const char *why)
+{
+	if (m->failed)
+		return;
+
+	DEBUG_NOTICE("session %s message %s: %u %s\n", m->sess->sid,
+		     m->msgid, status, why);
+
+	m->failed = status;
+	m->spool  = mem_deref(m->spool);
+	++m->sess->ms->n_failed;
+	report(m, status, why);
+}
+
+
+static void delivered(uint16_t scode, const char *reason, void *arg)
+{
+	struct inmsg *m = arg;
+	struct msrpsess *s = m->sess;
+
+	m->dl = NULL;
+
+	if (scode == 200) {
+		++s->ms->n_delivered;
+		DEBUG_INFO("session %s message %s delivered\n", s->sid,
+			   m->msgid);
+		report(m, 200, "OK");
+	}
+	else {
+		++s->ms->n_failed;
+		DEBUG_NOTICE("session %s message %s: app said %u %s\n",
+			     s->sid, m->msgid, scode, reason);
+		report(m, msrp_status(scode), reason);
+	}
+
+	/* done either way: the spool file goes with it */
+	mem_deref(m);
+
+	if (!msrpsess_conn(s) && list_isempty(&s->msgs))
+		msrpsess_close_later(s, ECONNRESET, "MSRP connection lost");
+}
+
+
+/* Every byte is on disk: hand it to the app. */
+static void inmsg_complete(struct inmsg *m)
+{
+	struct msrpsess *s = m->sess;
+	struct msrpsock *ms = s->ms;
+	struct ipc_push push;
+	struct route rt;
+	int fd, err;
+
+	err = spool_finish(m->spool);
+	if (err) {
+		inmsg_fail(m, 413, "Cannot Store Content");
+		return;
+	}
+
+	switch (router_lookup(ms->router, s->appid, m->ctype, &rt)) {
+	case ROUTE_OK:
+		break;
+	case ROUTE_CTYPE:
+		inmsg_fail(m, 415, "Unsupported Content Type");
+		return;
+	default:
+		inmsg_fail(m, 408, "Push Application Not Running");
+		return;
+	}
+
+	if (deliver_full(ms->dlv)) {
+		inmsg_fail(m, 408, "Too Many Pending Pushes");
+		return;
+	}
+
+	fd = spool_open_read(m->spool);
+	if (fd < 0) {
+		inmsg_fail(m, 413, "Cannot Read Content");
+		return;
+	}
+
+	memset(&push, 0, sizeof(push));
+	push.appid     = s->appid;
+	push.ctype     = m->ctype[0] ? m->ctype : "application/octet-stream";
+	push.sender    = s->sender;
+	push.transport = s->tls ? "msrps" : "msrp";
+	push.len       = (size_t)m->total;
+	push.has_fd    = true;
+	push.fd        = fd;
+
+	err = deliver_push(ms->dlv, &rt, &push, delivered, m, &m->dl);
+	(void)close(fd);   /* the IPC layer holds its own copies */
+	if (err) {
+		inmsg_fail(m, 408, "Push Application Not Reachable");
+		return;
+	}
+
+	DEBUG_INFO("push %llu: MSRP message %s from %s for %s (%s, %llu "
+		   "bytes)\n", push.id, m->msgid, s->sender, s->appid,
+		   push.ctype, m->total);
+}
+
+
+/**
+ * A SEND chunk's headers arrived for session s: find or start its
+ * message.
+ *
+ * @param mp   Set to the message, or NULL for a chunk without body
+ * @param why  Set to the reason when non-zero is returned
+ *
+ * @return 0, or the status to answer the chunk with
+ */
+uint16_t inmsg_start(struct msrpsess *s, const struct msrp_msg *msg,
+		     struct inmsg **mp, const char **why)
+{
+	struct msrpsock *ms = s->ms;
+	struct inmsg *m;
+	struct route rt;
+	int err;
+
+	*mp = NULL;
+
+	if (!msg->message_id[0]) {
+		*why = "Missing Message-ID";
+		return 400;
+	}
+
+	if (!msg->has_body)
+		return 0;    /* binding or keep-alive SEND: just a 200 */
+
+	if (!msg->has_range || msg->range_start < 1) {
+		*why = "Missing Byte-Range";
+		return 400;
+	}
+
+	m = inmsg_find(s, msg->message_id);
+	if (!m) {
+		if (list_count(&s->msgs) >= MSGS_MAX) {
+			*why = "Too Many Messages In Progress";
+			return 413;
+		}
+
+		m = mem_zalloc(sizeof(*m), inmsg_destructor);
+		if (!m)
+			return 400;
+
+		m->sess = s;
+		str_ncpy(m->msgid, msg->message_id, sizeof(m->msgid));
+		str_ncpy(m->ctype, msg->ctype, sizeof(m->ctype));
+		str_ncpy(m->from_path, msg->from_path, sizeof(m->from_path));
+		m->succ = msg->success_report;
+		m->fail = msg->failure_report;
+		list_append(&s->msgs, &m->le, m);
+
+		if (router_lookup(ms->router, s->appid, m->ctype, &rt) ==
+		    ROUTE_CTYPE) {
+			*why = "Unsupported Content Type";
+			inmsg_fail(m, 415, *why);
+		}
+		else {
+			err = ranges_alloc(&m->ranges, RANGES_MAX);
+			if (!err)
+				err = spool_alloc(&m->spool, ms->spool_dir);
+			if (err) {
+				DEBUG_WARNING("spool in %s: %m\n",
+					      ms->spool_dir, err);
+				*why = "Cannot Store Content";
+				inmsg_fail(m, 413, *why);
+			}
+		}
+	}
+
+	*mp = m;
+
+	if (!msg->total_star) {
+		if (m->total_known && m->total != msg->range_total) {
+			*why = "Byte-Range Total Changed";
+			inmsg_fail(m, 400, *why);
+		}
+		m->total = msg->range_total;
+		m->total_known = true;
+	}
+
+	if (!m->failed &&
+	    ((m->total_known && m->total > ms->conf.max_size) ||
+	     (!msg->end_star && msg->range_end > ms->conf.max_size))) {
+		*why = "Message Too Large";
+		inmsg_fail(m, 413, *why);
+	}
+
+	if (m->failed) {
+		if (!*why)
+			*why = "Message Failed";
+		return m->failed;
+	}
+
+	return 0;
+}
+
+
+/**
+ * Body bytes of the current chunk, at offset off of the message.
+ *
+ * @return 0, or the status to answer the chunk with (the message failed)
+ */
+uint16_t inmsg_write(struct inmsg *m, uint64_t off, const uint8_t *p,
+		     size_t n, const char **why)
+{
+	struct msrpsock *ms = m->sess->ms;
+	int err;
+
+	if (off + n > ms->conf.max_size) {
+		*why = "Message Too Large";
+		inmsg_fail(m, 413, *why);
+		return 413;
+	}
+
+	err = spool_write(m->spool, off, p, n);
+	if (err) {
+		DEBUG_WARNING("spool write: %m\n", err);
+		*why = "Cannot Store Content";
+		inmsg_fail(m, 413, *why);
+		return 413;
+	}
+
+	ms->n_bytes += n;
+	return 0;
+}
+
+
+/**
+ * The chunk ended with flag; its bytes covered [first, off). With '#'
+ * the sender aborted the message and m is freed.
+ *
+ * @return 0 (answer 200, then inmsg_ready()), or the status to answer
+ *         with before inmsg_fail()
+ */
+uint16_t inmsg_end(struct inmsg *m, const struct msrp_msg *msg, char flag,
+		   uint64_t off, const char **why)
+{
+	const uint64_t first = msg->range_start - 1;
+
+	if (flag == '#') {
+		/* the sender aborted the message: drop what we have */
+		DEBUG_INFO("session %s message %s aborted by sender\n",
+			   m->sess->sid, m->msgid);
+		mem_deref(m);
+		return 0;
+	}
+
+	if (off > first && ranges_add(m->ranges, first, off)) {
+		*why = "Too Fragmented";
+		return 413;
+	}
+
+	/* "a-b/ *" on the last chunk: the end of this chunk is the size */
+	if (flag == '$' && !m->total_known) {
+		m->total = off;
+		m->total_known = true;
+	}
+
+	return 0;
+}
+
+
+/** The session's transport is gone: a message still arriving dies with
+ * it (RFC 4975 §5.4); one waiting for its app's verdict stays. */
+void inmsg_conn_lost(struct inmsg *m)
+{
+	if (m->dl)
+		return;
+
+	if (!m->failed && m->ranges)
+		DEBUG_NOTICE("session %s message %s: connection lost, %llu "
+			     "bytes discarded\n", m->sess->sid, m->msgid,
+			     ranges_covered(m->ranges));
+	mem_deref(m);
+}
+
+
+/** Hand the message to its app if every byte of it is there now. */
+void inmsg_ready(struct inmsg *m)
+{
+	if (!m->dl && !m->failed && m->total_known &&
+	    ranges_complete(m->ranges, m->total))
+		inmsg_complete(m);
+}
