@@ -13,7 +13,8 @@
 #   it_kam_events, it_wait_log FILE PATTERN TIMEOUT_S [COUNT],
 #   it_sipp TAG SCENARIO [ARGS], it_sipp_bg TAG SCENARIO [ARGS],
 #   it_sipp_status TAG, it_sipp_logged TAG,
-#   it_pass MSG, it_fail MSG, it_check DESC CMD..., it_done
+#   it_pass MSG, it_fail MSG, it_check DESC CMD..., it_done,
+#   it_on_exit FUNC
 #
 # Environment exported by it_init / it_certs:
 #   IT_DIR        run directory (removed on success unless IT_KEEP=1)
@@ -32,6 +33,7 @@ IT_SIPP_DIR=$IT_LIB_DIR/sipp
 IT_PASSED=0
 IT_FAILED=0
 IT_PIDS=()
+IT_EXIT_HOOKS=()
 IT_KAM_PID=
 IT_NAME=
 IT_DIR=
@@ -90,6 +92,10 @@ it__cleanup() {
 		it__kill "$p"
 	done
 	IT_PIDS=()
+	for p in "${IT_EXIT_HOOKS[@]}"; do
+		"$p"
+	done
+	IT_EXIT_HOOKS=()
 	if [ "$rc" -ne 0 ] || [ "$IT_FAILED" -ne 0 ]; then
 		if [ -n "$IT_DIR" ] && [ -d "$IT_DIR" ]; then
 			for f in "$IT_DIR"/*.log; do
@@ -160,6 +166,12 @@ it_init() {
 # it_track PID: kill PID (or its process group if it leads one) at exit.
 it_track() {
 	IT_PIDS+=("${1:?it_track PID}")
+}
+
+# it_on_exit FUNC: calls FUNC at exit, after every tracked process was
+# stopped (e.g. to delete network namespaces the test made).
+it_on_exit() {
+	IT_EXIT_HOOKS+=("${1:?it_on_exit FUNC}")
 }
 
 # it_stop PID: stops a tracked process now (TERM, then KILL after 5 s).

@@ -11,6 +11,8 @@ SP_DAEMON=$SP_BUILD/sippushd
 SP_CLI=$SP_BUILD/sippush
 SP_PID=
 LPID=
+# Command prefix for the daemon, e.g. (ip netns exec NS) in netns.sh tests.
+SP_EXEC=()
 
 # sp_conf FILE TRANSPORT [LINE...]: a daemon config registering user pra
 # over TRANSPORT (udp, tcp or tls) at the test Kamailio, plus extra lines.
@@ -43,10 +45,10 @@ sp_conf() {
 }
 
 # sp_start NAME CONF: start the daemon (-v, log in $IT_DIR/NAME.log) and
-# wait until it runs; SP_PID is its pid.
+# wait until it runs; SP_PID is its pid. SP_EXEC prefixes the command.
 sp_start() {
 	local name=${1:?name} conf=${2:?conf}
-	"$SP_DAEMON" -v -c "$conf" >"$IT_DIR/$name.log" 2>&1 &
+	"${SP_EXEC[@]}" "$SP_DAEMON" -v -c "$conf" >"$IT_DIR/$name.log" 2>&1 &
 	SP_PID=$!
 	it_track "$SP_PID"
 	for _ in $(seq 100); do
