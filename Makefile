@@ -67,9 +67,15 @@ MSRP_SRCS += $(if $(filter y,$(CONFIG_MSRP_RELAY)),src/msrprelay.c,\
 	src/msrprelay_none.c)
 MSRP_TESTS := $(wildcard tests/unit/test_msrp*.c tests/unit/test_ranges.c \
 	tests/unit/test_sdpmsrp.c tests/unit/test_spool.c)
+# XML documents (IMDN, reg-event, PUBLISH) with expat: these, or nothing
+# of them and no expat.
+XML_SRCS  := src/xml.c src/imdn.c src/reginfo.c src/pidf.c
+XML_TESTS := tests/unit/test_xml.c tests/unit/test_imdn.c \
+	tests/unit/test_reginfo.c tests/unit/test_pidf.c
+EXPAT_LIBS := $(shell $(PKG_CONFIG) --libs expat 2>/dev/null || echo -lexpat)
 DAEMON_SRCS := $(filter-out src/main.c src/siptls.c src/siptls_none.c \
-	src/sessmode_none.c src/msrprelay.c src/msrprelay_none.c $(MSRP_SRCS),\
-	$(wildcard src/*.c src/*/*.c))
+	src/sessmode_none.c src/msrprelay.c src/msrprelay_none.c $(MSRP_SRCS) \
+	$(XML_SRCS),$(wildcard src/*.c src/*/*.c))
 ifeq ($(CONFIG_TLS),y)
 DAEMON_SRCS += src/siptls.c
 DAEMON_LIBS += $(SSL_LIBS)
@@ -80,6 +86,10 @@ ifeq ($(CONFIG_MSRP),y)
 DAEMON_SRCS += $(MSRP_SRCS)
 else
 DAEMON_SRCS += src/sessmode_none.c
+endif
+ifeq ($(CONFIG_XML),y)
+DAEMON_SRCS += $(XML_SRCS)
+DAEMON_LIBS += $(EXPAT_LIBS)
 endif
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/obj/%.o)
 MAIN_OBJ    := $(B)/obj/src/main.o
@@ -93,7 +103,8 @@ LIB_SONAME := libsippush.so.0
 CLI_SRCS  := $(wildcard tools/sippush/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/obj/%.o)
 
-UNIT_SRCS := $(filter-out $(if $(filter y,$(CONFIG_MSRP)),,$(MSRP_TESTS)),\
+UNIT_SRCS := $(filter-out $(if $(filter y,$(CONFIG_MSRP)),,$(MSRP_TESTS)) \
+	$(if $(filter y,$(CONFIG_XML)),,$(XML_TESTS)),\
 	$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 UNIT_COMMON := $(filter-out tests/unit/test_%.c \
