@@ -67,15 +67,17 @@ MSRP_SRCS += $(if $(filter y,$(CONFIG_MSRP_RELAY)),src/msrprelay.c,\
 	src/msrprelay_none.c)
 MSRP_TESTS := $(wildcard tests/unit/test_msrp*.c tests/unit/test_ranges.c \
 	tests/unit/test_sdpmsrp.c tests/unit/test_spool.c)
-# XML documents (IMDN, reg-event, PUBLISH) with expat: these, or nothing
-# of them and no expat.
-XML_SRCS  := src/xml.c src/imdn.c src/reginfo.c src/pidf.c
+# XML documents (IMDN, reg-event, PUBLISH) with expat: these, or the
+# *_none.c stand-ins and no expat.
+XML_SRCS  := src/xml.c src/imdn.c src/reginfo.c src/pidf.c src/regevent.c
+XML_NONE  := src/regevent_none.c
 XML_TESTS := tests/unit/test_xml.c tests/unit/test_imdn.c \
-	tests/unit/test_reginfo.c tests/unit/test_pidf.c
+	tests/unit/test_reginfo.c tests/unit/test_pidf.c \
+	tests/unit/test_regevent.c
 EXPAT_LIBS := $(shell $(PKG_CONFIG) --libs expat 2>/dev/null || echo -lexpat)
 DAEMON_SRCS := $(filter-out src/main.c src/siptls.c src/siptls_none.c \
 	src/sessmode_none.c src/msrprelay.c src/msrprelay_none.c $(MSRP_SRCS) \
-	$(XML_SRCS),$(wildcard src/*.c src/*/*.c))
+	$(XML_SRCS) $(XML_NONE),$(wildcard src/*.c src/*/*.c))
 ifeq ($(CONFIG_TLS),y)
 DAEMON_SRCS += src/siptls.c
 DAEMON_LIBS += $(SSL_LIBS)
@@ -90,6 +92,8 @@ endif
 ifeq ($(CONFIG_XML),y)
 DAEMON_SRCS += $(XML_SRCS)
 DAEMON_LIBS += $(EXPAT_LIBS)
+else
+DAEMON_SRCS += $(XML_NONE)
 endif
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(B)/obj/%.o)
 MAIN_OBJ    := $(B)/obj/src/main.o

@@ -24,7 +24,9 @@
 #   IT_PKI        $IT_DIR/pki: ca, kam, wrong, rogue (+ rogue-ca) .pem/.key
 # Also set: IT_KAM_PID, IT_SIPP_PID (last it_sipp_bg).
 # Tunables: IT_KEEP=1 keep $IT_DIR; IT_SIPP_TIMEOUT seconds per sipp run
-# (default 10); IT_SIPP_REMOTE sipp target (default Kamailio UDP, "" = none).
+# (default 10); IT_SIPP_REMOTE sipp target (default Kamailio UDP, "" = none);
+# IT_KAM_DEFINES cfg switches for Kamailio (-A), e.g. "WITH_REGEVENT" for the
+# reg-event/presence server of tests/kamailio/kamailio.cfg.in.
 
 IT_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IT_TOP=$(cd "$IT_LIB_DIR/../.." && pwd)
@@ -35,6 +37,7 @@ IT_FAILED=0
 IT_PIDS=()
 IT_EXIT_HOOKS=()
 IT_KAM_PID=
+IT_KAM_DEFINES=${IT_KAM_DEFINES:-}
 IT_NAME=
 IT_DIR=
 
@@ -262,7 +265,7 @@ it_kamailio_start() {
 
 # it__kamailio_start1 CERT: one start attempt; returns 2 on a port clash.
 it__kamailio_start1() {
-	local cert=$1 log=$IT_DIR/kamailio.log pid deadline from
+	local cert=$1 log=$IT_DIR/kamailio.log pid deadline from def defs=()
 	if [ ! -s "$IT_DIR/pki/$cert.pem" ]; then
 		it__log "it_kamailio_start: no $IT_DIR/pki/$cert.pem (run it_certs first)"
 		return 1
@@ -284,10 +287,19 @@ EOF
 	sed -e "s|@SIP_PORT@|$KAM_SIP_PORT|g" -e "s|@TLS_PORT@|$KAM_TLS_PORT|g" \
 		-e "s|@RUNDIR@|$IT_DIR|g" -e "s|@TLS_CFG@|$IT_DIR/tls.cfg|g" \
 		"$IT_KAM_TEMPLATE" >"$IT_DIR/kamailio.cfg" || return 1
+	# IT_KAM_DEFINES: "WITH_X ..." switches on #!ifdef parts of the cfg
+	for def in $IT_KAM_DEFINES; do
+		defs+=(-A "$def")
+	done
+	if [[ " $IT_KAM_DEFINES " == *" WITH_REGEVENT "* ]]; then
+		mkdir -p "$IT_DIR/dbtext" &&
+			cp /usr/share/kamailio/dbtext/kamailio/{version,presentity,active_watchers,watchers,xcap,pua} \
+				"$IT_DIR/dbtext/" || return 1
+	fi
 	echo "# ---- kamailio start $(date +%T.%N) ----" >>"$log"
 	from=$(wc -l <"$log")
 	# setsid: own process group, so cleanup reaches every Kamailio child.
-	setsid kamailio -f "$IT_DIR/kamailio.cfg" -DD -E -m 32 -M 8 \
+	setsid kamailio -f "$IT_DIR/kamailio.cfg" "${defs[@]}" -DD -E -m 32 -M 8 \
 		-P "$IT_DIR/kamailio.pid" -Y "$IT_DIR" -w "$IT_DIR" >>"$log" 2>&1 </dev/null &
 	pid=$!
 	it_track "$pid"
