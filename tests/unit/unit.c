@@ -107,6 +107,27 @@ void unit_assert_int(long long actual, long long expected,
 }
 
 
+struct sip_msg *unit_sip_msg(const char *text)
+{
+	struct sip_msg *msg = NULL;
+	struct mbuf *mb;
+	int err;
+
+	mb = mbuf_alloc(strlen(text) + 1);
+	if (!mb)
+		return NULL;
+
+	err = mbuf_write_str(mb, text);
+	mb->pos = 0;
+	if (!err)
+		err = sip_msg_decode(&msg, mb);
+	mem_deref(mb);
+
+	UNIT_ASSERT_INT(err, 0);
+	return err ? NULL : msg;
+}
+
+
 int unit_mkdtemp(char *path, size_t sz)
 {
 	const char *tmp = getenv("TMPDIR");

@@ -38,6 +38,10 @@ void unit_assert_contains(const char *hay, const char *needle,
 	unit_assert_int((long long)(actual), (long long)(expected), \
 			#actual, __FILE__, __LINE__)
 
+/* A SIP message decoded from its wire text (asserts it decodes). */
+struct sip_msg;
+struct sip_msg *unit_sip_msg(const char *text);
+
 /* Temporary files and directories (removed again by unit_rmtree). */
 int  unit_mkdtemp(char *path, size_t sz);
 int  unit_rmtree(const char *path);
