@@ -313,6 +313,8 @@ static int ns_decode(struct sa *sa, const struct pl *val)
 			return EINVAL;
 	}
 
+	/* libre leaves sin6_flowinfo/scope_id as they were */
+	memset(sa, 0, sizeof(*sa));
 	if (sa_set_str(sa, host, 53))
 		return EINVAL;
 
