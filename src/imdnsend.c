@@ -6,6 +6,7 @@
 #include "backoff.h"
 #include "cpim.h"
 #include "route.h"
+#include "uac.h"
 #include "store.h"
 #include "imdnsend.h"
 
@@ -55,8 +56,7 @@ struct imdnsend {
 	struct sip_auth *auth;
 	char *aor;
 	char *route;
-	char *auth_user;
-	char *auth_pass;
+	struct uac_cred *cred;
 	uint32_t max;
 	uint32_t max_age;
 	uint32_t retry_base;
@@ -213,7 +213,7 @@ static void response_handler(int err, const struct sip_msg *msg, void *arg)
 		return;
 	}
 
-	if ((scode == 401 || scode == 407) && is->auth_user &&
+	if ((scode == 401 || scode == 407) && is->cred &&
 	    is->authc < MAX_AUTH && !sip_auth_authenticate(is->auth, msg)) {
 		++is->authc;
 		if (!send_notif(is, n))
@@ -301,27 +301,10 @@ static void destructor(void *arg)
 	mem_deref(is->auth);
 	mem_deref(is->aor);
 	mem_deref(is->route);
-	mem_deref(is->auth_user);
-	mem_deref(is->auth_pass);
+	mem_deref(is->cred);
 	mem_deref(is->sip);
 }
 
-
-static int auth_handler(char **user, char **pass, const char *realm,
-			void *arg)
-{
-	struct imdnsend *is = arg;
-	int err;
-	(void)realm;
-
-	if (!is->auth_user)
-		return EAUTH;
-
-	err  = str_dup(user, is->auth_user);
-	err |= str_dup(pass, is->auth_pass);
-
-	return err ? ENOMEM : 0;
-}
 
 
 /* The records a previous run could not send, in their order. */
@@ -408,17 +391,14 @@ int imdnsend_alloc(struct imdnsend **isp, struct sip *sip,
 
 	err  = str_dup(&is->aor, conf->aor);
 	err |= str_dup(&is->route, route);
-	if (conf->auth_user) {
-		err |= str_dup(&is->auth_user, conf->auth_user);
-		err |= str_dup(&is->auth_pass, conf->auth_pass ?
-			       conf->auth_pass : "");
-	}
+	err |= uac_cred_alloc(&is->cred, conf->auth_user,
+			      conf->auth_pass);
 	if (err) {
 		err = ENOMEM;
 		goto out;
 	}
 
-	err = sip_auth_alloc(&is->auth, auth_handler, is, false);
+	err = sip_auth_alloc(&is->auth, uac_auth_handler, is->cred, false);
 	if (err)
 		goto out;
 

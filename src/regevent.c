@@ -4,6 +4,7 @@
 #include "autoconf.h"
 #include "backoff.h"
 #include "route.h"
+#include "uac.h"
 #include "xml.h"
 #include "regevent.h"
 
@@ -35,8 +36,7 @@ struct regevent {
 	char *aor;
 	char *route;
 	char *instance;
-	char *auth_user;
-	char *auth_pass;
+	struct uac_cred *cred;
 	char *cuser;
 	uint32_t expires;
 	uint32_t retry_base;
@@ -89,28 +89,11 @@ static void destructor(void *arg)
 	mem_deref(re->aor);
 	mem_deref(re->route);
 	mem_deref(re->instance);
-	mem_deref(re->auth_user);
-	mem_deref(re->auth_pass);
+	mem_deref(re->cred);
 	mem_deref(re->cuser);
 	mem_deref(re->sip);
 }
 
-
-static int auth_handler(char **user, char **pass, const char *realm,
-			void *arg)
-{
-	struct regevent *re = arg;
-	int err;
-	(void)realm;
-
-	if (!re->auth_user)
-		return EAUTH;
-
-	err  = str_dup(user, re->auth_user);
-	err |= str_dup(pass, re->auth_pass);
-
-	return err ? ENOMEM : 0;
-}
 
 
 static void handle_document(struct regevent *re, const struct sip_msg *msg)
@@ -219,20 +202,6 @@ static void tmr_handler(void *arg)
 }
 
 
-static bool not_offered(uint16_t scode)
-{
-	switch (scode) {
-	case 403:    /* not allowed to watch it */
-	case 404:    /* no such resource, e.g. a proxy without presence */
-	case 405:
-	case 489:    /* Bad Event */
-	case 501:
-		return true;
-	default:
-		return false;
-	}
-}
-
 
 static void close_handler(int err, const struct sip_msg *msg,
 			  const struct sipevent_substate *ss, void *arg)
@@ -243,7 +212,7 @@ static void close_handler(int err, const struct sip_msg *msg,
 	re->sub = mem_deref(re->sub);
 	re->have_version = false;
 
-	if (msg && msg->scode >= 300 && not_offered(msg->scode)) {
+	if (msg && msg->scode >= 300 && uac_not_offered(msg->scode)) {
 		DEBUG_NOTICE("reg-event not offered by the core (%u %r); "
 			     "not subscribing again\n", msg->scode,
 			     &msg->reason);
@@ -301,8 +270,8 @@ static int subscribe(struct regevent *re)
 
 	err = sipevent_subscribe(&re->sub, re->sock, re->aor, NULL, re->aor,
 				 "reg", NULL, re->expires, re->cuser,
-				 routev, 1, auth_handler, re, false, NULL,
-				 notify_handler, close_handler, re,
+				 routev, 1, uac_auth_handler, re->cred, false,
+				 NULL, notify_handler, close_handler, re,
 				 "Accept: application/reginfo+xml\r\n");
 	if (!err) {
 		++re->subscribes;
@@ -360,11 +329,8 @@ int regevent_alloc(struct regevent **rep, struct sip *sip,
 	err |= str_dup(&re->cuser, conf->cuser);
 	if (conf->instance)
 		err |= str_dup(&re->instance, conf->instance);
-	if (conf->auth_user) {
-		err |= str_dup(&re->auth_user, conf->auth_user);
-		err |= str_dup(&re->auth_pass, conf->auth_pass ?
-			       conf->auth_pass : "");
-	}
+	err |= uac_cred_alloc(&re->cred, conf->auth_user,
+			      conf->auth_pass);
 	if (err) {
 		err = ENOMEM;
 		goto out;

@@ -56,31 +56,6 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 }
 
 
-typedef bool (cond_h)(void);
-struct wait { struct tmr tmr; cond_h *cond; uint64_t end; };
-
-static void wait_tick(void *arg)
-{
-	struct wait *w = arg;
-
-	if ((w->cond && w->cond()) || tmr_jiffies() >= w->end) {
-		re_cancel();
-		return;
-	}
-	tmr_start(&w->tmr, 2, wait_tick, w);
-}
-
-static bool wait_for(cond_h *cond, uint32_t ms)
-{
-	struct wait w = {.cond = cond};
-
-	tmr_init(&w.tmr);
-	w.end = tmr_jiffies() + ms;
-	tmr_start(&w.tmr, 0, wait_tick, &w);
-	(void)re_main(NULL);
-	tmr_cancel(&w.tmr);
-	return cond ? cond() : true;
-}
 
 static unsigned want;
 static bool got(void) { return uas.n >= want; }
@@ -102,21 +77,6 @@ static unsigned files(void)
 	return n;
 }
 
-
-static int stack(struct sip **sipp, struct sa *addr)
-{
-	struct sa laddr;
-	int err;
-
-	err = sip_alloc(sipp, NULL, 8, 8, 8, "test", NULL, NULL);
-	if (err)
-		return err;
-	(void)sa_set_str(&laddr, "127.0.0.1", 0);
-	err = sip_transp_add(*sipp, SIP_TRANSP_UDP, &laddr);
-	if (err)
-		return err;
-	return sip_transp_laddr(*sipp, addr, SIP_TRANSP_UDP, NULL);
-}
 
 
 static struct sip *our_sip;
@@ -144,10 +104,10 @@ static void setup(void)
 
 	memset(&uas, 0, sizeof(uas));
 	CU_ASSERT_FATAL(unit_mkdtemp(dir, sizeof(dir)) == 0);
-	CU_ASSERT_FATAL(stack(&uas.sip, &uas.addr) == 0);
+	CU_ASSERT_FATAL(unit_sip_stack(&uas.sip, &uas.addr) == 0);
 	CU_ASSERT_FATAL(sip_listen(&uas.lsnr, uas.sip, true, request_handler,
 				   NULL) == 0);
-	CU_ASSERT_FATAL(stack(&our_sip, &a) == 0);
+	CU_ASSERT_FATAL(unit_sip_stack(&our_sip, &a) == 0);
 	CU_ASSERT_FATAL(start_sender() == 0);
 }
 
@@ -155,7 +115,7 @@ static void setup(void)
 static void teardown(void)
 {
 	is = mem_deref(is);
-	(void)wait_for(NULL, 20);
+	(void)unit_wait_for(NULL, 20);
 	uas.lsnr = mem_deref(uas.lsnr);
 	sip_close(uas.sip, true);
 	sip_close(our_sip, true);
@@ -181,8 +141,8 @@ static void test_positive(void)
 	setup();
 	want = 1;
 	UNIT_ASSERT_INT(imdnsend_queue(is, &positive), 0);
-	CU_ASSERT(wait_for(got, 3000));
-	CU_ASSERT(wait_for(idle, 3000));
+	CU_ASSERT(unit_wait_for(got, 3000));
+	CU_ASSERT(unit_wait_for(idle, 3000));
 
 	/* to the push sender, through the core, from us */
 	UNIT_ASSERT_STR(uas.ruri, PSA);
@@ -227,7 +187,7 @@ static void test_negative_and_display(void)
 	setup();
 	want = 1;
 	UNIT_ASSERT_INT(imdnsend_queue(is, &neg), 0);
-	CU_ASSERT(wait_for(got, 3000));
+	CU_ASSERT(unit_wait_for(got, 3000));
 	UNIT_ASSERT_INT(cpim_decode(&c, (uint8_t *)uas.body,
 				    strlen(uas.body)), 0);
 	UNIT_ASSERT_INT(imdn_decode(&im, c.body.p, c.body.l, NULL, 0), 0);
@@ -238,7 +198,7 @@ static void test_negative_and_display(void)
 
 	want = 2;
 	UNIT_ASSERT_INT(imdnsend_queue(is, &disp), 0);
-	CU_ASSERT(wait_for(got, 3000));
+	CU_ASSERT(unit_wait_for(got, 3000));
 	UNIT_ASSERT_INT(cpim_decode(&c, (uint8_t *)uas.body,
 				    strlen(uas.body)), 0);
 	UNIT_ASSERT_INT(imdn_decode(&im, c.body.p, c.body.l, NULL, 0), 0);
@@ -258,13 +218,13 @@ static void test_retry_then_store(void)
 	uas.answers[1] = 480;
 	want = 2;
 	UNIT_ASSERT_INT(imdnsend_queue(is, &positive), 0);
-	CU_ASSERT(wait_for(got, 3000));
+	CU_ASSERT(unit_wait_for(got, 3000));
 	UNIT_ASSERT_INT(files(), 1);
 	UNIT_ASSERT_INT(imdnsend_pending(is), 1);
 
 	want = 3;
-	CU_ASSERT(wait_for(got, 3000));
-	CU_ASSERT(wait_for(idle, 3000));
+	CU_ASSERT(unit_wait_for(got, 3000));
+	CU_ASSERT(unit_wait_for(idle, 3000));
 	UNIT_ASSERT_INT(uas.n, 3);
 	UNIT_ASSERT_INT(imdnsend_sent(is), 1);
 	UNIT_ASSERT_INT(files(), 0);
@@ -279,8 +239,8 @@ static void test_permanent_refusal(void)
 	uas.answers[0] = 404;
 	want = 1;
 	UNIT_ASSERT_INT(imdnsend_queue(is, &positive), 0);
-	CU_ASSERT(wait_for(idle, 3000));
-	(void)wait_for(NULL, 200);
+	CU_ASSERT(unit_wait_for(idle, 3000));
+	(void)unit_wait_for(NULL, 200);
 	UNIT_ASSERT_INT(uas.n, 1);        /* not again */
 	UNIT_ASSERT_INT(imdnsend_dropped(is), 1);
 	UNIT_ASSERT_CONTAINS(unit_log_text(), "refused by " PSA " (404");
@@ -301,7 +261,7 @@ static void test_survives_restart(void)
 		uas.answers[i] = 503;
 	want = 2;
 	UNIT_ASSERT_INT(imdnsend_queue(is, &positive), 0);
-	CU_ASSERT(wait_for(got, 3000));
+	CU_ASSERT(unit_wait_for(got, 3000));
 	UNIT_ASSERT_INT(files(), 1);
 
 	/* the daemon stops and starts again; the sender is back */
@@ -312,8 +272,8 @@ static void test_survives_restart(void)
 	want = 1;
 	UNIT_ASSERT_INT(start_sender(), 0);
 	UNIT_ASSERT_INT(imdnsend_pending(is), 1);
-	CU_ASSERT(wait_for(got, 3000));
-	CU_ASSERT(wait_for(idle, 3000));
+	CU_ASSERT(unit_wait_for(got, 3000));
+	CU_ASSERT(unit_wait_for(idle, 3000));
 	UNIT_ASSERT_INT(files(), 0);
 
 	UNIT_ASSERT_INT(cpim_decode(&c, (uint8_t *)uas.body,

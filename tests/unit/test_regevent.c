@@ -96,42 +96,6 @@ static void action_handler(enum reginfo_action act, uint32_t expires,
 }
 
 
-/* --- loop helpers ---------------------------------------------------- */
-
-typedef bool (cond_h)(void);
-
-struct wait {
-	struct tmr tmr;
-	cond_h *cond;
-	uint64_t end;
-};
-
-
-static void wait_tick(void *arg)
-{
-	struct wait *w = arg;
-
-	if ((w->cond && w->cond()) || tmr_jiffies() >= w->end) {
-		re_cancel();
-		return;
-	}
-	tmr_start(&w->tmr, 2, wait_tick, w);
-}
-
-
-/* Run the loop until cond() holds or ms pass; NULL cond: ms pass. */
-static bool wait_for(cond_h *cond, uint32_t ms)
-{
-	struct wait w = {.cond = cond};
-
-	tmr_init(&w.tmr);
-	w.end = tmr_jiffies() + ms;
-	tmr_start(&w.tmr, 0, wait_tick, &w);
-	(void)re_main(NULL);
-	tmr_cancel(&w.tmr);
-
-	return cond ? cond() : true;
-}
 
 
 static bool have_not(void)    { return nt.not != NULL; }
@@ -150,23 +114,6 @@ static bool resubscribed(void) { return nt.subscribes >= 2; }
 
 /* --- setup ----------------------------------------------------------- */
 
-static int stack(struct sip **sipp, struct sa *addr)
-{
-	struct sa laddr;
-	int err;
-
-	err = sip_alloc(sipp, NULL, 8, 8, 8, "test", NULL, NULL);
-	if (err)
-		return err;
-
-	(void)sa_set_str(&laddr, "127.0.0.1", 0);
-	err = sip_transp_add(*sipp, SIP_TRANSP_UDP, &laddr);
-	if (err)
-		return err;
-
-	return sip_transp_laddr(*sipp, addr, SIP_TRANSP_UDP, NULL);
-}
-
 
 static void setup(uint16_t answer)
 {
@@ -178,10 +125,10 @@ static void setup(uint16_t answer)
 	nt.answer = answer;
 	want_actions = 0;
 
-	CU_ASSERT_FATAL(stack(&nt.sip, &nt.addr) == 0);
+	CU_ASSERT_FATAL(unit_sip_stack(&nt.sip, &nt.addr) == 0);
 	CU_ASSERT_FATAL(sipevent_listen(&nt.sock, nt.sip, 4, 4, NULL,
 					NULL) == 0);
-	CU_ASSERT_FATAL(stack(&sb.sip, &sb.addr) == 0);
+	CU_ASSERT_FATAL(unit_sip_stack(&sb.sip, &sb.addr) == 0);
 
 	(void)re_snprintf(registrar, sizeof(registrar), "sip:%J", &nt.addr);
 	memset(&conf, 0, sizeof(conf));
@@ -222,11 +169,11 @@ static void teardown(void)
 {
 	/* let the un-SUBSCRIBE and the final NOTIFY go through */
 	sb.re = mem_deref(sb.re);
-	(void)wait_for(NULL, 50);
+	(void)unit_wait_for(NULL, 50);
 	nt.not = mem_deref(nt.not);
 	nt_lsnr = mem_deref(nt_lsnr);
 	nt.sock = mem_deref(nt.sock);
-	(void)wait_for(NULL, 20);
+	(void)unit_wait_for(NULL, 20);
 
 	sip_close(sb.sip, true);
 	sip_close(nt.sip, true);
@@ -263,7 +210,7 @@ static void test_subscribe_and_act(void)
 
 	UNIT_ASSERT_INT(regevent_start(sb.re), 0);
 	UNIT_ASSERT_INT(regevent_state(sb.re), REGEVENT_SUBSCRIBING);
-	CU_ASSERT_FATAL(wait_for(have_not, 3000));
+	CU_ASSERT_FATAL(unit_wait_for(have_not, 3000));
 
 	/* the SUBSCRIBE went to our AOR through the registrar */
 	UNIT_ASSERT_STR(nt.ruri, AOR);
@@ -278,7 +225,7 @@ static void test_subscribe_and_act(void)
 	want_actions = 1;
 	UNIT_ASSERT_INT(notify(0, "active", "active", "registered",
 			       " expires=\"600\""), 0);
-	CU_ASSERT(wait_for(got_actions, 3000));
+	CU_ASSERT(unit_wait_for(got_actions, 3000));
 	CU_ASSERT(is_active());
 	UNIT_ASSERT_INT(sb.act, REGINFO_EXPIRES);
 	UNIT_ASSERT_INT(sb.expires, 600);
@@ -287,7 +234,7 @@ static void test_subscribe_and_act(void)
 	want_actions = 2;
 	UNIT_ASSERT_INT(notify(1, "active", "active", "shortened",
 			       " expires=\"30\""), 0);
-	CU_ASSERT(wait_for(got_actions, 3000));
+	CU_ASSERT(unit_wait_for(got_actions, 3000));
 	UNIT_ASSERT_INT(sb.act, REGINFO_EXPIRES);
 	UNIT_ASSERT_INT(sb.expires, 30);
 
@@ -295,7 +242,7 @@ static void test_subscribe_and_act(void)
 	want_actions = 3;
 	UNIT_ASSERT_INT(notify(2, "terminated", "terminated", "deactivated",
 			       ""), 0);
-	CU_ASSERT(wait_for(got_actions, 3000));
+	CU_ASSERT(unit_wait_for(got_actions, 3000));
 	UNIT_ASSERT_INT(sb.act, REGINFO_REREGISTER);
 	UNIT_ASSERT_CONTAINS(sb.why, "deactivated");
 
@@ -303,13 +250,13 @@ static void test_subscribe_and_act(void)
 	want_actions = 4;
 	UNIT_ASSERT_INT(notify(2, "terminated", "terminated", "rejected",
 			       ""), 0);
-	CU_ASSERT(!wait_for(got_actions, 300));
+	CU_ASSERT(!unit_wait_for(got_actions, 300));
 	UNIT_ASSERT_INT(sb.actions, 3);
 
 	/* removed for good */
 	UNIT_ASSERT_INT(notify(3, "terminated", "terminated", "rejected",
 			       ""), 0);
-	CU_ASSERT(wait_for(got_actions, 3000));
+	CU_ASSERT(unit_wait_for(got_actions, 3000));
 	UNIT_ASSERT_INT(sb.act, REGINFO_STOP);
 
 	UNIT_ASSERT_INT(nt.subscribes, 1);
@@ -328,7 +275,7 @@ static void test_bad_body(void)
 	unit_log_capture(true);
 
 	UNIT_ASSERT_INT(regevent_start(sb.re), 0);
-	CU_ASSERT_FATAL(wait_for(have_not, 3000));
+	CU_ASSERT_FATAL(unit_wait_for(have_not, 3000));
 
 	want_actions = 1;
 	UNIT_ASSERT_INT(sipevent_notifyf(nt.not, &mb, SIPEVENT_ACTIVE, 0, 0,
@@ -336,7 +283,7 @@ static void test_bad_body(void)
 					 "ns:reginfo\" version=\"0\" state="
 					 "\"full\"><oops></reginfo>"), 0);
 	mem_deref(mb);
-	CU_ASSERT(!wait_for(got_actions, 300));
+	CU_ASSERT(!unit_wait_for(got_actions, 300));
 	UNIT_ASSERT_CONTAINS(unit_log_text(), "reginfo refused: line 1:");
 	UNIT_ASSERT_INT(sb.actions, 0);
 
@@ -354,13 +301,13 @@ static void test_not_offered(void)
 		unit_log_capture(true);
 
 		UNIT_ASSERT_INT(regevent_start(sb.re), 0);
-		CU_ASSERT(wait_for(unsupported, 3000));
+		CU_ASSERT(unit_wait_for(unsupported, 3000));
 		UNIT_ASSERT_CONTAINS(unit_log_text(),
 				     "reg-event not offered by the core");
 
 		/* no retry, not even when asked again */
 		UNIT_ASSERT_INT(regevent_start(sb.re), 0);
-		(void)wait_for(NULL, 500);   /* > retry_max */
+		(void)unit_wait_for(NULL, 500);   /* > retry_max */
 		UNIT_ASSERT_INT(nt.subscribes, 1);
 		UNIT_ASSERT_INT(regevent_subscribes(sb.re), 1);
 
@@ -375,12 +322,12 @@ static void test_retry_after_failure(void)
 	start(503);
 
 	UNIT_ASSERT_INT(regevent_start(sb.re), 0);
-	CU_ASSERT(wait_for(resubscribed, 3000));
+	CU_ASSERT(unit_wait_for(resubscribed, 3000));
 	CU_ASSERT(regevent_state(sb.re) != REGEVENT_UNSUPPORTED);
 
 	/* back-off: 50..100 ms, then 100..200, then 200..400: never more
 	 * than 5 in this time, whatever the load */
-	(void)wait_for(NULL, 500);
+	(void)unit_wait_for(NULL, 500);
 	CU_ASSERT(nt.subscribes <= 5);
 
 	teardown();
@@ -392,14 +339,14 @@ static void test_terminated_resubscribes(void)
 	start(200);
 
 	UNIT_ASSERT_INT(regevent_start(sb.re), 0);
-	CU_ASSERT_FATAL(wait_for(have_not, 3000));
+	CU_ASSERT_FATAL(unit_wait_for(have_not, 3000));
 	UNIT_ASSERT_INT(notify(0, "active", "active", "registered", ""), 0);
-	CU_ASSERT(wait_for(is_active, 3000));
+	CU_ASSERT(unit_wait_for(is_active, 3000));
 
 	/* the notifier ends the subscription (deactivated): at once again */
 	UNIT_ASSERT_INT(sipevent_notify(nt.not, NULL, SIPEVENT_TERMINATED,
 					SIPEVENT_DEACTIVATED, 0), 0);
-	CU_ASSERT(wait_for(resubscribed, 3000));
+	CU_ASSERT(unit_wait_for(resubscribed, 3000));
 	UNIT_ASSERT_INT(nt.subscribes, 2);
 
 	teardown();

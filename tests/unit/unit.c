@@ -242,3 +242,60 @@ void unit_log_clear(void)
 	loglen = 0;
 	logbuf[0] = '\0';
 }
+
+
+/* --- main loop and SIP peers for suites that talk over loopback ------- */
+
+struct wait {
+	struct tmr tmr;
+	unit_cond_h *cond;
+	uint64_t end;
+};
+
+
+static void wait_tick(void *arg)
+{
+	struct wait *w = arg;
+
+	if ((w->cond && w->cond()) || tmr_jiffies() >= w->end) {
+		re_cancel();
+		return;
+	}
+
+	tmr_start(&w->tmr, 2, wait_tick, w);
+}
+
+
+/* Run the main loop until cond() holds or ms pass (NULL cond: ms pass);
+ * returns what cond() says at the end. */
+bool unit_wait_for(unit_cond_h *cond, uint32_t ms)
+{
+	struct wait w = {.cond = cond};
+
+	tmr_init(&w.tmr);
+	w.end = tmr_jiffies() + ms;
+	tmr_start(&w.tmr, 0, wait_tick, &w);
+	(void)re_main(NULL);
+	tmr_cancel(&w.tmr);
+
+	return cond ? cond() : true;
+}
+
+
+/* A SIP stack on a free UDP port of 127.0.0.1 (no DNS: IP targets). */
+int unit_sip_stack(struct sip **sipp, struct sa *addr)
+{
+	struct sa laddr;
+	int err;
+
+	err = sip_alloc(sipp, NULL, 8, 8, 8, "test", NULL, NULL);
+	if (err)
+		return err;
+
+	(void)sa_set_str(&laddr, "127.0.0.1", 0);
+	err = sip_transp_add(*sipp, SIP_TRANSP_UDP, &laddr);
+	if (err)
+		return err;
+
+	return sip_transp_laddr(*sipp, addr, SIP_TRANSP_UDP, NULL);
+}

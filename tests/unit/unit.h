@@ -54,4 +54,11 @@ void unit_log_capture(bool on);
 const char *unit_log_text(void);
 void unit_log_clear(void);
 
+/* Main loop and SIP peers, for suites that talk over loopback. */
+struct sa;
+struct sip;
+typedef bool (unit_cond_h)(void);
+bool unit_wait_for(unit_cond_h *cond, uint32_t ms);
+int  unit_sip_stack(struct sip **sipp, struct sa *addr);
+
 #endif
