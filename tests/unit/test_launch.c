@@ -203,6 +203,15 @@ static void test_env(void)
 }
 
 
+/* A signal mask line of /proc/PID/status; ~0 if it is not there. */
+static unsigned long long sigmask_of(const char *status, const char *key)
+{
+	const char *p = strstr(status, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 16) : ~0ull;
+}
+
+
 /* "FD:TARGET " for each open descriptor of pid, in fd order. */
 static void fd_list(pid_t pid, char *buf, size_t sz)
 {
@@ -260,8 +269,10 @@ static void test_isolation(void)
 
 	(void)re_snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	CU_ASSERT_FATAL(unit_read_file(path, status, sizeof(status)) > 0);
-	UNIT_ASSERT_CONTAINS(status, "SigBlk:\t0000000000000000\n");
-	UNIT_ASSERT_CONTAINS(status, "SigIgn:\t0000000000000000\n");
+	/* the standard signals 1..31; glibc keeps 32 and 33 for itself
+	 * (sigaction refuses them) and make, for one, ignores them */
+	UNIT_ASSERT_INT(sigmask_of(status, "SigBlk:\t") & 0x7fffffffu, 0);
+	UNIT_ASSERT_INT(sigmask_of(status, "SigIgn:\t") & 0x7fffffffu, 0);
 
 	/* the last descriptor of a transient open by sleep itself could
 	 * show for a moment; a leaked one stays */
