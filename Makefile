@@ -124,7 +124,8 @@ TARGETS += $(B)/sippush
 endif
 
 .PHONY: all clean check unit unit-asan unit-valgrind integration install demo \
-	menuconfig savedefconfig olddefconfig defconfig lint
+	menuconfig savedefconfig olddefconfig defconfig lint fuzz fuzz-build \
+	fuzz-replay fuzz-bins fuzz-replay-bins
 all: $(TARGETS)
 
 $(B)/autoconf.h: $(CONFIG_FILE) Makefile
@@ -205,6 +206,68 @@ bench: all
 bench-quick: all
 	@B=$(B) tests/bench/run.sh quick
 
+# --- fuzzing (tests/fuzz/README.md) ----------------------------------------
+# Each tests/fuzz/fuzz_<target>.c is one harness, linked two ways: with
+# clang's libFuzzer (make fuzz: coverage-guided, FUZZ_SECONDS per target,
+# new inputs kept in FUZZ_WORK) and with replay.c's main() under
+# ASan+UBSan with any compiler (make fuzz-replay, in make check: every
+# committed corpus file tests/fuzz/<target>/* once).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_JOBS    ?= 1
+FUZZ_WORK    ?= $(B)/fuzz-work
+FUZZ_ARGS    ?=
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_MSRP    := msrp sdp
+FUZZ_TARGETS := $(filter-out $(if $(filter y,$(CONFIG_MSRP)),,$(FUZZ_MSRP)),\
+	$(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_COMMON  := $(B)/obj/tests/fuzz/fuzz.o \
+	$(if $(filter y,$(CONFIG_MSRP)),$(B)/obj/tests/unit/msrprec.o)
+
+# objects made through the pattern rules below: keep them between runs
+.SECONDARY: $(FUZZ_TARGETS:%=$(B)/obj/tests/fuzz/fuzz_%.o) \
+	$(B)/obj/tests/fuzz/replay.o $(FUZZ_COMMON)
+
+fuzz-bins: $(FUZZ_TARGETS:%=$(B)/fuzzers/%)
+$(B)/fuzzers/%: $(B)/obj/tests/fuzz/fuzz_%.o $(FUZZ_COMMON) $(DAEMON_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(RE_LIBS) $(DAEMON_LIBS)
+
+fuzz-replay-bins: $(FUZZ_TARGETS:%=$(B)/replay/%)
+$(B)/replay/%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o \
+		$(FUZZ_COMMON) $(DAEMON_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(RE_LIBS) $(DAEMON_LIBS)
+
+fuzz-build:
+	$(MAKE) B=$(B)/fuzz CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" \
+	  LDFLAGS="$(FUZZ_SAN)" fuzz-bins
+
+# Every target FUZZ_SECONDS; a crash, leak, timeout or failed invariant
+# stops it with the input in $(B)/fuzz/crash-<target>-*.
+fuzz: fuzz-build
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_WORK)/$$t; \
+	  dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+	  $(B)/fuzz/fuzzers/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -print_final_stats=1 -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) \
+	    -artifact_prefix=$(B)/fuzz/crash-$$t- $$dict $(FUZZ_ARGS) \
+	    $(FUZZ_WORK)/$$t tests/fuzz/$$t 2>&1 | \
+	    grep -E '^(stat::|==[0-9]+==|SUMMARY|INFO: (Loaded|seed corpus)|Done)|invariant|artifact' \
+	    || true; \
+	  test -z "$$(ls $(B)/fuzz/crash-$$t-* 2>/dev/null)" || fail=1; \
+	done; exit $$fail
+
+fuzz-replay:
+	$(MAKE) B=$(B)/asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
+	  fuzz-replay-bins
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+	  $(B)/asan/replay/$$t tests/fuzz/$$t || fail=1; \
+	done; exit $$fail
+
 # The example program of doc/ipc.md must build against the library as
 # written there, so the document cannot drift from the API.
 $(B)/doc-example: doc/ipc.md $(B)/libsippush.a include/sippush/client.h
@@ -215,6 +278,7 @@ $(B)/doc-example: doc/ipc.md $(B)/libsippush.a include/sippush/client.h
 check: all $(B)/doc-example
 	$(MAKE) unit
 	$(MAKE) unit-asan
+	$(MAKE) fuzz-replay
 	$(MAKE) unit-valgrind
 	$(MAKE) lint
 	$(MAKE) integration

@@ -24,6 +24,7 @@ struct msrprun {
 	struct mbuf *log;
 	uint64_t data_bytes;     /* body bytes delivered */
 	unsigned starts, ends;
+	unsigned bugs;           /* contract violations ("BUG" lines) */
 	struct msrp_msg last;    /* msg as of the last start callback */
 	char last_flag;
 };
