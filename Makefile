@@ -48,7 +48,13 @@ RE_VERNUM := $(shell echo '$(RE_VERSION)' | awk -F. '{printf "%d", $$1*10000+$$2
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes
-CPPFLAGS_ALL := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -I$(B) \
+# Large files on 32-bit targets (armhf, mipsel): 64-bit off_t, so spool
+# offsets past 2 GiB and readdir() of 64-bit inode numbers work. No libre
+# header of a tested version carries off_t, struct stat or ino_t (their
+# struct timespec is not changed by it), so setting it on our side alone
+# changes no struct layout we share with libre.
+LFS_FLAGS := -D_FILE_OFFSET_BITS=64 -D_LARGEFILE_SOURCE
+CPPFLAGS_ALL := -std=c11 -D_GNU_SOURCE $(LFS_FLAGS) -Iinclude -Isrc -I$(B) \
 	-DSIPPUSH_VERSION='"$(VERSION)"' -DLIBRE_VERNUM=$(RE_VERNUM)
 ALL_CFLAGS = $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(CPPFLAGS)
 SSL_LIBS  := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
@@ -273,7 +279,7 @@ fuzz-replay:
 $(B)/doc-example: doc/ipc.md $(B)/libsippush.a include/sippush/client.h
 	@mkdir -p $(@D)
 	awk '/^```c$$/ {on=1; next} /^```$$/ {on=0} on' doc/ipc.md > $@.c
-	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -o $@ $@.c $(B)/libsippush.a
+	$(CC) -std=c11 -D_GNU_SOURCE $(LFS_FLAGS) $(WARN) -Iinclude -o $@ $@.c $(B)/libsippush.a
 
 check: all $(B)/doc-example
 	$(MAKE) unit

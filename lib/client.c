@@ -100,13 +100,21 @@ static void drop_rxfd(struct sippush *c)
 }
 
 
+enum { FDS_MAX = 253 };   /* the kernel's SCM_MAX_FD */
+
+
 /* One whole message into c->buf, NUL-terminated, without waiting; a file
  * descriptor passed with it (SCM_RIGHTS, a large body) into c->rxfd. */
 static int read_one(struct sippush *c, size_t *len)
 {
+	/* Room for as many descriptors as the kernel passes in one message
+	 * (SCM_MAX_FD): none is ever truncated, so every extra one reaches
+	 * us and is closed here. With room for one only, a 32-bit build
+	 * truncates the second (CMSG_SPACE pads less than on 64-bit), and
+	 * qemu-user then leaves it open in the process. */
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(FDS_MAX * sizeof(int))];
 	} ctl;
 	struct iovec iov = { c->buf, SIPPUSH_RECORD_MAX };
 	struct msghdr mh;
@@ -133,14 +141,15 @@ static int read_one(struct sippush *c, size_t *len)
 		if (cm->cmsg_level == SOL_SOCKET &&
 		    cm->cmsg_type == SCM_RIGHTS &&
 		    cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
-			int nfd = (int)((cm->cmsg_len - CMSG_LEN(0)) /
-					sizeof(int));
-			int fds[4] = {-1, -1, -1, -1};
+			size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) /
+				sizeof(int);
+			int fds[FDS_MAX];
 
-			memcpy(fds, CMSG_DATA(cm), sizeof(int) *
-			       (size_t)(nfd > 4 ? 4 : nfd));
+			if (nfd > FDS_MAX)
+				nfd = FDS_MAX;
+			memcpy(fds, CMSG_DATA(cm), sizeof(int) * nfd);
 			/* one is the protocol; close any extra */
-			for (int i = 0; i < nfd && i < 4; i++) {
+			for (size_t i = 0; i < nfd; i++) {
 				if (c->rxfd < 0)
 					c->rxfd = fds[i];
 				else

@@ -676,8 +676,11 @@ static int set_key(struct parse *ps, const struct pl *k, const struct pl *v)
 	}
 
 	case CK_MSRP_MAX_SIZE: {
+		/* apps get the length as a size_t: 4095 MiB on 32-bit */
+		const uint32_t top = SIZE_MAX >> 20 < 4096 ?
+			(uint32_t)(SIZE_MAX >> 20) : 4096;
 		uint32_t mib = 0;
-		err = get_u32(ps, key, &mib, v, 1, 4096);
+		err = get_u32(ps, key, &mib, v, 1, top);
 		cfg->msrp_max_size = (uint64_t)mib << 20;
 		return err;
 	}

@@ -32,6 +32,13 @@ struct spool {
 
 static const char prefix[] = "msrp-";
 
+/* A 32-bit build without large-file support has a 32-bit off_t: pwrite()
+ * past 2 GiB fails with EINVAL and readdir() fails on 64-bit inode
+ * numbers. The Makefile sets _FILE_OFFSET_BITS=64; this catches a build
+ * that does not. */
+_Static_assert(sizeof(off_t) == sizeof(uint64_t),
+	       "build with -D_FILE_OFFSET_BITS=64 (large-file support)");
+
 
 static void destructor(void *arg)
 {
@@ -113,6 +120,10 @@ int spool_write(struct spool *sp, uint64_t off, const uint8_t *p, size_t n)
 	if (!n)
 		return 0;
 
+	/* off_t is signed: the last byte's offset must fit */
+	if (off > (uint64_t)INT64_MAX - n)
+		return EFBIG;
+
 	while (n) {
 		ssize_t w = pwrite(sp->fd, p, n, (off_t)off);
 
@@ -171,20 +182,31 @@ int spool_dir_clean(const char *dir)
 {
 	struct dirent *de;
 	DIR *d;
-	int n = 0;
+	int n = 0, err;
 
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : errno;
 
-	while ((de = readdir(d))) {
+	/* readdir() says "end" and "error" both with NULL: errno tells */
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de)
+			break;
 		if (strncmp(de->d_name, prefix, sizeof(prefix) - 1))
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
 			++n;
 	}
+	err = errno;
 
 	closedir(d);
+
+	if (err) {
+		DEBUG_WARNING("reading %s: %m\n", dir, err);
+		return err;
+	}
 
 	if (n) {
 		DEBUG_NOTICE("removed %d unfinished spool files from %s\n", n,

@@ -4,7 +4,7 @@
 # board (the table in doc/sizes.md). Run as root on Debian 12 (it adds the
 # foreign architectures and installs what is missing).
 #
-#   tests/ci/cross.sh                      arm64 (+ armhf when installable)
+#   tests/ci/cross.sh                      arm64, armhf and mipsel
 #   CROSS_ARCHES="arm64" tests/ci/cross.sh
 #   SIZES_OUT=doc/sizes.md tests/ci/cross.sh   also update the table there
 #
@@ -13,13 +13,26 @@
 #        PKG_CONFIG="env PKG_CONFIG_LIBDIR=/usr/lib/T/pkgconfig:/usr/share/pkgconfig pkg-config" \
 #        KCONFIG_CONFIG=board/BOARD_defconfig
 # and each unit suite runs under qemu-user through binfmt_misc (suites
-# fork and exec themselves, which only binfmt can follow; without it they
-# are skipped). A binfmt entry or mount made here is removed at the end.
+# fork and exec themselves, which only binfmt can follow). A binfmt entry
+# or mount made here is removed at the end.
+#
+# mipsel's libraries come from a sysroot, not from multiarch: Debian 12's
+# security archive has no mipsel, so libc6:mipsel and friends lag the
+# host's amd64 versions and "Multi-Arch: same" forbids installing them
+# side by side. The mipsel .debs are unpacked into
+# /var/cache/sippushd-ci/sysroot-mipsel instead (gcc and libc headers come
+# from the cross toolchain), and qemu finds the loader there through
+# QEMU_LD_PREFIX.
+#
+# Nothing is skipped quietly: an architecture whose packages cannot be
+# installed is a failure, unless the archive itself cannot be reached, and
+# then a banner says so. A suite must run more than 0 tests.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 export DEBIAN_FRONTEND=noninteractive
-arches=${CROSS_ARCHES:-arm64 armhf}
+arches=${CROSS_ARCHES:-arm64 armhf mipsel}
+cache=${SIPPUSHD_CI_CACHE:-/var/cache/sippushd-ci}
 boards="host openwrt yocto tiny"
 t0=$(date +%s)
 
@@ -35,6 +48,7 @@ triplet() {
 	case $1 in
 	arm64) echo aarch64-linux-gnu ;;
 	armhf) echo arm-linux-gnueabihf ;;
+	mipsel) echo mipsel-linux-gnu ;;
 	amd64) echo x86_64-linux-gnu ;;
 	*) return 1 ;;
 	esac
@@ -43,40 +57,102 @@ qemu_of() {
 	case $1 in
 	arm64) echo qemu-aarch64-static ;;
 	armhf) echo qemu-arm-static ;;
+	mipsel) echo qemu-mipsel-static ;;
 	esac
+}
+# what file(1) says about an ELF file of that architecture
+elf_of() {
+	case $1 in
+	arm64) echo aarch64 ;;
+	armhf) echo "32-bit.*ARM" ;;
+	mipsel) echo "32-bit LSB.*MIPS" ;;
+	esac
+}
+# packages unpacked into the mipsel sysroot (libraries and headers)
+sysroot_debs="libc6 libgcc-s1 libatomic1 libre0 libre-dev libssl3 libssl-dev zlib1g libcunit1 libcunit1-dev libexpat1 libexpat1-dev"
+
+banner() {
+	echo "#"
+	echo "# ################################################################"
+	echo "# ## $*"
+	echo "# ################################################################"
+	echo "#"
 }
 
 installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"
 }
 
+# apt_failed LOG: why an apt step failed, in a word: "unreachable" when
+# the archive could not be reached or served a broken index (nothing this
+# project can fix), "missing" otherwise (a package that is not there).
+apt_failed() {
+	if grep -qE '^(Err|E|W):.*(Could not resolve|Temporary failure|Could not connect|Connection failed|Failed to fetch|Hash Sum mismatch|File has unexpected size|Unable to connect|timed out)' "$1"; then
+		echo unreachable
+	else
+		echo missing
+	fi
+}
+
 # setup ARCH: foreign architecture, toolchain, -dev packages, qemu.
-# Returns non-zero if the packages cannot be installed (e.g. the mirror's
-# index for that architecture is broken): that arch is then skipped.
+# Prints "unreachable" or "missing" and returns non-zero when that fails.
 setup() {
-	local a=$1 pkgs p missing=
-	pkgs="crossbuild-essential-$a libre-dev:$a libssl-dev:$a libcunit1-dev:$a qemu-user-static"
+	local a=$1 pkgs p missing='' alog
+	alog=build/cross-apt-$a.log
+	if [ "$a" = mipsel ]; then
+		pkgs="crossbuild-essential-$a qemu-user-static"
+	else
+		pkgs="crossbuild-essential-$a libre-dev:$a libssl-dev:$a libcunit1-dev:$a libexpat1-dev:$a qemu-user-static"
+	fi
 	for p in $pkgs; do
 		installed "$p" || missing="$missing $p"
 	done
-	[ -n "$missing" ] || return 0
-	log "$a: installing$missing"
-	local added=0
-	if ! dpkg --print-foreign-architectures | grep -qx "$a"; then
-		dpkg --add-architecture "$a"
-		added=1
-	fi
-	apt-get update -q >"build/cross-apt-$a.log" 2>&1
-	# shellcheck disable=SC2086 # a list of names
-	if ! apt-get install -y -q --no-install-recommends $missing >>"build/cross-apt-$a.log" 2>&1; then
-		grep -E '^(E|Err):' "build/cross-apt-$a.log" | head -n 5 | sed 's/^/#   /'
-		# a foreign arch whose index cannot be fetched would make every
-		# later apt-get update fail: take it out again
-		if [ "$added" = 1 ] && ! dpkg -l | awk '{print $2}' | grep -q ":$a\$"; then
-			dpkg --remove-architecture "$a"
+	: >"$alog"
+	if [ -n "$missing" ] || { [ "$a" = mipsel ] && ! sysroot_ok; }; then
+		log "$a: installing$missing" >&2
+		if ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+			dpkg --add-architecture "$a"
 		fi
-		return 1
+		if ! apt-get update -q >>"$alog" 2>&1 ||
+			grep -qE '^(Err|W: Failed to fetch)' "$alog"; then
+			apt_failed "$alog"
+			return 1
+		fi
+		# shellcheck disable=SC2086 # a list of names
+		if [ -n "$missing" ] &&
+			! apt-get install -y -q --no-install-recommends $missing >>"$alog" 2>&1; then
+			apt_failed "$alog"
+			return 1
+		fi
 	fi
+	if [ "$a" = mipsel ] && ! sysroot_ok; then
+		sysroot_make "$a" >>"$alog" 2>&1 || { apt_failed "$alog"; return 1; }
+	fi
+	return 0
+}
+
+sysroot=$cache/sysroot-mipsel
+sysroot_ok() {
+	[ -s "$sysroot/.debs" ] && [ "$(cat "$sysroot/.debs")" = "$sysroot_debs" ]
+}
+# sysroot_make ARCH: the target's libraries and headers, unpacked
+sysroot_make() {
+	local a=$1 d dl names=()
+	for d in $sysroot_debs; do
+		names+=("$d:$a")
+	done
+	dl=$(mktemp -d)
+	rm -rf "$sysroot"
+	mkdir -p "$sysroot"
+	(cd "$dl" && apt-get download "${names[@]}") || {
+		rm -rf "$dl"
+		return 1
+	}
+	for d in "$dl"/*.deb; do
+		dpkg-deb -x "$d" "$sysroot" || { rm -rf "$dl"; return 1; }
+	done
+	rm -rf "$dl"
+	echo "$sysroot_debs" >"$sysroot/.debs"
 }
 
 # size FILE STRIP: bytes of FILE after STRIP, printed.
@@ -122,12 +198,27 @@ sizes=build/cross-sizes.tsv
 for a in amd64 $arches; do
 	t=$(triplet "$a") || { bad "$a: unknown architecture"; continue; }
 	if [ "$a" != amd64 ]; then
-		if ! setup "$a"; then
-			echo "# SKIP $a: its packages cannot be installed here (see build/cross-apt-$a.log)"
+		if ! why=$(setup "$a"); then
+			grep -E '^(E|Err|W):' "build/cross-apt-$a.log" | head -n 5 | sed 's/^/#   /'
+			if [ "$why" = unreachable ]; then
+				banner "NOT TESTED: $a -- Debian's archive for $a cannot be reached or serves a broken index (build/cross-apt-$a.log)"
+			else
+				bad "$a: its cross packages cannot be installed (build/cross-apt-$a.log)"
+			fi
 			continue
 		fi
-		# pkg-config reads the target's multiarch .pc files only
-		make_args=(CROSS_COMPILE="$t-" PKG_CONFIG="env PKG_CONFIG_LIBDIR=/usr/lib/$t/pkgconfig:/usr/share/pkgconfig pkg-config")
+		if [ "$a" = mipsel ]; then
+			mlib=$sysroot/usr/lib/$t
+			make_args=(CROSS_COMPILE="$t-"
+				PKG_CONFIG="env PKG_CONFIG_SYSROOT_DIR=$sysroot PKG_CONFIG_LIBDIR=$mlib/pkgconfig pkg-config"
+				CPPFLAGS="-isystem $sysroot/usr/include/$t -isystem $sysroot/usr/include"
+				LDFLAGS="-L$mlib -Wl,-rpath-link,$mlib:$sysroot/lib/$t")
+			export QEMU_LD_PREFIX=$sysroot
+		else
+			# pkg-config reads the target's multiarch .pc files only
+			make_args=(CROSS_COMPILE="$t-" PKG_CONFIG="env PKG_CONFIG_LIBDIR=/usr/lib/$t/pkgconfig:/usr/share/pkgconfig pkg-config")
+			unset QEMU_LD_PREFIX
+		fi
 		strip=$t-strip
 	else
 		make_args=()
@@ -145,7 +236,7 @@ for a in amd64 $arches; do
 			tail -n 20 "$bdir.log" | sed 's/^/#   /'
 			continue
 		fi
-		if [ "$a" != amd64 ] && ! file -L "$bdir/sippushd" | grep -q "ELF.*$(case $a in arm64) echo aarch64 ;; armhf) echo ARM ;; esac)"; then
+		if [ "$a" != amd64 ] && ! file -L "$bdir/sippushd" | grep -q "ELF.*$(elf_of "$a")"; then
 			bad "$a/$b: $bdir/sippushd is not a $a binary"
 		fi
 		printf '%s\t%s\t%s\t%s\t%s\n' "$a" "$b" \
@@ -170,17 +261,22 @@ for a in amd64 $arches; do
 		continue
 	fi
 	# Suites fork and exec themselves: qemu -L alone cannot follow that
-	# (the children spin), so without binfmt_misc they are skipped.
+	# (the children spin), so binfmt_misc is a must
 	if ! binfmt "$a"; then
-		echo "# SKIP $a unit suites: binfmt_misc not available for qemu-user"
+		bad "$a: binfmt_misc not available for qemu-user: unit suites not run"
 		continue
 	fi
 	for x in "${tests[@]}"; do
-		if timeout -k 5 300 "$x" >"$x.log" 2>&1; then
-			ok "$a: $(basename "$x") under qemu-user via binfmt ($(grep -c '\.\.\.passed' "$x.log") tests passed)"
+		# CUnit's summary: "tests  TOTAL  RAN  PASSED  FAILED  INACTIVE"
+		timeout -k 5 300 "$x" >"$x.log" 2>&1
+		rc=$?
+		ran=$(awk '$1 == "tests" && NF >= 5 { print $3 }' "$x.log")
+		nok=$(awk '$1 == "tests" && NF >= 5 { print $4 }' "$x.log")
+		if [ "$rc" = 0 ] && [ "${ran:-0}" -gt 0 ] && [ "$ran" = "$nok" ]; then
+			ok "$a: $(basename "$x") under qemu-user via binfmt ($ran tests passed)"
 		else
-			bad "$a: $(basename "$x") under qemu-user via binfmt"
-			grep -E 'FAILED|^ +[0-9]+\. ' "$x.log" | head -n 20 | sed 's/^/#   /'
+			bad "$a: $(basename "$x") under qemu-user via binfmt (exit $rc, ${ran:-0} run, ${nok:-0} passed)"
+			grep -E 'FAILED|no test|^ +[0-9]+\. ' "$x.log" | head -n 20 | sed 's/^/#   /'
 		fi
 	done
 done

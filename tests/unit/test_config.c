@@ -555,6 +555,25 @@ static void test_err_numbers(void)
 	for (size_t i = 0; i < ARRAY_SIZE(tv); i++)
 		expect_err_at(tv[i].text, strlen(tv[i].text), tv[i].msg,
 			      __FILE__, __LINE__);
+
+	/* The app is told an MSRP body's length in a size_t: a 32-bit
+	 * build tops out at 4095 MiB, a 64-bit one at 4096. */
+	if (CONFIG_MSRP) {
+		struct config *cfg = GOOD(BASE "msrp_max_size 4095\n");
+
+		CU_ASSERT(cfg && cfg->msrp_max_size == 4095ull << 20);
+		mem_deref(cfg);
+		if (sizeof(size_t) > 4) {
+			cfg = GOOD(BASE "msrp_max_size 4096\n");
+			CU_ASSERT(cfg && cfg->msrp_max_size == 4096ull << 20);
+			mem_deref(cfg);
+		}
+		else {
+			EXPECT_ERR(BASE "msrp_max_size 4096\n",
+				   NAME ":4: msrp_max_size: 4096 is out of "
+				   "range (1..4095)");
+		}
+	}
 }
 
 

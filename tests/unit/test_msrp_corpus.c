@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <errno.h>
 #include <sys/stat.h>
 #include <re.h>
 #include "autoconf.h"
@@ -141,6 +142,7 @@ static void test_corpus(void)
 	const char *top = getenv("SIPPUSH_TOP");
 	unsigned nfiles = 0, nvalid = 0, nbad = 0;
 	struct dirent *de;
+	int rerr;
 	char dir[400];
 	DIR *d;
 
@@ -154,12 +156,22 @@ static void test_corpus(void)
 		return;
 	}
 
-	while ((de = readdir(d))) {
+	/* NULL is the end or an error (EOVERFLOW: a 64-bit inode number in
+	 * a build without large-file support): errno tells which */
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de)
+			break;
 		if (de->d_name[0] == '.')
 			continue;
 		check_file(dir, de->d_name, &nvalid, &nbad);
 		++nfiles;
 	}
+	rerr = errno;
+	if (rerr)
+		fprintf(stderr, "reading %s: %s\n", dir, strerror(rerr));
+	CU_ASSERT(rerr == 0);
 	(void)closedir(d);
 
 	printf("\n  %u seeds (%u valid, %u bad) ", nfiles, nvalid, nbad);

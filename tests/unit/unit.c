@@ -23,7 +23,7 @@ static bool show_log;
 
 int unit_run(const char *name, CU_SuiteInfo *suites)
 {
-	unsigned fails, suites_failed;
+	unsigned fails, suites_failed, ran;
 	CU_ErrorCode cerr;
 
 	if (CU_initialize_registry() != CUE_SUCCESS) {
@@ -46,12 +46,18 @@ int unit_run(const char *name, CU_SuiteInfo *suites)
 
 	fails         = CU_get_number_of_failures();
 	suites_failed = CU_get_number_of_suites_failed();
-	printf("\n%s: %u assertion(s), %u failure(s)\n", name,
-	       CU_get_number_of_asserts(), fails);
+	ran           = CU_get_number_of_tests_run();
+	printf("\n%s: %u test(s) run, %u assertion(s), %u failure(s)\n",
+	       name, ran, CU_get_number_of_asserts(), fails);
+	/* a suite that ran nothing proves nothing (a failed suite init, a
+	 * platform where it cannot start): that is a failure */
+	if (!ran)
+		printf("%s: FAILED: no test was run\n", name);
 
 	CU_cleanup_registry();
 
-	return (cerr != CUE_SUCCESS || fails || suites_failed) ? 1 : 0;
+	return (cerr != CUE_SUCCESS || fails || suites_failed || !ran) ?
+		1 : 0;
 }
 
 
