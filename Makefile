@@ -76,12 +76,13 @@ MSRP_TESTS := $(wildcard tests/unit/test_msrp*.c tests/unit/test_ranges.c \
 # XML documents (IMDN, reg-event, PUBLISH) with expat: these, or the
 # *_none.c stand-ins and no expat.
 XML_SRCS  := src/xml.c src/imdn.c src/reginfo.c src/pidf.c src/regevent.c \
-	src/imdnsend.c src/publish.c
-XML_NONE  := src/regevent_none.c src/imdnsend_none.c src/publish_none.c
+	src/imdnsend.c src/imdnpush.c src/publish.c
+XML_NONE  := src/regevent_none.c src/imdnsend_none.c src/imdnpush_none.c \
+	src/publish_none.c
 XML_TESTS := tests/unit/test_xml.c tests/unit/test_imdn.c \
 	tests/unit/test_reginfo.c tests/unit/test_pidf.c \
 	tests/unit/test_regevent.c tests/unit/test_imdnsend.c \
-	tests/unit/test_publish.c
+	tests/unit/test_publish.c tests/unit/test_imdnpush.c
 EXPAT_LIBS := $(shell $(PKG_CONFIG) --libs expat 2>/dev/null || echo -lexpat)
 DAEMON_SRCS := $(filter-out src/main.c src/siptls.c src/siptls_none.c \
 	src/sessmode_none.c src/msrprelay.c src/msrprelay_none.c $(MSRP_SRCS) \

@@ -21,6 +21,11 @@ S = "${UNPACKDIR}/${BPN}-git"
 
 DEPENDS = "libre openssl"
 
+# xml: IMDN delivery notifications, reg-event and PUBLISH (CONFIG_XML),
+# with expat; remove it from PACKAGECONFIG to build without.
+PACKAGECONFIG ??= "xml"
+PACKAGECONFIG[xml] = ",,expat"
+
 # Build options: board/${SIPPUSHD_BOARD}_defconfig of the project (yocto:
 # everything; openwrt: no MSRP relays; tiny: no TLS, no MSRP).
 SIPPUSHD_BOARD ?= "yocto"
@@ -54,6 +59,10 @@ do_configure() {
         bbfatal "SIPPUSHD_BOARD=${SIPPUSHD_BOARD}: no $board"
     fi
     cp "$board" ${WORKDIR}/sippushd.config
+    if ! ${@bb.utils.contains('PACKAGECONFIG', 'xml', 'true', 'false', d)}; then
+        sed -i '/^CONFIG_XML=/d' ${WORKDIR}/sippushd.config
+        echo '# CONFIG_XML is not set' >> ${WORKDIR}/sippushd.config
+    fi
 }
 
 do_compile() {
