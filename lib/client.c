@@ -1,4 +1,4 @@
-/* client.c: libsippush, the application side of sippushd's local API (libc only). */
+/* client.c: libsippush, the application side of sippushd's local API (libc only): connection, commands, push queue. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include "sippush/client.h"
+#include "client_priv.h"
 
 /*
  * doc/ipc.md is the contract. Every message is one SOCK_SEQPACKET
@@ -25,38 +26,8 @@
  * descriptor's own blocking mode does not matter.
  */
 
-enum {
-	DEFAULT_TIMEOUT_MS = 5000,
-	CONNECT_RETRY_MS   = 20,     /* backlog full: the daemon is busy */
-	HDR_LINE_MAX       = 512,    /* one header line, LF included */
-	REPLY_LINE_MAX     = 512,
-	ID_DIGITS          = 20,
-};
 
-struct rec {
-	struct rec *next;
-	int err;                 /* a skipped message, reported in order */
-	int fd;                  /* a body passed as a file, or -1 */
-	struct sippush_push p;
-	size_t size;
-	char data[];             /* the record, parsed in place; NUL after */
-};
-
-struct sippush {
-	int fd;
-	int timeout_ms;
-	unsigned skip;           /* replies owed to commands that gave up */
-	unsigned nq;
-	bool gone;               /* the daemon closed the connection */
-	struct rec *head, *tail;
-	struct rec *cur;         /* what the last sippush_recv() returned */
-	int rxfd;                /* fd that came with the last message, or -1 */
-	char reply[REPLY_LINE_MAX];
-	uint8_t buf[SIPPUSH_RECORD_MAX + 1];
-};
-
-
-static int64_t now_ms(void)
+int64_t spc_now_ms(void)
 {
 	struct timespec ts;
 
@@ -65,9 +36,9 @@ static int64_t now_ms(void)
 }
 
 
-static int64_t deadline_of(int timeout_ms)
+int64_t spc_deadline_of(int timeout_ms)
 {
-	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	return timeout_ms < 0 ? -1 : spc_now_ms() + timeout_ms;
 }
 
 
@@ -78,7 +49,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 	int t = -1, r;
 
 	if (deadline >= 0) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - spc_now_ms();
 
 		t = left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 	}
@@ -92,7 +63,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 
 
 /* A descriptor that came with a message nobody will use. */
-static void drop_rxfd(struct sippush *c)
+void spc_drop_rxfd(struct sippush *c)
 {
 	if (c->rxfd >= 0)
 		(void)close(c->rxfd);
@@ -124,7 +95,7 @@ static int read_one(struct sippush *c, size_t *len)
 	if (c->gone)
 		return ECONNRESET;
 
-	drop_rxfd(c);
+	spc_drop_rxfd(c);
 
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov        = &iov;
@@ -161,148 +132,17 @@ static int read_one(struct sippush *c, size_t *len)
 	/* the daemon sends no empty messages: this is the end */
 	if (n == 0) {
 		c->gone = true;
-		drop_rxfd(c);
+		spc_drop_rxfd(c);
 		return ECONNRESET;
 	}
 
 	if ((size_t)n > SIPPUSH_RECORD_MAX || (mh.msg_flags & MSG_CTRUNC)) {
-		drop_rxfd(c);
+		spc_drop_rxfd(c);
 		return EMSGSIZE;
 	}
 
 	c->buf[n] = '\0';
 	*len = (size_t)n;
-
-	return 0;
-}
-
-
-static bool decimal(const char *s, size_t maxdigits, uint64_t *v)
-{
-	uint64_t n = 0;
-	size_t i;
-
-	for (i = 0; s[i]; i++) {
-		unsigned d;
-
-		if (s[i] < '0' || s[i] > '9' || i >= maxdigits)
-			return false;
-
-		d = (unsigned)(s[i] - '0');
-		if (n > (UINT64_MAX - d) / 10)
-			return false;
-		n = n * 10 + d;
-	}
-
-	*v = n;
-	return i > 0;
-}
-
-
-static bool name_ok(const char *s, size_t n)
-{
-	if (!n)
-		return false;
-
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '-'))
-			return false;
-	}
-
-	return true;
-}
-
-
-/* doc/ipc.md section 6; every violation is EBADMSG, never a crash */
-static int parse_record(struct rec *r)
-{
-	static const char *const names[] = {
-		"Id", "App-Id", "Content-Type", "Content-Length", "Sender",
-		"Transport", "Body-Fd",
-	};
-	enum { NREQ = 6, NALL = 7 };
-	const char *val[NALL] = { NULL };
-	char *p = r->data + 5, *end = r->data + r->size;
-	uint64_t clen;
-
-	for (;;) {
-		char *lf = memchr(p, '\n', (size_t)(end - p));
-		char *colon, *v;
-		size_t ll, i;
-
-		if (!lf)
-			return EBADMSG;           /* no blank line: truncated */
-
-		if (lf + 1 - r->data > SIPPUSH_HDR_MAX)
-			return EBADMSG;
-
-		ll = (size_t)(lf - p);
-		if (ll + 1 > HDR_LINE_MAX)
-			return EBADMSG;
-
-		if (!ll) {
-			p = lf + 1;
-			break;
-		}
-
-		*lf = '\0';
-
-		colon = memchr(p, ':', ll);
-		if (!colon || colon[1] != ' ' || !name_ok(p, (size_t)(colon - p)))
-			return EBADMSG;
-
-		*colon = '\0';
-		v = colon + 2;
-
-		/* by length: a NUL would otherwise cut the value short */
-		for (char *q = v; q < lf; q++)
-			if (*q < 0x20 || *q > 0x7e)
-				return EBADMSG;
-
-		for (i = 0; i < NALL; i++) {
-			if (strcasecmp(p, names[i]))
-				continue;
-			if (val[i])
-				return EBADMSG;   /* given twice */
-			val[i] = v;
-			break;
-		}
-		/* i == NALL: a header of a later version; ignored */
-
-		p = lf + 1;
-	}
-
-	for (size_t i = 0; i < NREQ; i++)
-		if (!val[i])
-			return EBADMSG;
-
-	if (!decimal(val[0], ID_DIGITS, &r->p.id))
-		return EBADMSG;
-
-	/* a large body comes as a file descriptor, no bytes inline */
-	if (val[6] || r->fd >= 0) {
-		if (!val[6] || strcmp(val[6], "1") || r->fd < 0 || p != end ||
-		    !decimal(val[3], 19, &clen) || clen > SIZE_MAX)
-			return EBADMSG;
-	}
-	else if (!decimal(val[3], 6, &clen) || clen > SIPPUSH_BODY_MAX ||
-		 clen != (uint64_t)(end - p)) {
-		return EBADMSG;               /* truncated, or padded */
-	}
-
-	if (!*val[1] || !*val[2] || !*val[5])
-		return EBADMSG;
-
-	r->p.appid     = val[1];
-	r->p.ctype     = val[2];
-	r->p.sender    = val[4];
-	r->p.transport = val[5];
-	r->p.body      = r->fd >= 0 ? NULL : (const uint8_t *)p;
-	r->p.len       = (size_t)clen;
-	r->p.fd        = r->fd;
 
 	return 0;
 }
@@ -352,7 +192,7 @@ static int enqueue_record(struct sippush *c, size_t len)
 	r->size = len;
 	r->fd   = c->rxfd;      /* the record owns it now */
 	c->rxfd = -1;
-	r->err  = parse_record(r);
+	r->err  = spc_parse_record(r);
 	if (r->err && r->fd >= 0) {
 		(void)close(r->fd);
 		r->fd = -1;
@@ -397,6 +237,8 @@ static int take(struct sippush *c, size_t len, bool *reply)
 
 	if (c->skip) {
 		--c->skip;
+		if (c->buf[0] == 'E')
+			++c->skip_err;
 		return 0;
 	}
 
@@ -407,7 +249,7 @@ static int take(struct sippush *c, size_t len, bool *reply)
 
 static int wait_reply(struct sippush *c, size_t *len)
 {
-	int64_t deadline = deadline_of(c->timeout_ms);
+	int64_t deadline = spc_deadline_of(c->timeout_ms);
 
 	for (;;) {
 		bool reply;
@@ -471,7 +313,7 @@ static int last_words(struct sippush *c, size_t *len)
 
 static int send_line(struct sippush *c, const char *line, size_t len)
 {
-	int64_t deadline = deadline_of(c->timeout_ms);
+	int64_t deadline = spc_deadline_of(c->timeout_ms);
 
 	for (;;) {
 		ssize_t n = send(c->fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -511,7 +353,7 @@ static int errno_of(unsigned code)
 
 /* Send one command, wait for its reply (in c->buf, first line in
  * c->reply); 0 for OK, the errno of an ERR, or why there was none. */
-static int command(struct sippush *c, const char *line, size_t *rlen)
+int spc_command(struct sippush *c, const char *line, size_t *rlen)
 {
 	size_t n, l;
 	int err;
@@ -565,7 +407,7 @@ static int command(struct sippush *c, const char *line, size_t *rlen)
 
 /* Arguments go into a line of space-separated tokens: no room for
  * spaces or control characters, or a caller's string could add words. */
-static bool word_ok(const char *s)
+bool spc_word_ok(const char *s)
 {
 	if (!s || !*s)
 		return false;
@@ -575,6 +417,19 @@ static bool word_ok(const char *s)
 			return false;
 
 	return true;
+}
+
+
+/* HELLO on c->fd: the daemon must speak version 1. */
+int spc_hello(struct sippush *c)
+{
+	int err = spc_command(c, "HELLO 1", NULL);
+
+	if (!err && (strncmp(c->reply, "OK sippush 1", 12) ||
+		     (c->reply[12] && c->reply[12] != ' ')))
+		err = EPROTO;
+
+	return err;
 }
 
 
@@ -599,11 +454,7 @@ SIPPUSH_API struct sippush *sippush_open_fd(int fd)
 	c->rxfd = -1;
 	c->timeout_ms = DEFAULT_TIMEOUT_MS;
 
-	err = command(c, "HELLO 1", NULL);
-	if (!err && (strncmp(c->reply, "OK sippush 1", 12) ||
-		     (c->reply[12] && c->reply[12] != ' ')))
-		err = EPROTO;
-
+	err = spc_hello(c);
 	if (err) {
 		sippush_close(c);
 		errno = err;
@@ -614,67 +465,110 @@ SIPPUSH_API struct sippush *sippush_open_fd(int fd)
 }
 
 
-SIPPUSH_API struct sippush *sippush_open(const char *path)
+static const char *path_of(const char *path)
 {
-	struct sockaddr_un sun;
-	int64_t deadline;
-	int fd, e;
-
 	if (!path) {
 		path = getenv(SIPPUSH_SOCKET_ENV);
 		if (!path || !*path)
 			path = SIPPUSH_DEFAULT_SOCKET;
 	}
 
+	return path;
+}
+
+
+/* A connected socket to path, or an errno. */
+int spc_connect_to(const char *path, int *fdp)
+{
+	struct sockaddr_un sun;
+	int64_t deadline;
+	int fd, e;
+
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return ENAMETOOLONG;
 	strcpy(sun.sun_path, path);
 
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return NULL;
+		return errno;
 
 	/* non-blocking, so that a hung daemon cannot hang us here */
-	deadline = deadline_of(DEFAULT_TIMEOUT_MS);
+	deadline = spc_deadline_of(DEFAULT_TIMEOUT_MS);
 	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		e = errno;
 
 		if (e == EINTR)
 			continue;
 
-		if (e != EAGAIN || now_ms() >= deadline) {
+		if (e != EAGAIN || spc_now_ms() >= deadline) {
 			(void)close(fd);
-			errno = e == EAGAIN ? ETIMEDOUT : e;
-			return NULL;
+			return e == EAGAIN ? ETIMEDOUT : e;
 		}
 
 		(void)poll(NULL, 0, CONNECT_RETRY_MS);
 	}
 
-	return sippush_open_fd(fd);
+	*fdp = fd;
+	return 0;
 }
 
 
-SIPPUSH_API void sippush_close(struct sippush *c)
+SIPPUSH_API struct sippush *sippush_open(const char *path)
+{
+	struct sippush *c;
+	int fd, err;
+
+	path = path_of(path);
+
+	err = spc_connect_to(path, &fd);
+	if (err) {
+		errno = err;
+		return NULL;
+	}
+
+	c = sippush_open_fd(fd);
+	if (!c)
+		return NULL;
+
+	/* kept for sippush_reconnect() */
+	c->path = strdup(path);
+	if (!c->path) {
+		sippush_close(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+
+	return c;
+}
+
+
+void spc_flush_queue(struct sippush *c)
 {
 	struct rec *r;
-
-	if (!c)
-		return;
 
 	while ((r = c->head)) {
 		c->head = r->next;
 		rec_free(r);
 	}
 
+	c->tail = NULL;
+	c->nq = 0;
+}
+
+
+SIPPUSH_API void sippush_close(struct sippush *c)
+{
+	if (!c)
+		return;
+
+	spc_flush_queue(c);
 	rec_free(c->cur);
-	drop_rxfd(c);
+	spc_drop_rxfd(c);
 	if (c->fd >= 0)
 		(void)close(c->fd);
+	free(c->path);
 	free(c);
 }
 
@@ -692,43 +586,6 @@ SIPPUSH_API void sippush_set_timeout(struct sippush *c, int timeout_ms)
 }
 
 
-SIPPUSH_API int sippush_subscribe(struct sippush *c, const char *appid,
-				  const char *filter, bool monitor)
-{
-	char line[SIPPUSH_CMD_MAX];
-	int n;
-
-	if (!c || !word_ok(appid) || (filter && (!word_ok(filter) ||
-						 !strchr(filter, '/'))))
-		return EINVAL;
-
-	n = snprintf(line, sizeof(line), "SUBSCRIBE %s%s%s%s", appid,
-		     filter ? " " : "", filter ? filter : "",
-		     monitor ? " monitor" : "");
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return EINVAL;
-
-	return command(c, line, NULL);
-}
-
-
-SIPPUSH_API int sippush_unsubscribe(struct sippush *c, const char *appid)
-{
-	char line[SIPPUSH_CMD_MAX];
-	int n;
-
-	if (!c || (appid && !word_ok(appid)))
-		return EINVAL;
-
-	n = snprintf(line, sizeof(line), "UNSUBSCRIBE%s%s", appid ? " " : "",
-		     appid ? appid : "");
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return EINVAL;
-
-	return command(c, line, NULL);
-}
-
-
 SIPPUSH_API int sippush_recv(struct sippush *c, struct sippush_push *p,
 			     int timeout_ms)
 {
@@ -740,7 +597,7 @@ SIPPUSH_API int sippush_recv(struct sippush *c, struct sippush_push *p,
 	rec_free(c->cur);
 	c->cur = NULL;
 
-	deadline = deadline_of(timeout_ms);
+	deadline = spc_deadline_of(timeout_ms);
 
 	for (;;) {
 		struct rec *r = c->head;
@@ -792,47 +649,6 @@ SIPPUSH_API unsigned sippush_pending(const struct sippush *c)
 }
 
 
-SIPPUSH_API int sippush_ack(struct sippush *c, uint64_t id)
-{
-	char line[64];
-
-	if (!c)
-		return EINVAL;
-
-	(void)snprintf(line, sizeof(line), "ACK %llu", (unsigned long long)id);
-
-	return command(c, line, NULL);
-}
-
-
-SIPPUSH_API int sippush_nack(struct sippush *c, uint64_t id, unsigned code,
-			     const char *reason)
-{
-	char line[SIPPUSH_CMD_MAX];
-
-	if (!c || code < 400 || code > 699)
-		return EINVAL;
-
-	if (reason) {
-		size_t l = strlen(reason);
-
-		if (l > SIPPUSH_REASON_MAX)
-			return EINVAL;
-
-		for (size_t i = 0; i < l; i++)
-			if (reason[i] < 0x20 || reason[i] > 0x7e)
-				return EINVAL;
-	}
-
-	(void)snprintf(line, sizeof(line), "NACK %llu %u%s%s",
-		       (unsigned long long)id, code,
-		       reason && *reason ? " " : "",
-		       reason ? reason : "");
-
-	return command(c, line, NULL);
-}
-
-
 SIPPUSH_API int sippush_status(struct sippush *c, char *buf, size_t sz)
 {
 	const uint8_t *lf;
@@ -844,7 +660,7 @@ SIPPUSH_API int sippush_status(struct sippush *c, char *buf, size_t sz)
 
 	buf[0] = '\0';
 
-	err = command(c, "STATUS", &n);
+	err = spc_command(c, "STATUS", &n);
 	if (err)
 		return err;
 
@@ -870,7 +686,7 @@ SIPPUSH_API int sippush_ping(struct sippush *c)
 	if (!c)
 		return EINVAL;
 
-	return command(c, "PING", NULL);
+	return spc_command(c, "PING", NULL);
 }
 
 

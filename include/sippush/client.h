@@ -122,6 +122,24 @@ SIPPUSH_API void sippush_set_timeout(struct sippush *c, int timeout_ms);
 SIPPUSH_API int sippush_subscribe(struct sippush *c, const char *appid,
 				  const char *filter, bool monitor);
 
+/** Flags of sippush_subscribe_ex() */
+enum {
+	SIPPUSH_SUB_MONITOR = 1u << 0, /**< a read-only copy (as monitor) */
+	SIPPUSH_SUB_NOSTORE = 1u << 1, /**< do not hand this connection the
+					    pushes the daemon stored while no
+					    owner was connected: they stay in
+					    the store for a later owner */
+};
+
+/**
+ * sippush_subscribe() with flags (SIPPUSH_SUB_*). The handle remembers
+ * every subscription the daemon took, for sippush_reconnect().
+ *
+ * @return as sippush_subscribe(); EINVAL for an unknown flag
+ */
+SIPPUSH_API int sippush_subscribe_ex(struct sippush *c, const char *appid,
+				     const char *filter, unsigned flags);
+
 /**
  * Stop the pushes of one app ID, or of all with appid NULL.
  *
@@ -165,6 +183,57 @@ SIPPUSH_API int sippush_ack(struct sippush *c, uint64_t id);
  */
 SIPPUSH_API int sippush_nack(struct sippush *c, uint64_t id, unsigned code,
 			     const char *reason);
+
+/**
+ * A header line of the push sippush_recv() returned last, by name (case
+ * does not matter), e.g. "Stored" ("yes" for a push the daemon kept in
+ * its store while the app was away) or "Arrived" (when the daemon
+ * received it, Unix time in seconds with milliseconds: "1714000000.250").
+ *
+ * @return the value (valid as long as the push), or NULL without one
+ */
+SIPPUSH_API const char *sippush_header(const struct sippush *c,
+				       const char *name);
+
+/**
+ * ACK without waiting for the daemon's reply, for event loops: the
+ * command is sent (never waiting, not even for room in the socket) and
+ * the reply is read and dropped later, in sippush_recv() or the next
+ * command, in order. A refused one (the push timed out meanwhile) only
+ * shows in sippush_async_errors().
+ *
+ * @return 0 sent; EAGAIN no room in the socket now (wait until
+ *         sippush_fd() is writable, then call again); ECONNRESET
+ */
+SIPPUSH_API int sippush_ack_async(struct sippush *c, uint64_t id);
+
+/** NACK without waiting for the reply; see sippush_ack_async(). */
+SIPPUSH_API int sippush_nack_async(struct sippush *c, uint64_t id,
+				   unsigned code, const char *reason);
+
+/**
+ * How many replies nobody waited for were errors: refused asynchronous
+ * ACK/NACKs, and the replies of commands that timed out.
+ */
+SIPPUSH_API unsigned sippush_async_errors(const struct sippush *c);
+
+/**
+ * Connect again after ECONNRESET (the daemon restarted): a new
+ * connection to the same socket, HELLO, and the subscriptions this
+ * handle had, made again in the same order. Pushes read but not
+ * answered on the old connection are gone from the handle (the daemon
+ * answered their senders already, or kept them in its store); so are the
+ * queued ones. Waits for the daemon with pauses of 100 ms doubling to
+ * 2 s. sippush_fd() changes: poll() the new descriptor.
+ *
+ * @param c           A handle from sippush_open() (not sippush_open_fd())
+ * @param timeout_ms  How long to keep trying; -1 for ever
+ *
+ * @return 0; ETIMEDOUT; EINTR (a signal); EINVAL; the errno of the first
+ *         subscription the daemon now refuses (EBUSY: another app owns
+ *         the app ID meanwhile), the others are made and kept
+ */
+SIPPUSH_API int sippush_reconnect(struct sippush *c, int timeout_ms);
 
 /**
  * The daemon's status: "key=value" lines, LF-terminated.
