@@ -170,9 +170,9 @@ $(B)/$(LIB_SONAME): $(LIB_PIC)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -o $@ $^
 	@ln -sf $(LIB_SONAME) $(B)/libsippush.so
 
-# The CLI shares app-ID handling with the daemon (one normalisation).
-CLI_SHARED := $(B)/obj/src/appid.o $(MSRP_WIRE_SRCS:%.c=$(B)/obj/%.o) \
-	$(B)/obj/src/siptls.o
+# The CLI shares app-ID handling and the MSRP wire format with the daemon.
+CLI_SHARED := $(B)/obj/src/appid.o $(B)/obj/src/mediatype.o \
+	$(MSRP_WIRE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/src/siptls.o
 $(B)/sippush: $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a $(RE_LIBS) $(SSL_LIBS)
 

@@ -17,6 +17,8 @@
  * 404 for no app ID or one we do not serve, 403 for a sender the app
  * does not take, 480 when nobody is subscribed, 415 when the owner's
  * filter refuses the type (pager only: an INVITE's type is per message).
+ * The header fields a refusal carries are written here too, for the
+ * stateless MESSAGE answer and the INVITE transaction alike.
  */
 
 
@@ -81,5 +83,33 @@ uint16_t admit_check(struct admit *a, const struct sip_msg *msg,
 		a->reason = "Unsupported Push Content Type";
 		a->accept = a->rt.filter;
 		return 415;
+	}
+}
+
+
+/**
+ * The header fields of a final answer besides Content-Length: a 480 or
+ * 503 says when to try again, a 415 what is accepted. Nothing for the
+ * other codes. For "%H" in sip_replyf()/sip_treplyf().
+ *
+ * @param arg  const struct admit_reply *
+ */
+int admit_reply_hdrs(struct re_printf *pf, void *arg)
+{
+	const struct admit_reply *ar = arg;
+
+	switch (ar->scode) {
+
+	case 480:
+	case 503:
+		return re_hprintf(pf, "Retry-After: %u\r\n", ar->retry_after);
+
+	case 415:
+		return re_hprintf(pf, "Accept: %s\r\n",
+				  ar->accept && *ar->accept ? ar->accept :
+				  "*/*");
+
+	default:
+		return 0;
 	}
 }

@@ -9,6 +9,7 @@
 
 struct appset;
 struct config;
+struct re_printf;
 struct sip_msg;
 
 /** What admit_check() found out about a request */
@@ -20,8 +21,16 @@ struct admit {
 	const char *accept;                      /* filter, for a 415 */
 };
 
+/** What a refusal carries besides its status line (doc/responses.md) */
+struct admit_reply {
+	uint16_t scode;
+	uint32_t retry_after;     /* s: Retry-After with 480 and 503 */
+	const char *accept;       /* Accept with 415; NULL or "": any type */
+};
+
 uint16_t admit_check(struct admit *a, const struct sip_msg *msg,
 		     const struct config *cfg, const struct appset *apps,
 		     const struct router *router, const char *ctype);
+int admit_reply_hdrs(struct re_printf *pf, void *arg);
 
 #endif

@@ -11,6 +11,7 @@
 #include "instance.h"
 #include "ipc.h"
 #include "pager.h"
+#include "push.h"
 #include "router.h"
 #include "sessmode.h"
 #include "options.h"
@@ -102,16 +103,17 @@ static int ipc_subscribe(struct ipc_client *c, const char *appid,
 	if (err)
 		return err;
 
+	/* the router is the one record of who subscribed to what */
 	return router_subscribe(d->router, c, appid, filter, monitor);
 }
 
 
-static void ipc_unsubscribe(struct ipc_client *c, const char *appid,
-			    void *arg)
+static int ipc_unsubscribe(struct ipc_client *c, const char *appid,
+			   void *arg)
 {
 	struct daemon *d = arg;
 
-	router_unsubscribe(d->router, c, appid);
+	return router_unsubscribe(d->router, c, appid);
 }
 
 
@@ -139,7 +141,7 @@ static void ipc_gone(struct ipc_client *c, void *arg)
 	/* fail its pushes first (the senders hear 480 now, not at the
 	 * timeout), then withdraw what only it subscribed to */
 	deliver_client_gone(d->dlv, c);
-	router_unsubscribe(d->router, c, NULL);
+	(void)router_unsubscribe(d->router, c, NULL);
 }
 
 
@@ -184,6 +186,21 @@ static void apps_changed(void *arg)
 }
 
 
+/* Every push's verdict, once (deliver.h): the seam where IMDN, an app
+ * launcher, a store or counters hook in; today a debug line. */
+static void verdict_log(const struct push *p, uint16_t scode,
+			const char *reason, void *arg)
+{
+	(void)arg;
+	(void)p;
+	(void)scode;
+	(void)reason;
+
+	DEBUG_PRINTF("push %llu for %s: %u %s\n", (unsigned long long)p->id,
+		     p->appid ? p->appid : "-", scode, reason);
+}
+
+
 static int make_state_dir(const char *dir)
 {
 	struct stat st;
@@ -198,6 +215,9 @@ static int make_state_dir(const char *dir)
 }
 
 
+/* Contact user = the AOR's user part, so requests routed back to the
+ * Contact still name the user they were for. REGISTER, OPTIONS and the
+ * INVITE answer all use this one. */
 static int user_part(char **cuser, const char *aor)
 {
 	struct sip_addr addr;
@@ -266,11 +286,15 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 	if (err)
 		goto out;
 
-	err = router_alloc(&d->router, d->apps);
+	err = router_alloc(&d->router, d->apps, IPC_MAX_SUBS);
 	if (err)
 		goto out;
 
-	err = deliver_alloc(&d->dlv, cfg->ack_timeout, cfg->max_pending);
+	err = deliver_alloc(&d->dlv, cfg);
+	if (err)
+		goto out;
+
+	err = deliver_observe(d->dlv, verdict_log, d);
 	if (err)
 		goto out;
 
@@ -295,6 +319,7 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 	memset(&rc, 0, sizeof(rc));
 	rc.registrar = cfg->sip_registrar;
 	rc.aor       = cfg->sip_aor;
+	rc.cuser     = d->cuser;
 	rc.auth_user = cfg->sip_auth_user;
 	rc.auth_pass = cfg->sip_auth_pass;
 	rc.expires   = cfg->sip_expires;
@@ -334,7 +359,7 @@ int daemon_reload(struct daemon *d, struct config *cfg)
 	/* the new one first: the pager must never see a freed config */
 	pager_set_config(d->pager, cfg);
 	sessmode_set_config(d->sess, cfg);
-	deliver_set_limits(d->dlv, cfg->ack_timeout, cfg->max_pending);
+	deliver_set_config(d->dlv, cfg);
 	mem_deref(d->cfg);
 	d->cfg = mem_ref(cfg);
 

@@ -1,7 +1,9 @@
-/* deliver.c: hands a push to its subscribers and waits for the owner's verdict. */
+/* deliver.c: hands a push to its subscribers, waits for the owner's verdict, reports every verdict once. */
 #include <string.h>
 #include <re.h>
 #include "autoconf.h"
+#include "config.h"
+#include "push.h"
 #include "ipc.h"
 #include "router.h"
 #include "deliver.h"
@@ -17,14 +19,26 @@
  * timeout, owner gone, owner's queue full) is a failure status the
  * sender can act on; nothing is acknowledged that was not delivered.
  * Monitors get the same record but their ACK/NACK is not asked for.
+ *
+ * Every verdict goes one way: to the observers the daemon registered
+ * (deliver_observe(): IMDN, an app launcher, a store, counters), then to
+ * the intake that asked (its doneh answers the sender). The intake's own
+ * refusals, given before any app saw the push, reach the same observers
+ * through deliver_report(). So each push is reported exactly once.
  */
+
+struct observer {
+	deliver_verdict_h *h;
+	void *arg;
+};
 
 struct delivery {
 	struct le he;
 	uint64_t id;
+	struct push push;        /* the intake's; it keeps what this points to */
 	struct ipc_client *owner;
 	struct tmr tmr;
-	deliver_done_h *doneh;
+	deliver_verdict_h *doneh;
 	void *arg;
 	struct delivery **dlp;
 	struct deliver *d;
@@ -32,9 +46,10 @@ struct delivery {
 
 struct deliver {
 	struct hash *ht;
+	const struct config *cfg;   /* ack_timeout, max_pending */
+	struct observer obsv[DELIVER_OBSERVERS_MAX];
+	size_t obsc;
 	uint64_t next_id;
-	uint32_t ack_timeout;
-	uint32_t max_pending;
 	uint32_t pending;
 	uint64_t acked;
 	uint64_t nacked;
@@ -63,16 +78,20 @@ static void destructor(void *arg)
 
 	hash_flush(d->ht);
 	mem_deref(d->ht);
+	mem_deref((void *)d->cfg);
 }
 
 
-int deliver_alloc(struct deliver **dp, uint32_t ack_timeout_ms,
-		  uint32_t max_pending)
+/**
+ * @param dp   Pointer to allocated delivery state
+ * @param cfg  Configuration (ack_timeout, max_pending); referenced
+ */
+int deliver_alloc(struct deliver **dp, const struct config *cfg)
 {
 	struct deliver *d;
 	int err;
 
-	if (!dp)
+	if (!dp || !cfg)
 		return EINVAL;
 
 	d = mem_zalloc(sizeof(*d), destructor);
@@ -82,7 +101,7 @@ int deliver_alloc(struct deliver **dp, uint32_t ack_timeout_ms,
 	/* ids start at a random point so that an app reconnecting after a
 	 * daemon restart cannot ACK a new push by an old id */
 	d->next_id = ((uint64_t)rand_u32() << 16) + 1;
-	deliver_set_limits(d, ack_timeout_ms, max_pending);
+	deliver_set_config(d, cfg);
 
 	err = hash_alloc(&d->ht, 256);
 	if (err)
@@ -94,36 +113,94 @@ int deliver_alloc(struct deliver **dp, uint32_t ack_timeout_ms,
 }
 
 
-void deliver_set_limits(struct deliver *d, uint32_t ack_timeout_ms,
-			uint32_t max_pending)
+/** Use a reloaded configuration; pushes already waiting keep their timer. */
+void deliver_set_config(struct deliver *d, const struct config *cfg)
+{
+	if (!d || !cfg)
+		return;
+
+	mem_deref((void *)d->cfg);
+	d->cfg = mem_ref((void *)cfg);
+}
+
+
+/**
+ * Be told every verdict (the status the sender hears for each push),
+ * before the intake answers; at most DELIVER_OBSERVERS_MAX observers.
+ *
+ * @return 0, EINVAL, ENOSPC
+ */
+int deliver_observe(struct deliver *d, deliver_verdict_h *h, void *arg)
+{
+	if (!d || !h)
+		return EINVAL;
+
+	if (d->obsc >= ARRAY_SIZE(d->obsv))
+		return ENOSPC;
+
+	d->obsv[d->obsc].h   = h;
+	d->obsv[d->obsc].arg = arg;
+	++d->obsc;
+
+	return 0;
+}
+
+
+void deliver_unobserve(struct deliver *d, deliver_verdict_h *h, void *arg)
 {
 	if (!d)
 		return;
 
-	d->ack_timeout = ack_timeout_ms ? ack_timeout_ms : 5000;
-	d->max_pending = max_pending ? max_pending : 256;
+	for (size_t i = 0; i < d->obsc; i++) {
+		if (d->obsv[i].h != h || d->obsv[i].arg != arg)
+			continue;
+
+		memmove(&d->obsv[i], &d->obsv[i + 1],
+			(d->obsc - i - 1) * sizeof(d->obsv[0]));
+		--d->obsc;
+		return;
+	}
 }
 
 
 /** True when another push would exceed max_pending (answer 503). */
 bool deliver_full(const struct deliver *d)
 {
-	return d && d->pending >= d->max_pending;
+	return d && d->pending >= d->cfg->max_pending;
 }
 
 
-/* End a delivery with a verdict; the handler runs last, after we are out
- * of every table, so it may start the next delivery. */
+/**
+ * A verdict the intake gave itself, before any app saw the push (e.g.
+ * 404, 403, 480, 413): the observers hear of it like of any other.
+ * Fields the intake did not get to (appid, ctype) may be NULL.
+ */
+void deliver_report(struct deliver *d, const struct push *p, uint16_t scode,
+		    const char *reason)
+{
+	if (!d || !p)
+		return;
+
+	for (size_t i = 0; i < d->obsc; i++)
+		d->obsv[i].h(p, scode, reason, d->obsv[i].arg);
+}
+
+
+/* End a delivery with a verdict: observers first, the intake last, after
+ * we are out of every table, so it may start the next delivery. */
 static void finish(struct delivery *dl, uint16_t scode, const char *reason)
 {
-	deliver_done_h *h = dl->doneh;
+	deliver_verdict_h *h = dl->doneh;
+	struct push push = dl->push;
+	struct deliver *d = dl->d;
 	void *arg = dl->arg;
 
 	dl->doneh = NULL;
 	mem_deref(dl);
 
+	deliver_report(d, &push, scode, reason);
 	if (h)
-		h(scode, reason, arg);
+		h(&push, scode, reason, arg);
 }
 
 
@@ -133,7 +210,7 @@ static void timeout_handler(void *arg)
 
 	++dl->d->timeouts;
 	DEBUG_NOTICE("push %llu: no ACK within %u ms\n", dl->id,
-		     dl->d->ack_timeout);
+		     dl->d->cfg->ack_timeout);
 	finish(dl, 408, "Push Not Acknowledged");
 }
 
@@ -160,8 +237,10 @@ static struct delivery *find(const struct deliver *d, uint64_t id)
  *
  * @param d      Delivery state
  * @param rt     Route from router_lookup() (ROUTE_OK)
- * @param p      The push; p->id is assigned here
- * @param doneh  Verdict handler, called exactly once unless cancelled
+ * @param p      The push; p->id is assigned here. The intake keeps what
+ *               it points to valid until the verdict.
+ * @param doneh  Verdict handler, called exactly once unless cancelled,
+ *               after the observers
  * @param arg    Handler argument
  * @param dlp    Optional: the delivery, to cancel it (cleared when done)
  *
@@ -169,7 +248,7 @@ static struct delivery *find(const struct deliver *d, uint64_t id)
  *         and doneh is not called
  */
 int deliver_push(struct deliver *d, const struct route *rt,
-		 struct ipc_push *p, deliver_done_h *doneh, void *arg,
+		 struct push *p, deliver_verdict_h *doneh, void *arg,
 		 struct delivery **dlp)
 {
 	struct delivery *dl;
@@ -189,6 +268,7 @@ int deliver_push(struct deliver *d, const struct route *rt,
 	dl->doneh = doneh;
 	dl->arg   = arg;
 	p->id     = dl->id;
+	dl->push  = *p;
 
 	hash_append(d->ht, (uint32_t)dl->id, &dl->he, dl);
 	++d->pending;
@@ -201,7 +281,7 @@ int deliver_push(struct deliver *d, const struct route *rt,
 		}
 	}
 
-	tmr_start(&dl->tmr, d->ack_timeout, timeout_handler, dl);
+	tmr_start(&dl->tmr, d->cfg->ack_timeout, timeout_handler, dl);
 
 	/* the send may drop the owner and, through deliver_client_gone(),
 	 * finish this delivery before it returns: hold a reference */

@@ -1,28 +1,38 @@
-/* deliver.h: hands a push to its subscribers and waits for the owner's verdict. */
+/* deliver.h: hands a push to its subscribers, waits for the owner's verdict, reports every verdict once. */
 #ifndef SIPPUSH_DELIVER_H
 #define SIPPUSH_DELIVER_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+struct config;
 struct deliver;
 struct delivery;
 struct ipc_client;
-struct ipc_push;
+struct push;
 struct route;
 struct re_printf;
 
-/** The verdict, exactly once per push: a SIP status for the sender */
-typedef void (deliver_done_h)(uint16_t scode, const char *reason, void *arg);
+/**
+ * A verdict: the SIP status the sender hears for push p (200: the app
+ * holds it). p and everything it points to are valid only during the
+ * call.
+ */
+typedef void (deliver_verdict_h)(const struct push *p, uint16_t scode,
+				 const char *reason, void *arg);
 
-int  deliver_alloc(struct deliver **dp, uint32_t ack_timeout_ms,
-		   uint32_t max_pending);
-void deliver_set_limits(struct deliver *d, uint32_t ack_timeout_ms,
-			uint32_t max_pending);
+enum { DELIVER_OBSERVERS_MAX = 8 };
+
+int  deliver_alloc(struct deliver **dp, const struct config *cfg);
+void deliver_set_config(struct deliver *d, const struct config *cfg);
+int  deliver_observe(struct deliver *d, deliver_verdict_h *h, void *arg);
+void deliver_unobserve(struct deliver *d, deliver_verdict_h *h, void *arg);
 bool deliver_full(const struct deliver *d);
 int  deliver_push(struct deliver *d, const struct route *rt,
-		  struct ipc_push *p, deliver_done_h *doneh, void *arg,
+		  struct push *p, deliver_verdict_h *doneh, void *arg,
 		  struct delivery **dlp);
+void deliver_report(struct deliver *d, const struct push *p, uint16_t scode,
+		    const char *reason);
 void deliver_cancel(struct delivery *dl);
 int  deliver_ack(struct deliver *d, struct ipc_client *c, uint64_t id);
 int  deliver_nack(struct deliver *d, struct ipc_client *c, uint64_t id,

@@ -66,6 +66,7 @@ static void destructor(void *arg)
 	mem_deref(inv->apps);
 	mem_deref(inv->router);
 	mem_deref(inv->ms);
+	mem_deref((void *)inv->cfg);
 }
 
 
@@ -97,23 +98,18 @@ static void msrp_closed(int err, const char *why, void *arg)
 static void reject(struct invite *inv, const struct sip_msg *msg,
 		   uint16_t scode, const char *reason)
 {
+	struct admit_reply ar = {scode, inv->cfg->retry_after,
+				 "application/sdp"};
+
 	++inv->n_rejected;
 	DEBUG_NOTICE("INVITE %r from %J: %u %s\n", &msg->callid, &msg->src,
 		     scode, reason);
 
 	/* stateful: an INVITE's final answer is retransmitted until the ACK
-	 * comes, and the ACK is absorbed by the transaction (RFC 3261 §17.2.1) */
-	if (scode == 480)
-		(void)sip_treplyf(NULL, NULL, inv->sip, msg, false, scode,
-				  reason, "Retry-After: %u\r\n"
-				  "Content-Length: 0\r\n\r\n",
-				  inv->cfg->retry_after);
-	else if (scode == 415)
-		(void)sip_treplyf(NULL, NULL, inv->sip, msg, false, scode,
-				  reason, "Accept: application/sdp\r\n"
-				  "Content-Length: 0\r\n\r\n");
-	else
-		(void)sip_treply(NULL, inv->sip, msg, scode, reason);
+	 * comes, and the ACK is absorbed by the transaction (RFC 3261 §17.2.1).
+	 * A 415 here is about the session description, not the content. */
+	(void)sip_treplyf(NULL, NULL, inv->sip, msg, false, scode, reason,
+			  "%HContent-Length: 0\r\n\r\n", admit_reply_hdrs, &ar);
 }
 
 
@@ -263,7 +259,7 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
  *
  * @param invp    Pointer to allocated INVITE handler
  * @param sip     SIP stack
- * @param cfg     Configuration (kept alive by the daemon)
+ * @param cfg     Configuration; referenced until invite_set_config()
  * @param cuser   User part of our Contact
  * @param apps    Advertised application IDs
  * @param router  Routing table
@@ -286,7 +282,7 @@ int invite_alloc(struct invite **invp, struct sip *sip,
 
 	list_init(&inv->calls);
 	inv->sip    = sip;
-	inv->cfg    = cfg;
+	inv->cfg    = mem_ref((void *)cfg);
 	inv->cuser  = cuser;
 	inv->apps   = mem_ref(apps);
 	inv->router = mem_ref(router);
@@ -303,10 +299,14 @@ int invite_alloc(struct invite **invp, struct sip *sip,
 }
 
 
+/** Use a reloaded configuration from now on. */
 void invite_set_config(struct invite *inv, const struct config *cfg)
 {
-	if (inv && cfg)
-		inv->cfg = cfg;
+	if (!inv || !cfg)
+		return;
+
+	mem_deref((void *)inv->cfg);
+	inv->cfg = mem_ref((void *)cfg);
 }
 
 

@@ -9,6 +9,7 @@
 struct ipc;
 struct ipc_client;
 struct mbuf;
+struct push;
 struct re_printf;
 
 /* Protocol limits (doc/ipc.md section 2); lib/client.c has the same. */
@@ -24,20 +25,6 @@ enum {
 	IPC_MAX_SUBS   = 16,      /* per connection */
 };
 
-/** One push record to a client; the strings are NUL-terminated. */
-struct ipc_push {
-	uint64_t id;
-	const char *appid;         /* canonical, e.g. x-wap-application:mms.ua */
-	const char *ctype;         /* e.g. application/vnd.wap.mms-message */
-	const char *sender;        /* sip:... identity (P-Asserted-Identity or From) */
-	const char *transport;     /* "sip-udp", "sip-tcp", "sip-tls", "msrp" */
-	const uint8_t *body;
-	size_t len;
-	bool has_fd;               /* the body is file fd (len bytes), passed
-				    * with SCM_RIGHTS; body is NULL */
-	int fd;
-};
-
 /**
  * What the daemon does with client requests. Every handler may be NULL.
  * Handlers may call ipc_send_push() on any client, the calling one too;
@@ -46,21 +33,24 @@ struct ipc_push {
  */
 struct ipc_handlers {
 	/* 0 = subscribed; errno otherwise (EPERM unauthorised, EEXIST or
-	 * EBUSY owner taken, EALREADY, ENOSPC full, ...). appid is
+	 * EBUSY owner taken, EALREADY already subscribed, EMLINK more than
+	 * IPC_MAX_SUBS on this connection, ENOSPC full, ...). appid is
 	 * canonical, filter lower-case or NULL. Every SUBSCRIBE that parses
 	 * comes here, so this is where authorization happens (the daemon's
-	 * calls authz_subscribe() with ipc_client_cred()). */
+	 * calls authz_subscribe() with ipc_client_cred()) and where the
+	 * subscription is recorded (router.c: ipc keeps no copy). */
 	int  (*subscribeh)(struct ipc_client *c, const char *appid,
 			   const char *filter, bool monitor, void *arg);
-	void (*unsubscribeh)(struct ipc_client *c,
+	/* 0, or ENOENT: c is not subscribed to appid (NULL = all) */
+	int  (*unsubscribeh)(struct ipc_client *c,
 			     const char *appid /* NULL = all */, void *arg);
-	/* Called for owners and monitors alike: ipc_client_is_monitor()
-	 * tells which; a monitor's ACK/NACK must not count. ENOENT if the
-	 * push id is unknown. */
+	/* Called for owners and monitors alike; a monitor's ACK/NACK must
+	 * not count. ENOENT if the push id is unknown. */
 	int  (*ackh)(struct ipc_client *c, uint64_t push_id, void *arg);
 	int  (*nackh)(struct ipc_client *c, uint64_t push_id, uint16_t code,
 		      const char *reason /* NULL = none */, void *arg);
-	/* Disconnected or dropped: forget c, fail what it had not ACKed.
+	/* Disconnected or dropped: forget c and its subscriptions, fail
+	 * what it had not ACKed.
 	 * c is valid until this returns. Not called when ipc is destroyed. */
 	void (*goneh)(struct ipc_client *c, void *arg);
 	/* Extra STATUS lines, "key=value\n" each */
@@ -69,11 +59,10 @@ struct ipc_handlers {
 
 int  ipc_alloc(struct ipc **ipcp, const char *path,
 	       const struct ipc_handlers *h, void *arg);
-int  ipc_send_push(struct ipc_client *c, const struct ipc_push *p);
+int  ipc_send_push(struct ipc_client *c, const struct push *p);
 void ipc_client_cred(const struct ipc_client *c, uint32_t *uid,
 		     uint32_t *gid, uint32_t *pid);
 uint32_t ipc_client_id(const struct ipc_client *c);
-bool ipc_client_is_monitor(const struct ipc_client *c, const char *appid);
 uint32_t ipc_clients(const struct ipc *ipc);
 uint32_t ipc_dropped(const struct ipc *ipc);
 
@@ -104,6 +93,6 @@ struct ipc_cmd {
 };
 
 int ipc_cmd_decode(struct ipc_cmd *cmd, const uint8_t *buf, size_t len);
-int ipc_push_encode(struct mbuf *mb, const struct ipc_push *p);
+int ipc_push_encode(struct mbuf *mb, const struct push *p);
 
 #endif

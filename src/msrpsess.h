@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct config;
 struct deliver;
 struct mbuf;
 struct msrp_msg;
@@ -18,15 +19,6 @@ struct re_printf;
 
 /** The session ended on its own (timeout, connection lost): send BYE */
 typedef void (msrpsess_close_h)(int err, const char *why, void *arg);
-
-struct msrpsock_conf {
-	const char *spool_dir;
-	uint64_t max_size;         /* msrp_max_size */
-	uint32_t connect_timeout;  /* ms until the MSRP connection is bound */
-	uint32_t idle_timeout;     /* ms without progress before BYE */
-	const char *ca_file;       /* msrps: verify the peer we dial */
-	bool tls_verify;
-};
 
 struct msrpsess_conf {
 	const char *appid;         /* canonical */
@@ -43,9 +35,9 @@ typedef void (msrplink_resp_h)(const struct msrp_msg *msg, void *arg);
 typedef void (msrplink_close_h)(int err, void *arg);
 
 int  msrpsock_alloc(struct msrpsock **msp, const struct sa *laddr,
-		    struct tls *server_tls, const struct msrpsock_conf *conf,
+		    struct tls *server_tls, const struct config *cfg,
 		    struct router *router, struct deliver *dlv);
-void msrpsock_set_conf(struct msrpsock *ms, const struct msrpsock_conf *c);
+void msrpsock_set_config(struct msrpsock *ms, const struct config *cfg);
 int  msrpsock_port(const struct msrpsock *ms);
 bool msrpsess_tls_ok(const struct msrpsock *ms);
 int  msrpsock_status(struct re_printf *pf, const struct msrpsock *ms);
@@ -53,7 +45,6 @@ int  msrpsock_status(struct re_printf *pf, const struct msrpsock *ms);
 int  msrpsess_alloc(struct msrpsess **sp, struct msrpsock *ms,
 		    const struct msrpsess_conf *sc, msrpsess_close_h *closeh,
 		    void *arg);
-const char *msrpsess_path(const struct msrpsess *s);
 const char *msrpsess_sdp_path(const struct msrpsess *s);
 int  msrpsess_start(struct msrpsess *s);
 

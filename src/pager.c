@@ -8,7 +8,7 @@
 #include "appset.h"
 #include "admit.h"
 #include "dedup.h"
-#include "ipc.h"
+#include "push.h"
 #include "router.h"
 #include "deliver.h"
 #include "pushreq.h"
@@ -48,13 +48,16 @@ struct pager {
 	struct list pending;     /* struct pmsg, for shutdown */
 };
 
-/* A MESSAGE waiting for its verdict */
+/* A MESSAGE taken in: the push it carries, kept until its verdict */
 struct pmsg {
 	struct le le;
 	struct pager *pg;
 	const struct sip_msg *msg;
 	struct dedup_entry *de;
 	struct delivery *dl;
+	struct admit ad;                     /* app, sender, route */
+	char ctype[PUSHREQ_CTYPE_MAX + 1];
+	struct push push;
 };
 
 
@@ -78,6 +81,7 @@ static void destructor(void *arg)
 	mem_deref(pg->router);
 	mem_deref(pg->apps);
 	mem_deref(pg->dlv);
+	mem_deref((void *)pg->cfg);
 }
 
 
@@ -85,20 +89,11 @@ static void destructor(void *arg)
 static void reply(struct pager *pg, const struct sip_msg *msg,
 		  uint16_t scode, const char *reason, const char *accept)
 {
+	struct admit_reply ar = {scode, pg->cfg->retry_after, accept};
 	int err;
 
-	if (scode == 480 || scode == 503)
-		err = sip_replyf(pg->sip, msg, scode, reason,
-				 "Retry-After: %u\r\n"
-				 "Content-Length: 0\r\n\r\n",
-				 pg->cfg->retry_after);
-	else if (scode == 415)
-		err = sip_replyf(pg->sip, msg, scode, reason,
-				 "Accept: %s\r\n"
-				 "Content-Length: 0\r\n\r\n",
-				 accept && *accept ? accept : "*/*");
-	else
-		err = sip_reply(pg->sip, msg, scode, reason);
+	err = sip_replyf(pg->sip, msg, scode, reason,
+			 "%HContent-Length: 0\r\n\r\n", admit_reply_hdrs, &ar);
 
 	if (err)
 		DEBUG_WARNING("cannot answer %u to %J: %m\n", scode,
@@ -121,9 +116,11 @@ static void verdict(struct pager *pg, const struct sip_msg *msg,
 }
 
 
-static void done_handler(uint16_t scode, const char *reason, void *arg)
+static void done_handler(const struct push *p, uint16_t scode,
+			 const char *reason, void *arg)
 {
 	struct pmsg *pm = arg;
+	(void)p;
 
 	pm->dl = NULL;
 	verdict(pm->pg, pm->msg, pm->de, scode, reason, NULL);
@@ -131,20 +128,21 @@ static void done_handler(uint16_t scode, const char *reason, void *arg)
 }
 
 
-/* Everything up to handing over: returns 0 when a delivery started,
- * otherwise the status to answer with. */
-static uint16_t process(struct pager *pg, const struct sip_msg *msg,
-			struct dedup_entry *de, const char **reason,
-			const char **accept)
+/* Everything up to handing over, filling pm->push as it goes: returns 0
+ * when a delivery started, otherwise the status to answer with. */
+static uint16_t process(struct pager *pg, struct pmsg *pm,
+			const char **reason, const char **accept)
 {
+	const struct sip_msg *msg = pm->msg;
 	const struct config *cfg = pg->cfg;
-	char ctype[PUSHREQ_CTYPE_MAX + 1];
-	struct ipc_push push;
-	struct pmsg *pm;
-	struct admit ad;
+	struct push *push = &pm->push;
 	uint16_t scode;
 	size_t len = mbuf_get_left(msg->mb);
 	int err;
+
+	push->transport = pushreq_transport(msg);
+	push->body      = mbuf_buf(msg->mb);
+	push->len       = len;
 
 	if (pl_isset(&msg->to.tag)) {
 		*reason = "Push MESSAGE Must Be Out Of Dialog";
@@ -161,22 +159,28 @@ static uint16_t process(struct pager *pg, const struct sip_msg *msg,
 		return 400;
 	}
 
-	err = pushreq_ctype(msg, ctype, sizeof(ctype));
+	err = pushreq_ctype(msg, pm->ctype, sizeof(pm->ctype));
 	if (err) {
 		*reason = err == ENOENT ? "Missing Content-Type" :
 			"Bad Content-Type";
 		return 400;
 	}
+	push->ctype = pm->ctype;
 
 	if (pushreq_expired(msg, time(NULL))) {
 		*reason = "Push Expired";
 		return 410;
 	}
 
-	scode = admit_check(&ad, msg, cfg, pg->apps, pg->router, ctype);
+	scode = admit_check(&pm->ad, msg, cfg, pg->apps, pg->router,
+			    pm->ctype);
+	if (pm->ad.app[0])
+		push->appid = pm->ad.app;
+	if (pm->ad.sender[0])
+		push->sender = pm->ad.sender;
 	if (scode) {
-		*reason = ad.reason;
-		*accept = ad.accept;
+		*reason = pm->ad.reason;
+		*accept = pm->ad.accept;
 		return scode;
 	}
 
@@ -185,41 +189,29 @@ static uint16_t process(struct pager *pg, const struct sip_msg *msg,
 		return 503;
 	}
 
-	pm = mem_zalloc(sizeof(*pm), pmsg_destructor);
-	if (!pm) {
-		*reason = "Out Of Memory";
-		return 500;
-	}
-
-	pm->pg  = pg;
-	pm->msg = mem_ref((void *)msg);
-	pm->de  = de;
-
-	memset(&push, 0, sizeof(push));
-	push.appid     = ad.app;
-	push.ctype     = ctype;
-	push.sender    = ad.sender;
-	push.transport = pushreq_transport(msg);
-	push.body      = mbuf_buf(msg->mb);
-	push.len       = len;
-
 	list_append(&pg->pending, &pm->le, pm);
 
-	err = deliver_push(pg->dlv, &ad.rt, &push, done_handler, pm, &pm->dl);
+	/* the owner may be lost inside deliver_push(): then the verdict,
+	 * and with it the end of pm, came already */
+	mem_ref(pm);
+	err = deliver_push(pg->dlv, &pm->ad.rt, push, done_handler, pm,
+			   &pm->dl);
 	if (err) {
-		pm->de = NULL;
-		mem_deref(pm);
+		list_unlink(&pm->le);
 		*reason = err == EMSGSIZE ? "Push Content Too Large" :
 			"Push Application Not Reachable";
-		return err == EMSGSIZE ? 413 : 480;
+		scode = err == EMSGSIZE ? 413 : 480;
 	}
+	else {
+		/* per push: debug, not info (a line per push is a write(2)
+		 * per push at the default level; -v shows it) */
+		DEBUG_PRINTF("push %llu: MESSAGE from %s for %s (%s, %zu "
+			     "bytes)\n", push->id, pm->ad.sender, pm->ad.app,
+			     pm->ctype, len);
+	}
+	mem_deref(pm);
 
-	/* per push: debug, not info (a line per push is a write(2) per
-	 * push at the default level; -v shows it) */
-	DEBUG_PRINTF("push %llu: MESSAGE from %s for %s (%s, %zu bytes)\n",
-		     push.id, ad.sender, ad.app, ctype, len);
-
-	return 0;
+	return scode;
 }
 
 
@@ -227,6 +219,7 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 {
 	struct pager *pg = arg;
 	struct dedup_entry *de;
+	struct pmsg *pm;
 	const char *reason = NULL, *accept = NULL;
 	uint16_t scode;
 
@@ -252,9 +245,23 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 
 	++pg->received;
 
-	scode = process(pg, msg, de, &reason, &accept);
-	if (scode)
+	pm = mem_zalloc(sizeof(*pm), pmsg_destructor);
+	if (!pm) {
+		verdict(pg, msg, de, 500, "Out Of Memory", NULL);
+		return true;
+	}
+
+	pm->pg  = pg;
+	pm->msg = mem_ref((void *)msg);
+	pm->de  = de;
+
+	scode = process(pg, pm, &reason, &accept);
+	if (scode) {
+		/* observers first, as for a verdict from the app */
+		deliver_report(pg->dlv, &pm->push, scode, reason);
 		verdict(pg, msg, de, scode, reason, accept);
+		mem_deref(pm);
+	}
 
 	return true;
 }
@@ -265,7 +272,7 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
  *
  * @param pgp     Pointer to allocated pager
  * @param sip     SIP stack
- * @param cfg     Configuration (the daemon keeps it alive)
+ * @param cfg     Configuration; referenced until pager_set_config()
  * @param router  Routing table
  * @param apps    Advertised application IDs
  * @param dlv     Delivery to local apps
@@ -286,7 +293,7 @@ int pager_alloc(struct pager **pgp, struct sip *sip,
 
 	list_init(&pg->pending);
 	pg->sip    = sip;
-	pg->cfg    = cfg;
+	pg->cfg    = mem_ref((void *)cfg);
 	pg->router = mem_ref(router);
 	pg->apps   = mem_ref(apps);
 	pg->dlv    = mem_ref(dlv);
@@ -307,11 +314,14 @@ int pager_alloc(struct pager **pgp, struct sip *sip,
 }
 
 
-/** Use a reloaded configuration (the daemon keeps it alive). */
+/** Use a reloaded configuration from now on. */
 void pager_set_config(struct pager *pg, const struct config *cfg)
 {
-	if (pg && cfg)
-		pg->cfg = cfg;
+	if (!pg || !cfg)
+		return;
+
+	mem_deref((void *)pg->cfg);
+	pg->cfg = mem_ref((void *)cfg);
 }
 
 

@@ -455,10 +455,9 @@ int reg_alloc(struct reg **regp, struct sip *sip, const struct reg_conf *rc,
 	      reg_params_h *paramsh, reg_state_h *stateh, void *arg)
 {
 	struct reg *reg;
-	struct sip_addr addr;
 	int err;
 
-	if (!regp || !sip || !rc || !rc->registrar || !rc->aor)
+	if (!regp || !sip || !rc || !rc->registrar || !rc->aor || !rc->cuser)
 		return EINVAL;
 
 	reg = mem_zalloc(sizeof(*reg), destructor);
@@ -484,13 +483,7 @@ int reg_alloc(struct reg **regp, struct sip *sip, const struct reg_conf *rc,
 	if (err)
 		goto out;
 
-	/* Contact user = the AOR's user part, so requests routed back to
-	 * the Contact still name the user they were for. */
-	err = sip_addr_decode(&addr, &(struct pl){rc->aor, strlen(rc->aor)});
-	if (err)
-		err = str_dup(&reg->cuser, "sippushd");
-	else
-		err = pl_strdup(&reg->cuser, &addr.uri.user);
+	err = str_dup(&reg->cuser, rc->cuser);
 	if (err)
 		goto out;
 
@@ -567,22 +560,4 @@ void reg_unregister(struct reg *reg, reg_done_h *doneh, void *arg)
 enum reg_state reg_state(const struct reg *reg)
 {
 	return reg ? reg->state : REG_IDLE;
-}
-
-
-uint32_t reg_failc(const struct reg *reg)
-{
-	return reg ? reg->failc : 0;
-}
-
-
-uint32_t reg_expires(const struct reg *reg)
-{
-	return reg ? reg->granted : 0;
-}
-
-
-uint32_t reg_sent(const struct reg *reg)
-{
-	return reg ? reg->sent : 0;
 }

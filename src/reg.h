@@ -25,8 +25,9 @@ typedef void (reg_state_h)(enum reg_state state, uint16_t scode,
 typedef void (reg_done_h)(void *arg);
 
 struct reg_conf {
-	const char *registrar;   /* Request-URI (registrar or outbound proxy) */
+	const char *registrar;   /* Request-URI of the REGISTER */
 	const char *aor;
+	const char *cuser;       /* user part of our Contact */
 	const char *auth_user;   /* NULL: no credentials */
 	const char *auth_pass;
 	uint32_t expires;        /* s */
@@ -41,8 +42,5 @@ int  reg_now(struct reg *reg);
 void reg_unregister(struct reg *reg, reg_done_h *doneh, void *arg);
 enum reg_state reg_state(const struct reg *reg);
 const char *reg_state_name(enum reg_state state);
-uint32_t reg_failc(const struct reg *reg);
-uint32_t reg_expires(const struct reg *reg);
-uint32_t reg_sent(const struct reg *reg);
 
 #endif

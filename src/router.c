@@ -1,11 +1,10 @@
-/* router.c: the routing table: who receives a push for an application ID. */
+/* router.c: the routing table and the one record of subscriptions: who receives a push for an application ID. */
 #include <string.h>
-#include <strings.h>
-#include <ctype.h>
 #include <re.h>
 #include "autoconf.h"
 #include "appid.h"
 #include "appset.h"
+#include "mediatype.h"
 #include "router.h"
 
 #define DEBUG_MODULE "router"
@@ -23,16 +22,28 @@
  * Every subscription holds a reference on the ID in the appset, so the
  * first subscriber of a new ID gets it advertised and the last one to
  * leave withdraws it (static "app" lines stay pinned).
+ *
+ * This is the only record of subscriptions: each one is linked both
+ * under its application ID (for lookups) and under its subscriber (for
+ * the per-subscriber limit and for "unsubscribe all" when an app goes),
+ * so neither walk is longer than its own list.
  */
 
 enum {
 	HASH_BUCKETS = 256,
+	HANDLE_BUCKETS = 64,
 	FILTER_MAX   = 127,
 };
 
+struct rentry;
+struct rhandle;
+
 struct sub {
-	struct le le;
-	void *handle;
+	struct le le;                  /* in rentry monitors (owner: none) */
+	struct le hle;                 /* in rhandle subs */
+	struct rentry *e;
+	struct rhandle *h;
+	bool monitor;
 	char filter[FILTER_MAX + 1];   /* "" = everything */
 };
 
@@ -41,13 +52,21 @@ struct rentry {
 	char appid[APPID_SIZE];
 	struct sub *owner;
 	struct list monitors;
-	struct router *r;
+};
+
+/* One subscriber (an IPC client) and what it subscribed to */
+struct rhandle {
+	struct le he;
+	void *handle;
+	struct list subs;
 };
 
 struct router {
-	struct hash *ht;
+	struct hash *ht;        /* struct rentry by application ID */
+	struct hash *hh;        /* struct rhandle by handle */
 	struct appset *apps;
 	size_t subc;
+	uint32_t per_handle;    /* subscriptions one subscriber may hold */
 };
 
 
@@ -56,8 +75,41 @@ static void entry_destructor(void *arg)
 	struct rentry *e = arg;
 
 	hash_unlink(&e->he);
-	mem_deref(e->owner);
-	list_flush(&e->monitors);
+}
+
+
+static void handle_destructor(void *arg)
+{
+	struct rhandle *h = arg;
+
+	hash_unlink(&h->he);
+}
+
+
+static void sub_destructor(void *arg)
+{
+	struct sub *s = arg;
+
+	list_unlink(&s->le);
+	list_unlink(&s->hle);
+}
+
+
+static bool flush_apply(struct le *le, void *arg)
+{
+	struct rhandle *h = le->data;
+	(void)arg;
+
+	/* subscriptions first: they point at their entries */
+	while (!list_isempty(&h->subs)) {
+		struct sub *s = list_head(&h->subs)->data;
+
+		if (s->e->owner == s)
+			s->e->owner = NULL;
+		mem_deref(s);
+	}
+
+	return false;
 }
 
 
@@ -65,18 +117,27 @@ static void router_destructor(void *arg)
 {
 	struct router *r = arg;
 
+	(void)hash_apply(r->hh, flush_apply, NULL);
+	hash_flush(r->hh);
 	hash_flush(r->ht);
+	mem_deref(r->hh);
 	mem_deref(r->ht);
 	mem_deref(r->apps);
 }
 
 
-int router_alloc(struct router **rp, struct appset *apps)
+/**
+ * @param rp          Pointer to allocated router
+ * @param apps        Advertised application IDs (referenced)
+ * @param per_handle  Subscriptions one subscriber may hold (EMLINK above)
+ */
+int router_alloc(struct router **rp, struct appset *apps,
+		 uint32_t per_handle)
 {
 	struct router *r;
 	int err;
 
-	if (!rp || !apps)
+	if (!rp || !apps || !per_handle)
 		return EINVAL;
 
 	r = mem_zalloc(sizeof(*r), router_destructor);
@@ -84,14 +145,16 @@ int router_alloc(struct router **rp, struct appset *apps)
 		return ENOMEM;
 
 	r->apps = mem_ref(apps);
-	err = hash_alloc(&r->ht, HASH_BUCKETS);
+	r->per_handle = per_handle;
+	err  = hash_alloc(&r->ht, HASH_BUCKETS);
+	err |= hash_alloc(&r->hh, HANDLE_BUCKETS);
 
 	if (err)
 		mem_deref(r);
 	else
 		*rp = r;
 
-	return err;
+	return err ? ENOMEM : 0;
 }
 
 
@@ -112,68 +175,66 @@ static struct rentry *find(const struct router *r, const char *appid)
 }
 
 
-/* "type/subtype" without parameters, compared case-insensitively */
-static size_t media_len(const char *ct)
+static uint32_t handle_key(const void *handle)
 {
-	size_t n = strcspn(ct, "; \t");
-
-	return n;
+	return hash_fast((const char *)&handle, sizeof(handle));
 }
 
 
-/**
- * Does a content type pass a filter? Filters are "*", "type/any" (written
- * with a star) or
- * "type/subtype"; an empty filter passes everything.
- */
-bool router_ctype_match(const char *filter, const char *ctype)
+static bool handle_cmp(struct le *le, void *arg)
 {
-	const char *slash;
-	size_t fl, cl;
+	const struct rhandle *h = le->data;
 
-	if (!filter || !*filter || !strcmp(filter, "*") ||
-	    !strcmp(filter, "*/*"))
-		return true;
-
-	if (!ctype)
-		return false;
-
-	fl = strlen(filter);
-	cl = media_len(ctype);
-
-	slash = strchr(filter, '/');
-	if (slash && !strcmp(slash, "/*")) {
-		size_t tl = (size_t)(slash - filter) + 1;   /* "type/" */
-
-		return cl > tl && !strncasecmp(filter, ctype, tl);
-	}
-
-	return fl == cl && !strncasecmp(filter, ctype, fl);
+	return h->handle == arg;
 }
 
 
-static bool filter_valid(const char *f)
+static struct rhandle *find_handle(const struct router *r,
+				   const void *handle)
 {
-	const char *slash = strchr(f, '/');
-	size_t n = strlen(f);
+	struct le *le = hash_lookup(r->hh, handle_key(handle), handle_cmp,
+				    (void *)handle);
 
-	if (!n || n > FILTER_MAX)
-		return false;
-	if (!strcmp(f, "*"))
-		return true;
-	if (!slash || slash == f || !slash[1] || strchr(slash + 1, '/'))
-		return false;
+	return le ? le->data : NULL;
+}
 
-	/* RFC 7230 tchar, as the IPC grammar has them (doc/ipc.md) */
-	for (const char *p = f; *p; p++) {
-		if (p == slash)
-			continue;
-		if (!(isalnum((unsigned char)*p) ||
-		      strchr("!#$%&'*+-.^_`|~", *p)))
-			return false;
+
+static struct sub *find_sub(const struct rhandle *h, const char *appid)
+{
+	for (struct le *le = list_head(&h->subs); le; le = le->next) {
+		struct sub *s = le->data;
+
+		if (!strcmp(s->e->appid, appid))
+			return s;
 	}
 
-	return true;
+	return NULL;
+}
+
+
+/* "" , "*" and "* / *" (no blanks) mean everything, stored as "" */
+static bool filter_all(const char *f)
+{
+	return !f || !*f || !strcmp(f, "*") || !strcmp(f, "*/*");
+}
+
+
+static void drop_sub(struct router *r, struct sub *s)
+{
+	struct rentry *e = s->e;
+	struct rhandle *h = s->h;
+
+	if (e->owner == s)
+		e->owner = NULL;
+
+	mem_deref(s);
+	--r->subc;
+	appset_unref(r->apps, e->appid);
+
+	if (!e->owner && list_isempty(&e->monitors))
+		mem_deref(e);
+	if (list_isempty(&h->subs))
+		mem_deref(h);
 }
 
 
@@ -186,144 +247,136 @@ static bool filter_valid(const char *f)
  * @param filter   Content-type filter, NULL or "" for all
  * @param monitor  Read-only copy instead of owner
  *
- * @return 0, EBUSY (owner taken), EALREADY, ENOSPC (monitors full),
- *         EINVAL (bad filter)
+ * @return 0, EALREADY (handle has this ID), EMLINK (handle has its
+ *         per_handle subscriptions), EBUSY (owner taken), ENOSPC
+ *         (monitors full), EINVAL (bad filter)
  */
 int router_subscribe(struct router *r, void *handle, const char *appid,
 		     const char *filter, bool monitor)
 {
-	struct rentry *e;
-	struct sub *s;
-	bool fresh = false;
+	struct rentry *e = NULL;
+	struct rhandle *h;
+	struct sub *s = NULL;
 	int err;
 
 	if (!r || !handle || !appid || strlen(appid) > APPID_MAX)
 		return EINVAL;
 
-	if (filter && *filter && !filter_valid(filter))
+	if (!filter_all(filter) &&
+	    (strlen(filter) > FILTER_MAX ||
+	     !mediatype_valid(filter, strlen(filter), MEDIATYPE_WILDCARD)))
 		return EINVAL;
 
+	h = find_handle(r, handle);
+	if (h && find_sub(h, appid))
+		return EALREADY;
+	if (h && list_count(&h->subs) >= r->per_handle)
+		return EMLINK;
+
 	e = find(r, appid);
+	if (e && !monitor && e->owner)
+		return EBUSY;
+	if (e && monitor && list_count(&e->monitors) >= ROUTE_MONITORS_MAX)
+		return ENOSPC;
+
+	err = appset_ref(r->apps, appid);
+	if (err)
+		return err;
+
+	s = mem_zalloc(sizeof(*s), sub_destructor);
+	if (!s)
+		goto nomem;
+
 	if (!e) {
 		e = mem_zalloc(sizeof(*e), entry_destructor);
 		if (!e)
-			return ENOMEM;
+			goto nomem;
 		strcpy(e->appid, appid);
-		e->r = r;
 		hash_append(r->ht, hash_joaat_str(appid), &e->he, e);
-		fresh = true;
 	}
 
-	if (e->owner && e->owner->handle == handle)
-		return EALREADY;
-	for (struct le *le = list_head(&e->monitors); le; le = le->next)
-		if (((struct sub *)le->data)->handle == handle)
-			return EALREADY;
-
-	if (!monitor && e->owner)
-		return EBUSY;
-	if (monitor && list_count(&e->monitors) >= ROUTE_MONITORS_MAX)
-		return ENOSPC;
-
-	s = mem_zalloc(sizeof(*s), NULL);
-	if (!s) {
-		err = ENOMEM;
-		goto out;
+	if (!h) {
+		h = mem_zalloc(sizeof(*h), handle_destructor);
+		if (!h)
+			goto nomem;
+		h->handle = handle;
+		hash_append(r->hh, handle_key(handle), &h->he, h);
 	}
-	s->handle = handle;
-	if (filter && strcmp(filter, "*") && strcmp(filter, "*/*"))
+
+	s->e = e;
+	s->h = h;
+	s->monitor = monitor;
+	if (!filter_all(filter))
 		str_ncpy(s->filter, filter, sizeof(s->filter));
-
-	err = appset_ref(r->apps, appid);
-	if (err) {
-		mem_deref(s);
-		goto out;
-	}
 
 	if (monitor)
 		list_append(&e->monitors, &s->le, s);
 	else
 		e->owner = s;
+	list_append(&h->subs, &s->hle, s);
 
 	++r->subc;
 	DEBUG_INFO("%s subscribed to %s%s%s\n", monitor ? "monitor" : "owner",
 		   appid, s->filter[0] ? " filter " : "", s->filter);
 
- out:
-	if (err && fresh)
-		mem_deref(e);
+	return 0;
 
-	return err;
-}
-
-
-static void drop_sub(struct router *r, struct rentry *e, struct sub *s)
-{
-	if (e->owner == s)
-		e->owner = NULL;
-	else
-		list_unlink(&s->le);
-
+ nomem:
 	mem_deref(s);
-	--r->subc;
-	appset_unref(r->apps, e->appid);
-}
-
-
-static void unsub_entry(struct router *r, struct rentry *e, void *handle)
-{
-	if (e->owner && e->owner->handle == handle)
-		drop_sub(r, e, e->owner);
-
-	for (struct le *le = list_head(&e->monitors); le; ) {
-		struct sub *s = le->data;
-
-		le = le->next;
-		if (s->handle == handle)
-			drop_sub(r, e, s);
-	}
-
-	if (!e->owner && list_isempty(&e->monitors))
+	if (e && !e->owner && list_isempty(&e->monitors))
 		mem_deref(e);
-}
-
-
-struct unsub_arg {
-	struct router *r;
-	void *handle;
-};
-
-
-static bool unsub_apply(struct le *le, void *arg)
-{
-	struct unsub_arg *ua = arg;
-
-	unsub_entry(ua->r, le->data, ua->handle);
-	return false;
+	appset_unref(r->apps, appid);
+	return ENOMEM;
 }
 
 
 /**
  * Remove one subscription of handle, or all of them (appid NULL).
+ *
+ * @return 0, ENOENT (nothing to remove)
  */
-void router_unsubscribe(struct router *r, void *handle, const char *appid)
+int router_unsubscribe(struct router *r, void *handle, const char *appid)
 {
-	struct unsub_arg ua = {r, handle};
+	struct rhandle *h;
+	struct sub *s;
 
 	if (!r || !handle)
-		return;
+		return EINVAL;
+
+	h = find_handle(r, handle);
+	if (!h)
+		return ENOENT;
 
 	if (appid) {
-		struct rentry *e = find(r, appid);
-
-		if (e)
-			unsub_entry(r, e, handle);
-		return;
+		s = find_sub(h, appid);
+		if (!s)
+			return ENOENT;
+		drop_sub(r, s);
+		return 0;
 	}
 
-	/* hash_apply tolerates unlinking the current element: it takes
-	 * le->next before calling us */
-	(void)hash_apply(r->ht, unsub_apply, &ua);
+	/* the last drop frees h: count first, do not look at it after */
+	for (uint32_t n = list_count(&h->subs); n; n--)
+		drop_sub(r, list_ledata(list_head(&h->subs)));
+
+	return 0;
+}
+
+
+/**
+ * Is handle subscribed to appid, and as a monitor?
+ */
+bool router_subscribed(const struct router *r, const void *handle,
+		       const char *appid, bool *monitor)
+{
+	const struct rhandle *h = r && handle && appid ?
+		find_handle(r, handle) : NULL;
+	const struct sub *s = h ? find_sub(h, appid) : NULL;
+
+	if (s && monitor)
+		*monitor = s->monitor;
+
+	return s != NULL;
 }
 
 
@@ -355,20 +408,20 @@ enum route_result router_lookup(const struct router *r, const char *appid,
 		return ROUTE_NO_SUBSCRIBER;
 
 	/* no type yet (an INVITE): the filter is checked per message */
-	if (ctype && !router_ctype_match(e->owner->filter, ctype)) {
+	if (ctype && !mediatype_match(e->owner->filter, ctype)) {
 		rt->filter = e->owner->filter;
 		return ROUTE_CTYPE;
 	}
 
-	rt->owner  = e->owner->handle;
+	rt->owner  = e->owner->h->handle;
 	rt->filter = e->owner->filter[0] ? e->owner->filter : NULL;
 
 	for (struct le *le = list_head(&e->monitors); le; le = le->next) {
 		const struct sub *s = le->data;
 
 		if (rt->monitorc < ROUTE_MONITORS_MAX &&
-		    (!ctype || router_ctype_match(s->filter, ctype)))
-			rt->monitorv[rt->monitorc++] = s->handle;
+		    (!ctype || mediatype_match(s->filter, ctype)))
+			rt->monitorv[rt->monitorc++] = s->h->handle;
 	}
 
 	return ROUTE_OK;

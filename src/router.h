@@ -1,9 +1,10 @@
-/* router.h: the routing table: application ID -> owner and monitors. */
+/* router.h: the routing table and the one record of subscriptions: application ID -> owner and monitors. */
 #ifndef SIPPUSH_ROUTER_H
 #define SIPPUSH_ROUTER_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct appset;
 struct router;
@@ -26,13 +27,15 @@ struct route {
 	const char *filter;   /* the owner's filter (for 415 Accept), or NULL */
 };
 
-int  router_alloc(struct router **rp, struct appset *apps);
-int  router_subscribe(struct router *r, void *sub, const char *appid,
+int  router_alloc(struct router **rp, struct appset *apps,
+		  uint32_t per_handle);
+int  router_subscribe(struct router *r, void *handle, const char *appid,
 		      const char *filter, bool monitor);
-void router_unsubscribe(struct router *r, void *sub, const char *appid);
+int  router_unsubscribe(struct router *r, void *handle, const char *appid);
+bool router_subscribed(const struct router *r, const void *handle,
+		       const char *appid, bool *monitor);
 enum route_result router_lookup(const struct router *r, const char *appid,
 				const char *ctype, struct route *rt);
-bool router_ctype_match(const char *filter, const char *ctype);
 size_t router_count(const struct router *r);
 int  router_print(struct re_printf *pf, const struct router *r);
 

@@ -16,7 +16,6 @@ struct sessmode {
 	struct msrpsock *ms;
 	struct invite *inv;
 	struct msrprelay *relay;
-	char *spool_dir;
 };
 
 
@@ -28,20 +27,6 @@ static void destructor(void *arg)
 	/* before the listener: its connection lives in the listener's code */
 	mem_deref(sm->relay);
 	mem_deref(sm->ms);
-	mem_deref(sm->spool_dir);
-}
-
-
-static void sock_conf(struct msrpsock_conf *mc, const struct config *cfg,
-		      const char *spool_dir)
-{
-	memset(mc, 0, sizeof(*mc));
-	mc->spool_dir       = spool_dir;
-	mc->max_size        = cfg->msrp_max_size;
-	mc->connect_timeout = cfg->msrp_connect_timeout * 1000;
-	mc->idle_timeout    = cfg->msrp_idle_timeout * 1000;
-	mc->ca_file         = cfg->tls_ca_file;
-	mc->tls_verify      = cfg->tls_verify;
 }
 
 
@@ -57,7 +42,6 @@ int sessmode_alloc(struct sessmode **smp, struct sip *sip,
 		   const struct sa *sip_laddr, struct appset *apps,
 		   struct router *router, struct deliver *dlv)
 {
-	struct msrpsock_conf mc;
 	struct sessmode *sm;
 	struct tls *tls = NULL;
 	struct sa laddr;
@@ -69,10 +53,6 @@ int sessmode_alloc(struct sessmode **smp, struct sip *sip,
 	sm = mem_zalloc(sizeof(*sm), destructor);
 	if (!sm)
 		return ENOMEM;
-
-	err = re_sdprintf(&sm->spool_dir, "%s/spool", cfg->state_dir);
-	if (err)
-		goto out;
 
 	if (cfg->msrp_listen) {
 		err = sa_decode(&laddr, cfg->msrp_listen,
@@ -95,8 +75,7 @@ int sessmode_alloc(struct sessmode **smp, struct sip *sip,
 		}
 	}
 
-	sock_conf(&mc, cfg, sm->spool_dir);
-	err = msrpsock_alloc(&sm->ms, &laddr, tls, &mc, router, dlv);
+	err = msrpsock_alloc(&sm->ms, &laddr, tls, cfg, router, dlv);
 	if (err)
 		goto out;
 
@@ -131,13 +110,10 @@ int sessmode_alloc(struct sessmode **smp, struct sip *sip,
 
 void sessmode_set_config(struct sessmode *sm, const struct config *cfg)
 {
-	struct msrpsock_conf mc;
-
 	if (!sm || !cfg)
 		return;
 
-	sock_conf(&mc, cfg, sm->spool_dir);
-	msrpsock_set_conf(sm->ms, &mc);
+	msrpsock_set_config(sm->ms, cfg);
 	invite_set_config(sm->inv, cfg);
 }
 

@@ -14,6 +14,7 @@
 #include "autoconf.h"
 #include "appid.h"
 #include "compat.h"
+#include "push.h"
 #include "ipc.h"
 #include "ipc_priv.h"
 
@@ -324,7 +325,7 @@ void ipc_reply(struct ipc_client *c, const char *fmt, ...)
  *         earlier; goneh follows), EMSGSIZE if the record is too big for
  *         the client's socket, EINVAL for a field the codec refuses
  */
-int ipc_send_push(struct ipc_client *c, const struct ipc_push *p)
+int ipc_send_push(struct ipc_client *c, const struct push *p)
 {
 	struct mbuf *mb;
 	int err;
@@ -432,7 +433,6 @@ static void client_destructor(void *arg)
 	list_unlink(&c->le);
 	close_fd(c);
 	list_flush(&c->outq);
-	list_flush(&c->subs);
 }
 
 
@@ -492,7 +492,6 @@ void ipc_client_new(struct ipc *ipc, int fd)
 	c->ipc  = ipc;
 	c->cred = cred;
 	list_init(&c->outq);
-	list_init(&c->subs);
 	tmr_init(&c->tmr_gone);
 	tmr_init(&c->tmr_stall);
 

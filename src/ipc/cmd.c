@@ -14,19 +14,6 @@
 
 /* ---- clients: commands ------------------------------------------------ */
 
-struct ipc_sub *ipc_sub_find(const struct ipc_client *c, const char *appid)
-{
-	for (struct le *le = list_head(&c->subs); le; le = le->next) {
-		struct ipc_sub *s = le->data;
-
-		if (!strcmp(s->appid, appid))
-			return s;
-	}
-
-	return NULL;
-}
-
-
 static void protocol_error(struct ipc_client *c, uint16_t code,
 			   const char *why, size_t len)
 {
@@ -63,22 +50,10 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 {
 	char canon[APPID_SIZE], filter[IPC_CMD_MAX];
 	struct ipc *ipc = c->ipc;
-	struct ipc_sub *s;
 	int err;
 
 	if (canon_appid(c, canon, &cmd->appid))
 		return;
-
-	if (ipc_sub_find(c, canon)) {
-		ipc_reply(c, "ERR 409 already subscribed to %s", canon);
-		return;
-	}
-
-	if (list_count(&c->subs) >= IPC_MAX_SUBS) {
-		ipc_reply(c, "ERR 429 too many subscriptions on this connection "
-		      "(%u)", IPC_MAX_SUBS);
-		return;
-	}
 
 	if (pl_isset(&cmd->filter)) {
 		size_t i;
@@ -88,30 +63,16 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 		filter[i] = '\0';
 	}
 
-	s = mem_zalloc(sizeof(*s), NULL);
-	if (!s) {
-		ipc_reply(c, "ERR 500 out of memory");
-		return;
-	}
-
-	/* recorded first, so that ipc_client_is_monitor() works inside
-	 * the handler (which may already send pushes to c) */
-	strcpy(s->appid, canon);
-	s->monitor = cmd->monitor;
-	list_append(&c->subs, &s->le, s);
-
-	/* Authorization is the handler's: the daemon's subscribeh passes
-	 * every SUBSCRIBE, owner or monitor, through its one authorization
-	 * function (authz_subscribe(), where the per-app ACL goes; it allows
-	 * all today) with the SO_PEERCRED credentials. No second opinion
-	 * here, so there is one place to read and change. */
+	/* Authorization and the record of subscriptions are the handler's:
+	 * the daemon's subscribeh passes every SUBSCRIBE, owner or monitor,
+	 * through its one authorization function (authz_subscribe(), where
+	 * the per-app ACL goes; it allows all today) with the SO_PEERCRED
+	 * credentials, then to the router, which keeps the subscriptions.
+	 * No second opinion and no second copy here. */
 	err = ipc->h.subscribeh ?
 		ipc->h.subscribeh(c, canon, pl_isset(&cmd->filter) ? filter :
-				  NULL, cmd->monitor, ipc->arg) : 0;
+				  NULL, cmd->monitor, ipc->arg) : ENOSYS;
 	if (err) {
-		list_unlink(&s->le);
-		mem_deref(s);
-
 		DEBUG_INFO("client %u: subscribe %s refused: %m\n", c->id,
 			   canon, err);
 
@@ -136,9 +97,14 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 			ipc_reply(c, "ERR 400 refused: %s", canon);
 			break;
 
+		case EMLINK:
+			ipc_reply(c, "ERR 429 too many subscriptions on this "
+				  "connection (%u)", IPC_MAX_SUBS);
+			break;
+
 		case ENOSPC:
 			ipc_reply(c, "ERR 429 full: %s has too many subscribers",
-			      canon);
+				  canon);
 			break;
 
 		default:
@@ -161,12 +127,11 @@ static void cmd_unsubscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 {
 	struct ipc *ipc = c->ipc;
 	char canon[APPID_SIZE];
-	struct ipc_sub *s;
+	int err;
 
 	if (!pl_isset(&cmd->appid)) {
-		if (!list_isempty(&c->subs) && ipc->h.unsubscribeh)
-			ipc->h.unsubscribeh(c, NULL, ipc->arg);
-		list_flush(&c->subs);
+		if (ipc->h.unsubscribeh)
+			(void)ipc->h.unsubscribeh(c, NULL, ipc->arg);
 		DEBUG_INFO("client %u unsubscribed from all\n", c->id);
 		ipc_reply(c, "OK");
 		return;
@@ -175,17 +140,12 @@ static void cmd_unsubscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 	if (canon_appid(c, canon, &cmd->appid))
 		return;
 
-	s = ipc_sub_find(c, canon);
-	if (!s) {
+	err = ipc->h.unsubscribeh ? ipc->h.unsubscribeh(c, canon, ipc->arg) :
+		ENOENT;
+	if (err) {
 		ipc_reply(c, "ERR 404 not subscribed to %s", canon);
 		return;
 	}
-
-	if (ipc->h.unsubscribeh)
-		ipc->h.unsubscribeh(c, canon, ipc->arg);
-
-	list_unlink(&s->le);
-	mem_deref(s);
 
 	DEBUG_INFO("client %u unsubscribed from %s\n", c->id, canon);
 	ipc_reply(c, "OK");

@@ -5,6 +5,8 @@
 #include "autoconf.h"
 #include "appid.h"
 #include "compat.h"
+#include "mediatype.h"
+#include "push.h"
 #include "ipc.h"
 #include "ipc_priv.h"
 
@@ -13,44 +15,6 @@
 #include <re_dbg.h>
 
 /* ---- codec ------------------------------------------------------------ */
-
-/* RFC 7230 tchar without '*', which a filter only has as a whole subtype */
-static bool tchar(char c)
-{
-	return isalnum((unsigned char)c) || (c && strchr("!#$%&'+-.^_`|~", c));
-}
-
-
-static bool tokens_ok(const char *p, size_t n)
-{
-	if (!n)
-		return false;
-
-	for (size_t i = 0; i < n; i++)
-		if (!tchar(p[i]))
-			return false;
-
-	return true;
-}
-
-
-static bool filter_valid(const struct pl *f)
-{
-	const char *slash = memchr(f->p, '/', f->l);
-	size_t tl, sl;
-
-	if (!slash)
-		return false;
-
-	tl = (size_t)(slash - f->p);
-	sl = f->l - tl - 1;
-
-	if (!tokens_ok(f->p, tl))
-		return false;
-
-	return (sl == 1 && slash[1] == '*') || tokens_ok(slash + 1, sl);
-}
-
 
 static bool next_token(const char **p, const char *end, struct pl *tok)
 {
@@ -123,7 +87,8 @@ static int decode_subscribe(struct ipc_cmd *cmd, const struct pl *a,
 			if (pl_isset(&cmd->filter) || cmd->monitor)
 				return bad(cmd, EINVAL,
 					   "filter must come once, before monitor");
-			if (!filter_valid(&a[i]))
+			if (!mediatype_valid(a[i].p, a[i].l,
+					     MEDIATYPE_WILDCARD))
 				return bad(cmd, EINVAL,
 					   "bad filter (type/subtype or type/*)");
 			cmd->filter = a[i];
@@ -311,6 +276,28 @@ static int write_u64(struct mbuf *mb, uint64_t v)
 }
 
 
+/* One optional "Name: value\n" line: a NULL value writes nothing, so a
+ * record carries only what the push has (push.h says how to add one). */
+static int push_line(struct mbuf *mb, const char *name, const char *v)
+{
+	size_t vl;
+	int err;
+
+	if (!v)
+		return 0;
+
+	if (!printable(v, &vl, true) || strlen(name) + 3 + vl > IPC_LINE_MAX)
+		return EINVAL;
+
+	err  = mbuf_write_str(mb, name);
+	err |= mbuf_write_str(mb, ": ");
+	err |= mbuf_write_mem(mb, (const uint8_t *)v, vl);
+	err |= mbuf_write_u8(mb, '\n');
+
+	return err;
+}
+
+
 /**
  * Encode one push record (doc/ipc.md section 6) at mb's position.
  *
@@ -320,10 +307,10 @@ static int write_u64(struct mbuf *mb, uint64_t v)
  * @return 0 if success, EMSGSIZE if the body is too long, EINVAL for a
  *         missing or malformed field (a header line over the limit too)
  */
-int ipc_push_encode(struct mbuf *mb, const struct ipc_push *p)
+int ipc_push_encode(struct mbuf *mb, const struct push *p)
 {
 	char sender[IPC_LINE_MAX];
-	size_t al, cl, tl, sl, hdr;
+	size_t al, cl, tl, sl, start;
 	int err;
 
 	if (!mb || !p || !p->appid || !p->ctype || !p->transport ||
@@ -347,19 +334,13 @@ int ipc_push_encode(struct mbuf *mb, const struct ipc_push *p)
 
 	/* every line, name and LF included, within IPC_LINE_MAX */
 	if (sizeof("Content-Type: ") + cl > IPC_LINE_MAX ||
-	    sizeof("Sender: ") + sl > IPC_LINE_MAX ||
-	    sizeof("Transport: ") + tl > IPC_LINE_MAX)
-		return EINVAL;
-
-	hdr = sizeof("PUSH\nId: \nApp-Id: \nContent-Type: \n"
-		     "Content-Length: \nSender: \nTransport: \nBody-Fd: 1\n\n")
-		- 1 + PUSH_ID_DIGITS + al + cl + 20 + sl + tl;
-	if (hdr > IPC_HDR_MAX)
+	    sizeof("Sender: ") + sl > IPC_LINE_MAX)
 		return EINVAL;
 
 	/* what mbuf_printf("PUSH\nId: %llu\n...") would write, piece by
 	 * piece: this runs once per push, and the format parser cost more
 	 * than the rest of the encoding */
+	start = mb->pos;
 	err  = mbuf_write_str(mb, "PUSH\nId: ");
 	err |= write_u64(mb, p->id);
 	err |= mbuf_write_str(mb, "\nApp-Id: ");
@@ -370,11 +351,15 @@ int ipc_push_encode(struct mbuf *mb, const struct ipc_push *p)
 	err |= write_u64(mb, p->len);
 	err |= mbuf_write_str(mb, "\nSender: ");
 	err |= mbuf_write_mem(mb, (const uint8_t *)sender, sl);
-	err |= mbuf_write_str(mb, "\nTransport: ");
-	err |= mbuf_write_mem(mb, (const uint8_t *)p->transport, tl);
-	err |= mbuf_write_str(mb, p->has_fd ? "\nBody-Fd: 1\n\n" : "\n\n");
+	err |= mbuf_write_u8(mb, '\n');
+	err |= push_line(mb, "Transport", p->transport);
+	/* optional lines go here, one push_line() each (push.h) */
+	err |= mbuf_write_str(mb, p->has_fd ? "Body-Fd: 1\n\n" : "\n");
 	if (err)
 		return err;
+
+	if (mb->pos - start > IPC_HDR_MAX)
+		return EINVAL;
 
 	/* a file body travels as a descriptor next to the record */
 	if (p->has_fd)

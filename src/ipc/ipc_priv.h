@@ -1,4 +1,4 @@
-/* ipc_priv.h: what the files of src/ipc/ share: the listener, a client, its queue and subscriptions. */
+/* ipc_priv.h: what the files of src/ipc/ share: the listener, a client and its queue. */
 #ifndef SIPPUSH_IPC_PRIV_H
 #define SIPPUSH_IPC_PRIV_H
 
@@ -57,17 +57,10 @@ struct outmsg {
 	int fd;                  /* our duplicate of a body's file, or -1 */
 };
 
-struct ipc_sub {
-	struct le le;
-	bool monitor;
-	char appid[APPID_SIZE];
-};
-
 struct ipc_client {
 	struct le le;
 	struct ipc *ipc;
 	struct list outq;        /* struct outmsg, what the socket did not take */
-	struct list subs;        /* struct ipc_sub */
 	struct tmr tmr_gone;
 	struct tmr tmr_stall;
 	struct ucred cred;
@@ -92,6 +85,5 @@ void ipc_reply(struct ipc_client *c, const char *fmt, ...);
 
 /* cmd.c */
 void ipc_cmd_handle(struct ipc_client *c, const uint8_t *buf, size_t len);
-struct ipc_sub *ipc_sub_find(const struct ipc_client *c, const char *appid);
 
 #endif

@@ -276,15 +276,6 @@ uint32_t ipc_client_id(const struct ipc_client *c)
 }
 
 
-/** Did c subscribe to appid (canonical) as a read-only monitor? */
-bool ipc_client_is_monitor(const struct ipc_client *c, const char *appid)
-{
-	const struct ipc_sub *s = c && appid ? ipc_sub_find(c, appid) : NULL;
-
-	return s && s->monitor;
-}
-
-
 uint32_t ipc_clients(const struct ipc *ipc)
 {
 	return ipc ? ipc->nclients : 0;

@@ -3,6 +3,7 @@
 #include <strings.h>
 #include <re.h>
 #include "autoconf.h"
+#include "mediatype.h"
 #include "msrp.h"
 #include "msrp_priv.h"
 
@@ -237,7 +238,8 @@ int msrp_send_encode(struct mbuf *mb, const char *tid, const char *to_path,
 		return EINVAL;
 
 	if (len && (!ctype || strlen(ctype) > MSRP_CTYPE_MAX ||
-		    !msrp_ctype_valid(ctype, strlen(ctype)) || !msrp_text_valid(ctype)))
+		    !mediatype_valid(ctype, strlen(ctype), MEDIATYPE_PARAMS) ||
+		    !msrp_text_valid(ctype)))
 		return EINVAL;
 
 	if (len && body_has_tid(body, len, tid))

@@ -3,6 +3,7 @@
 #include <strings.h>
 #include <re.h>
 #include "autoconf.h"
+#include "mediatype.h"
 #include "msrp.h"
 #include "msrp_priv.h"
 
@@ -356,7 +357,7 @@ int msrp_header(struct msrp_parser *p, const char *s, size_t n)
 	case H_CONTENT_TYPE:
 		if (vl > MSRP_CTYPE_MAX)
 			return msrp_parser_malformed(p, "Content-Type too long");
-		if (!msrp_ctype_valid(v, vl))
+		if (!mediatype_valid(v, vl, MEDIATYPE_PARAMS))
 			return msrp_parser_malformed(p, "bad Content-Type");
 		memcpy(msg->ctype, v, vl);
 		msg->ctype[vl] = '\0';

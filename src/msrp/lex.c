@@ -50,29 +50,6 @@ bool msrp_text_valid(const char *s)
 
 
 
-/* media-type = type "/" subtype *( ";" gen-param ); the parameters are
- * kept as they came, only checked to be text */
-bool msrp_ctype_valid(const char *s, size_t n)
-{
-	size_t i = 0, ts;
-
-	for (ts = i; i < n && is_mime_token_char(s[i]); i++)
-		;
-	if (i == ts || i == n || s[i] != '/')
-		return false;
-
-	for (ts = ++i; i < n && is_mime_token_char(s[i]); i++)
-		;
-	if (i == ts)
-		return false;
-
-	while (i < n && is_ws(s[i]))
-		++i;
-
-	return i == n || s[i] == ';';
-}
-
-
 enum hdr msrp_hdr_lookup(const char *name, size_t n)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(hdr_names); i++) {

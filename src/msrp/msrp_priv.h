@@ -101,13 +101,6 @@ static inline bool is_token_char(int c)
 }
 
 
-/* RFC 2045 token: any CHAR except SP, CTLs and tspecials */
-static inline bool is_mime_token_char(int c)
-{
-	return c > 0x20 && c < 0x7f && !strchr("()<>@,;:\\\"/[]?=", c);
-}
-
-
 static inline bool is_ws(int c)
 {
 	return c == ' ' || c == '\t';
@@ -117,7 +110,6 @@ static inline bool is_ws(int c)
 /* lex.c */
 bool msrp_ident_valid(const char *s, size_t n, size_t max);
 bool msrp_text_valid(const char *s);
-bool msrp_ctype_valid(const char *s, size_t n);
 enum hdr msrp_hdr_lookup(const char *name, size_t n);
 
 /* uri.c */

@@ -3,6 +3,7 @@
 #include <strings.h>
 #include <re.h>
 #include "autoconf.h"
+#include "config.h"
 #include "msrp.h"
 #include "siptls.h"
 #include "msrpsess.h"
@@ -330,7 +331,7 @@ static void close_handler(int err, void *arg)
 		   err);
 	/* msrps we dialled: say why the handshake failed, if it was the
 	 * peer's certificate */
-	if (c->ctls && !c->up && c->ms->conf.tls_verify &&
+	if (c->ctls && !c->up && c->ms->cfg->tls_verify &&
 	    tls_peer_verify(c->sc))
 		DEBUG_WARNING("msrps: MSRP peer's certificate rejected (not "
 			      "valid for its a=path host under tls_ca_file):"
@@ -452,9 +453,9 @@ int mconn_dial(struct mconn *c, const char *uri, bool tls,
 		return err;
 
 	memset(&tc, 0, sizeof(tc));
-	tc.ca_file = ms->ca_file;
+	tc.ca_file = ms->cfg->tls_ca_file;
 	tc.host    = host;
-	tc.verify  = ms->conf.tls_verify;
+	tc.verify  = ms->cfg->tls_verify;
 
 	err = siptls_alloc(&c->ctls, &tc);
 	if (!err)

@@ -3,10 +3,11 @@
 #include <unistd.h>
 #include <re.h>
 #include "autoconf.h"
+#include "config.h"
 #include "msrp.h"
 #include "ranges.h"
 #include "spool.h"
-#include "ipc.h"
+#include "push.h"
 #include "router.h"
 #include "deliver.h"
 #include "msrpsess.h"
@@ -23,8 +24,30 @@ static void inmsg_destructor(void *arg)
 
 	list_unlink(&m->le);
 	deliver_cancel(m->dl);
+	if (m->fd >= 0)
+		(void)close(m->fd);
 	mem_deref(m->spool);     /* unlinks the file */
 	mem_deref(m->ranges);
+}
+
+
+/* What the app gets, or the observers of a refusal: the content only
+ * once it is complete (fd >= 0). */
+static void push_fill(struct inmsg *m, int fd)
+{
+	struct msrpsess *s = m->sess;
+	struct push *p = &m->push;
+
+	memset(p, 0, sizeof(*p));
+	p->appid     = s->appid;
+	p->ctype     = m->ctype[0] ? m->ctype : "application/octet-stream";
+	p->sender    = s->sender[0] ? s->sender : NULL;
+	p->transport = s->tls ? "msrps" : "msrp";
+	if (fd >= 0) {
+		p->len    = (size_t)m->total;
+		p->has_fd = true;
+		p->fd     = fd;
+	}
 }
 
 
@@ -103,13 +126,18 @@ void inmsg_fail(struct inmsg *m, uint16_t status, const char *why)
 	m->failed = status;
 	m->spool  = mem_deref(m->spool);
 	++m->sess->ms->n_failed;
+
+	push_fill(m, -1);
+	deliver_report(m->sess->ms->dlv, &m->push, status, why);
 	report(m, status, why);
 }
 
 
-static void delivered(uint16_t scode, const char *reason, void *arg)
+static void delivered(const struct push *p, uint16_t scode,
+		      const char *reason, void *arg)
 {
 	struct inmsg *m = arg;
+	(void)p;
 	struct msrpsess *s = m->sess;
 
 	m->dl = NULL;
@@ -127,7 +155,9 @@ static void delivered(uint16_t scode, const char *reason, void *arg)
 		report(m, msrp_status(scode), reason);
 	}
 
-	/* done either way: the spool file goes with it */
+	/* done either way: the spool file goes with it (unlinked first: a
+	 * caller of deliver_push() may still hold a reference) */
+	list_unlink(&m->le);
 	mem_deref(m);
 
 	if (!msrpsess_conn(s) && list_isempty(&s->msgs))
@@ -140,9 +170,8 @@ static void inmsg_complete(struct inmsg *m)
 {
 	struct msrpsess *s = m->sess;
 	struct msrpsock *ms = s->ms;
-	struct ipc_push push;
 	struct route rt;
-	int fd, err;
+	int err;
 
 	err = spool_finish(m->spool);
 	if (err) {
@@ -166,31 +195,30 @@ static void inmsg_complete(struct inmsg *m)
 		return;
 	}
 
-	fd = spool_open_read(m->spool);
-	if (fd < 0) {
+	/* ours until the verdict: an observer may read the content too */
+	m->fd = spool_open_read(m->spool);
+	if (m->fd < 0) {
 		inmsg_fail(m, 413, "Cannot Read Content");
 		return;
 	}
 
-	memset(&push, 0, sizeof(push));
-	push.appid     = s->appid;
-	push.ctype     = m->ctype[0] ? m->ctype : "application/octet-stream";
-	push.sender    = s->sender;
-	push.transport = s->tls ? "msrps" : "msrp";
-	push.len       = (size_t)m->total;
-	push.has_fd    = true;
-	push.fd        = fd;
+	push_fill(m, m->fd);
 
-	err = deliver_push(ms->dlv, &rt, &push, delivered, m, &m->dl);
-	(void)close(fd);   /* the IPC layer holds its own copies */
+	/* the owner may be lost inside deliver_push(): the verdict, and
+	 * with it the end of m, may come before it returns */
+	mem_ref(m);
+	err = deliver_push(ms->dlv, &rt, &m->push, delivered, m, &m->dl);
 	if (err) {
+		(void)close(m->fd);
+		m->fd = -1;
 		inmsg_fail(m, 408, "Push Application Not Reachable");
-		return;
 	}
-
-	DEBUG_INFO("push %llu: MSRP message %s from %s for %s (%s, %llu "
-		   "bytes)\n", push.id, m->msgid, s->sender, s->appid,
-		   push.ctype, m->total);
+	else {
+		DEBUG_INFO("push %llu: MSRP message %s from %s for %s (%s, "
+			   "%llu bytes)\n", m->push.id, m->msgid, s->sender,
+			   s->appid, m->push.ctype, m->total);
+	}
+	mem_deref(m);
 }
 
 
@@ -238,6 +266,7 @@ uint16_t inmsg_start(struct msrpsess *s, const struct msrp_msg *msg,
 			return 400;
 
 		m->sess = s;
+		m->fd   = -1;
 		str_ncpy(m->msgid, msg->message_id, sizeof(m->msgid));
 		str_ncpy(m->ctype, msg->ctype, sizeof(m->ctype));
 		str_ncpy(m->from_path, msg->from_path, sizeof(m->from_path));
@@ -275,8 +304,8 @@ uint16_t inmsg_start(struct msrpsess *s, const struct msrp_msg *msg,
 	}
 
 	if (!m->failed &&
-	    ((m->total_known && m->total > ms->conf.max_size) ||
-	     (!msg->end_star && msg->range_end > ms->conf.max_size))) {
+	    ((m->total_known && m->total > ms->cfg->msrp_max_size) ||
+	     (!msg->end_star && msg->range_end > ms->cfg->msrp_max_size))) {
 		*why = "Message Too Large";
 		inmsg_fail(m, 413, *why);
 	}
@@ -302,7 +331,7 @@ uint16_t inmsg_write(struct inmsg *m, uint64_t off, const uint8_t *p,
 	struct msrpsock *ms = m->sess->ms;
 	int err;
 
-	if (off + n > ms->conf.max_size) {
+	if (off + n > ms->cfg->msrp_max_size) {
 		*why = "Message Too Large";
 		inmsg_fail(m, 413, *why);
 		return 413;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "msrp.h"
+#include "push.h"
 #include "msrpsess.h"
 
 /*
@@ -51,9 +52,8 @@ struct msrpsock {
 	struct list conns;          /* accepted, not bound yet */
 	struct router *router;
 	struct deliver *dlv;
-	char *spool_dir;
-	char *ca_file;
-	struct msrpsock_conf conf;
+	const struct config *cfg;   /* referenced; msrpsock_set_config() */
+	char *spool_dir;            /* state_dir/spool */
 	uint64_t n_sessions;
 	uint64_t n_delivered;
 	uint64_t n_failed;
@@ -109,6 +109,8 @@ struct inmsg {
 	enum msrp_report fail;
 	uint16_t failed;            /* dead message: answer chunks with this */
 	struct delivery *dl;
+	int fd;                     /* the content, open while it is delivered */
+	struct push push;           /* what the app (and observers) get */
 };
 
 struct msrpsess {

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <re.h>
 #include "autoconf.h"
+#include "config.h"
 #include "msrp.h"
 #include "msrpsess.h"
 #include "msrpsess_priv.h"
@@ -87,10 +88,23 @@ void msrpsess_close_later(struct msrpsess *s, int err, const char *why)
 }
 
 
+/* msrp_idle_timeout and msrp_connect_timeout, in ms */
+static uint64_t idle_ms(const struct msrpsess *s)
+{
+	return (uint64_t)s->ms->cfg->msrp_idle_timeout * 1000;
+}
+
+
+static uint64_t connect_ms(const struct msrpsess *s)
+{
+	return (uint64_t)s->ms->cfg->msrp_connect_timeout * 1000;
+}
+
+
 static void idle_handler(void *arg)
 {
 	struct msrpsess *s = arg;
-	uint64_t idle = s->ms->conf.idle_timeout;
+	uint64_t idle = idle_ms(s);
 	uint64_t since = tmr_jiffies() - s->last;
 
 	if (since < idle) {
@@ -108,8 +122,8 @@ static void connect_timeout(void *arg)
 {
 	struct msrpsess *s = arg;
 
-	DEBUG_NOTICE("session %s: MSRP connection not established in %u ms\n",
-		     s->sid, s->ms->conf.connect_timeout);
+	DEBUG_NOTICE("session %s: MSRP connection not established in %llu "
+		     "ms\n", s->sid, connect_ms(s));
 	msrpsess_close_later(s, ETIMEDOUT, "MSRP Connection Timed Out");
 }
 
@@ -118,7 +132,7 @@ static void connect_timeout(void *arg)
 void msrpsess_bound(struct msrpsess *s)
 {
 	msrpsess_touch(s);
-	tmr_start(&s->tmr, s->ms->conf.idle_timeout, idle_handler, s);
+	tmr_start(&s->tmr, idle_ms(s), idle_handler, s);
 }
 
 
@@ -224,12 +238,6 @@ int msrpsess_alloc(struct msrpsess **sp, struct msrpsock *ms,
 }
 
 
-const char *msrpsess_path(const struct msrpsess *s)
-{
-	return s ? s->path : NULL;
-}
-
-
 /** The a=path to answer with: the relay's Use-Path and ours, or ours */
 const char *msrpsess_sdp_path(const struct msrpsess *s)
 {
@@ -285,7 +293,7 @@ static int connect_out(struct msrpsess *s)
 	if (err)
 		return err;
 
-	if (s->tls && !s->ms->conf.tls_verify)
+	if (s->tls && !s->ms->cfg->tls_verify)
 		DEBUG_WARNING("session %s: tls_verify is no: the MSRP peer's "
 			      "certificate is NOT checked\n", s->sid);
 
@@ -317,7 +325,7 @@ int msrpsess_start(struct msrpsess *s)
 		return EINVAL;
 
 	msrpsess_touch(s);
-	tmr_start(&s->tmr, s->ms->conf.connect_timeout, connect_timeout, s);
+	tmr_start(&s->tmr, connect_ms(s), connect_timeout, s);
 
 	/* through a relay: its path is the transport, nothing to dial */
 	if (!s->active || s->relay)

@@ -3,6 +3,7 @@
 #include <strings.h>
 #include <re.h>
 #include "autoconf.h"
+#include "config.h"
 #include "spool.h"
 #include "msrpsess.h"
 #include "msrpsess_priv.h"
@@ -28,22 +29,20 @@ static void sock_destructor(void *arg)
 	mem_deref(ms->ts);
 	mem_deref(ms->tls);
 	mem_deref(ms->spool_dir);
-	mem_deref(ms->ca_file);
 	mem_deref(ms->router);
 	mem_deref(ms->dlv);
+	mem_deref((void *)ms->cfg);
 }
 
 
-void msrpsock_set_conf(struct msrpsock *ms, const struct msrpsock_conf *c)
+/** Use a reloaded configuration (msrp_max_size and the timers) from now on. */
+void msrpsock_set_config(struct msrpsock *ms, const struct config *cfg)
 {
-	if (!ms || !c)
+	if (!ms || !cfg)
 		return;
 
-	ms->conf.max_size        = c->max_size;
-	ms->conf.connect_timeout = c->connect_timeout ? c->connect_timeout :
-		30000;
-	ms->conf.idle_timeout    = c->idle_timeout ? c->idle_timeout : 60000;
-	ms->conf.tls_verify      = c->tls_verify;
+	mem_deref((void *)ms->cfg);
+	ms->cfg = mem_ref((void *)cfg);
 }
 
 
@@ -53,18 +52,19 @@ void msrpsock_set_conf(struct msrpsock *ms, const struct msrpsock_conf *c)
  * @param msp         Pointer to allocated listener
  * @param laddr       Address and port (0: any free port)
  * @param server_tls  TLS context with our certificate for msrps, or NULL
- * @param conf        Limits and spool directory
+ * @param cfg         Configuration: limits, timers, tls_ca_file and
+ *                    tls_verify for msrps we dial, state_dir/spool
  * @param router      Routing table (checked again when a message completes)
  * @param dlv         Delivery to apps
  */
 int msrpsock_alloc(struct msrpsock **msp, const struct sa *laddr,
-		   struct tls *server_tls, const struct msrpsock_conf *conf,
+		   struct tls *server_tls, const struct config *cfg,
 		   struct router *router, struct deliver *dlv)
 {
 	struct msrpsock *ms;
 	int err;
 
-	if (!msp || !laddr || !conf || !conf->spool_dir || !router || !dlv)
+	if (!msp || !laddr || !cfg || !cfg->state_dir || !router || !dlv)
 		return EINVAL;
 
 	ms = mem_zalloc(sizeof(*ms), sock_destructor);
@@ -75,11 +75,9 @@ int msrpsock_alloc(struct msrpsock **msp, const struct sa *laddr,
 	ms->router = mem_ref(router);
 	ms->dlv    = mem_ref(dlv);
 	ms->tls    = mem_ref(server_tls);
-	msrpsock_set_conf(ms, conf);
+	ms->cfg    = mem_ref((void *)cfg);
 
-	err  = str_dup(&ms->spool_dir, conf->spool_dir);
-	if (conf->ca_file)
-		err |= str_dup(&ms->ca_file, conf->ca_file);
+	err = re_sdprintf(&ms->spool_dir, "%s/spool", cfg->state_dir);
 	if (err)
 		goto out;
 

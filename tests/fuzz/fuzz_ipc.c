@@ -3,6 +3,7 @@
 #include <string.h>
 #include <re.h>
 #include "appid.h"
+#include "push.h"
 #include "ipc.h"
 #include "fuzz.h"
 
@@ -47,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char canon[APPID_SIZE], *s;
 	struct ipc_cmd cmd;
-	struct ipc_push push;
+	struct push push;
 	struct mbuf *mb;
 	int err;
 

@@ -48,7 +48,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_quiet();
 	fuzz_setup_apps(&cfg, &apps, cfg_text);
 
-	if (router_alloc(&rtr, apps) ||
+	if (router_alloc(&rtr, apps, 16) ||
 	    router_subscribe(rtr, &owner_mms, "x-wap-application:mms.ua",
 			     NULL, false) ||
 	    router_subscribe(rtr, &owner_ulp, "x-oma-application:ulp.ua",

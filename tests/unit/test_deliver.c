@@ -8,8 +8,10 @@
 #include <sys/wait.h>
 #include <re.h>
 #include "autoconf.h"
+#include "push.h"
 #include "ipc.h"
 #include "router.h"
+#include "config.h"
 #include "deliver.h"
 #include <sippush/client.h>
 #include "unit.h"
@@ -80,8 +82,10 @@ static void test_nack_map(void)
 
 static unsigned stray_done;
 
-static void stray_done_h(uint16_t scode, const char *reason, void *arg)
+static void stray_done_h(const struct push *p, uint16_t scode,
+			 const char *reason, void *arg)
 {
+	(void)p;
 	(void)scode;
 	(void)reason;
 	(void)arg;
@@ -92,20 +96,25 @@ static void stray_done_h(uint16_t scode, const char *reason, void *arg)
 static void test_args(void)
 {
 	struct deliver *d = NULL;
-	struct ipc_push p = {
+	struct push p = {
 		.appid = MMS, .ctype = CTYPE, .sender = SENDER,
 		.transport = "sip-udp", .body = (const uint8_t *)"x", .len = 1,
 	};
 	struct route rt;
 	struct delivery *dl = NULL;
+	struct config *cfg = unit_config("");
 	char *s = NULL;
 
 	stray_done = 0;
 	memset(&rt, 0, sizeof(rt));
+	CU_ASSERT_FATAL(cfg != NULL);
 
-	UNIT_ASSERT_INT(deliver_alloc(NULL, 100, 10), EINVAL);
-	UNIT_ASSERT_INT(deliver_alloc(&d, 0, 0), 0);
+	UNIT_ASSERT_INT(deliver_alloc(NULL, cfg), EINVAL);
+	UNIT_ASSERT_INT(deliver_alloc(&d, NULL), EINVAL);
+	CU_ASSERT_PTR_NULL(d);
+	UNIT_ASSERT_INT(deliver_alloc(&d, cfg), 0);
 	CU_ASSERT_FATAL(d != NULL);
+	mem_deref(cfg);   /* deliver holds its own reference */
 
 	CU_ASSERT_FALSE(deliver_full(d));
 	CU_ASSERT_FALSE(deliver_full(NULL));
@@ -126,7 +135,13 @@ static void test_args(void)
 	deliver_cancel(NULL);
 	deliver_client_gone(d, NULL);
 	deliver_client_gone(NULL, NULL);
-	deliver_set_limits(NULL, 1, 1);
+	deliver_set_config(NULL, NULL);
+	deliver_set_config(d, NULL);
+	deliver_report(NULL, &p, 404, "x");
+	deliver_report(d, NULL, 404, "x");
+	UNIT_ASSERT_INT(deliver_observe(NULL, stray_done_h, NULL), EINVAL);
+	UNIT_ASSERT_INT(deliver_observe(d, NULL, NULL), EINVAL);
+	deliver_unobserve(NULL, stray_done_h, NULL);
 	UNIT_ASSERT_INT(deliver_status(NULL, NULL), 0);
 
 	UNIT_ASSERT_INT(re_sdprintf(&s, "%H", deliver_status, d), 0);
@@ -322,9 +337,11 @@ struct tst {
 };
 
 
-static void done_h(uint16_t scode, const char *reason, void *arg)
+static void done_h(const struct push *p, uint16_t scode, const char *reason,
+		   void *arg)
 {
 	struct tst *t = arg;
+	(void)p;
 
 	++t->done;
 	t->scode = scode;
@@ -483,10 +500,34 @@ static bool wait_done(struct tst *t, unsigned n)
 }
 
 
+/* A reloaded configuration with these limits (max_pending 0: the
+ * default, no line). */
+static int set_limits(struct tst *t, uint32_t ack_timeout,
+		      uint32_t max_pending)
+{
+	char pending[32] = "";
+	struct config *cfg;
+
+	if (max_pending)
+		(void)re_snprintf(pending, sizeof(pending),
+				  "max_pending %u\n", max_pending);
+
+	cfg = unit_config("ack_timeout %u\n%s", ack_timeout, pending);
+	if (!cfg)
+		return EINVAL;
+
+	deliver_set_config(t->d, cfg);
+	mem_deref(cfg);
+
+	return 0;
+}
+
+
 /* The server, a deliver with these limits, and a subscribed child. */
 static int start(struct tst *t, const char *mode, uint32_t ack_timeout,
 		 uint32_t max_pending)
 {
+	struct config *cfg;
 	int err;
 
 	memset(t, 0, sizeof(*t));
@@ -499,7 +540,12 @@ static int start(struct tst *t, const char *mode, uint32_t ack_timeout,
 	if (re_snprintf(t->path, sizeof(t->path), "%s/ipc.sock", t->dir) < 0)
 		return ENAMETOOLONG;
 
-	err = deliver_alloc(&t->d, ack_timeout, max_pending);
+	cfg = unit_config("ack_timeout %u\nmax_pending %u\n", ack_timeout,
+			  max_pending);
+	if (!cfg)
+		return EINVAL;
+	err = deliver_alloc(&t->d, cfg);
+	mem_deref(cfg);
 	if (err)
 		return err;
 
@@ -554,7 +600,7 @@ static int stop(struct tst *t)
 static int push_body(struct tst *t, const char *body, uint64_t *idp,
 		     struct delivery **dlp)
 {
-	struct ipc_push p = {
+	struct push p = {
 		.appid = MMS, .ctype = CTYPE, .sender = SENDER,
 		.transport = "sip-udp", .body = (const uint8_t *)body,
 		.len = strlen(body),
@@ -630,7 +676,7 @@ static void test_ack(void)
 
 	/* no push or no verdict handler: refused, nothing sent */
 	{
-		struct ipc_push p = {
+		struct push p = {
 			.appid = MMS, .ctype = CTYPE, .sender = SENDER,
 			.transport = "sip-udp", .body = (const uint8_t *)"ack",
 			.len = 3,
@@ -650,7 +696,7 @@ static void test_ack(void)
 
 	/* too big to hand over: refused at once, no verdict */
 	{
-		struct ipc_push p = {
+		struct push p = {
 			.appid = MMS, .ctype = CTYPE, .sender = SENDER,
 			.transport = "sip-udp", .body = big,
 			.len = sizeof(big),
@@ -741,7 +787,7 @@ static void test_timeout(void)
 	ASSERT_STATUS(&t, "acked=0\n");
 
 	/* a new limit applies to the next push */
-	deliver_set_limits(t.d, 5000, 16);
+	UNIT_ASSERT_INT(set_limits(&t, 5000, 16), 0);
 	UNIT_ASSERT_INT(push_body(&t, "ack", NULL, NULL), 0);
 	CU_ASSERT(wait_done(&t, 2));
 	UNIT_ASSERT_INT(t.scode, 200);
@@ -877,13 +923,13 @@ static void test_full(void)
 	CU_ASSERT_TRUE(deliver_full(t.d));
 
 	/* limits change on reload */
-	deliver_set_limits(t.d, 5000, 3);
+	UNIT_ASSERT_INT(set_limits(&t, 5000, 3), 0);
 	CU_ASSERT_FALSE(deliver_full(t.d));
-	deliver_set_limits(t.d, 5000, 1);
+	UNIT_ASSERT_INT(set_limits(&t, 5000, 1), 0);
 	CU_ASSERT_TRUE(deliver_full(t.d));
-	deliver_set_limits(t.d, 5000, 0);   /* the default, 256 */
+	UNIT_ASSERT_INT(set_limits(&t, 5000, 0), 0);   /* the default, 256 */
 	CU_ASSERT_FALSE(deliver_full(t.d));
-	deliver_set_limits(t.d, 5000, 2);
+	UNIT_ASSERT_INT(set_limits(&t, 5000, 2), 0);
 	CU_ASSERT_TRUE(deliver_full(t.d));
 
 	/* a cancelled push frees its place */

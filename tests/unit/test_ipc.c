@@ -14,7 +14,10 @@
 #include <re.h>
 #include "autoconf.h"
 #include "appid.h"
+#include "push.h"
 #include "ipc.h"
+#include "appset.h"
+#include "router.h"
 #include <sippush/client.h>
 #include "unit.h"
 
@@ -234,7 +237,7 @@ static void test_encode(void)
 		"Content-Type: application/vnd.wap.mms-message\n"
 		"Content-Length: 23\nSender: sip:+15551234@ims.example\n"
 		"Transport: sip-udp\n\n";
-	struct ipc_push p = {
+	struct push p = {
 		.id = 42, .appid = "x-wap-application:mms.ua",
 		.ctype = "application/vnd.wap.mms-message",
 		.sender = "sip:+15551234@ims.example", .transport = "sip-udp",
@@ -293,12 +296,12 @@ static void test_encode_errors(void)
 {
 	char longv[IPC_LINE_MAX + 8], esc[200];
 	struct mbuf *mb = mbuf_alloc(256);
-	struct ipc_push ok = {
+	struct push ok = {
 		.id = 1, .appid = "x-wap-application:mms.ua",
 		.ctype = "text/plain", .sender = "sip:a@b",
 		.transport = "sip-tcp", .body = (const uint8_t *)"x", .len = 1,
 	};
-	struct ipc_push p;
+	struct push p;
 
 	CU_ASSERT_FATAL(mb != NULL);
 
@@ -353,7 +356,7 @@ static void test_encode_fd(void)
 		"Content-Type: application/vnd.wap.mms-message\n"
 		"Content-Length: 204800\nSender: sip:a@b\n"
 		"Transport: msrp\nBody-Fd: 1\n\n";
-	struct ipc_push p = {
+	struct push p = {
 		.id = 9, .appid = "x-wap-application:mms.ua",
 		.ctype = "application/vnd.wap.mms-message",
 		.sender = "sip:a@b", .transport = "msrp",
@@ -510,7 +513,7 @@ static void test_lib_handshake(void)
 }
 
 
-static void check_push(const struct sippush_push *p, const struct ipc_push *w)
+static void check_push(const struct sippush_push *p, const struct push *w)
 {
 	UNIT_ASSERT_INT(p->id, w->id);
 	UNIT_ASSERT_STR(p->appid, w->appid);
@@ -523,7 +526,7 @@ static void check_push(const struct sippush_push *p, const struct ipc_push *w)
 }
 
 
-static void put_push(int fd, const struct ipc_push *p)
+static void put_push(int fd, const struct push *p)
 {
 	struct mbuf *mb = mbuf_alloc(IPC_RECORD_MAX);
 
@@ -537,13 +540,13 @@ static void put_push(int fd, const struct ipc_push *p)
 static void test_lib_roundtrip(void)
 {
 	static uint8_t big[IPC_BODY_MAX];
-	struct ipc_push w1 = {
+	struct push w1 = {
 		.id = 7, .appid = "x-wap-application:mms.ua",
 		.ctype = "application/vnd.wap.mms-message",
 		.sender = "sip:+15551234@ims.example;user=phone",
 		.transport = "sip-udp", .body = nasty, .len = sizeof(nasty),
 	};
-	struct ipc_push w2 = {
+	struct push w2 = {
 		.id = UINT64_MAX, .appid = "x-oma-application:ulp.ua",
 		.ctype = "application/octet-stream", .sender = "",
 		.transport = "msrp", .body = big, .len = sizeof(big),
@@ -805,7 +808,7 @@ static void test_lib_malformed(void)
 		"HELLO",
 		"",
 	};
-	struct ipc_push good = {
+	struct push good = {
 		.id = 99, .appid = "x-wap-application:mms.ua",
 		.ctype = "text/plain", .sender = "sip:a@b",
 		.transport = "sip-tls", .body = nasty, .len = sizeof(nasty),
@@ -997,7 +1000,7 @@ static void put_fds(int sock, const void *p, size_t n, const int *fds,
 }
 
 
-static void put_push_fd(int sock, const struct ipc_push *p)
+static void put_push_fd(int sock, const struct push *p)
 {
 	struct mbuf *mb = mbuf_alloc(IPC_HDR_MAX);
 
@@ -1014,7 +1017,7 @@ static void put_push_fd(int sock, const struct ipc_push *p)
 
 static void test_lib_fd(void)
 {
-	struct ipc_push w = {
+	struct push w = {
 		.id = 77, .appid = "x-oma-application:ulp.ua",
 		.ctype = "application/octet-stream", .sender = "sip:b@c",
 		.transport = "msrps", .len = FD_BODY, .has_fd = true,
@@ -1199,6 +1202,8 @@ static void test_lib_fd(void)
 
 struct srv {
 	struct ipc *ipc;
+	struct appset *apps;       /* the router is the record of */
+	struct router *router;     /* subscriptions, as in the daemon */
 	struct ipc_client *last;
 	char app[APPID_SIZE];
 	char filter[64];
@@ -1236,19 +1241,38 @@ static int srv_subscribe(struct ipc_client *c, const char *appid,
 	str_ncpy(s->filter, filter ? filter : "", sizeof(s->filter));
 	s->monitor = monitor;
 
-	return s->subret;
+	if (s->subret || !s->router)
+		return s->subret;
+
+	return router_subscribe(s->router, c, appid, filter, monitor);
 }
 
 
-static void srv_unsubscribe(struct ipc_client *c, const char *appid,
-			    void *arg)
+/* counts only what the router had: "nothing left to tell" is ENOENT */
+static int srv_unsubscribe(struct ipc_client *c, const char *appid,
+			   void *arg)
 {
 	struct srv *s = arg;
-	(void)c;
+	int err;
+
+	err = router_unsubscribe(s->router, c, appid);
+	if (err)
+		return err;
 
 	++s->unsubs;
 	s->unsub_all = !appid;
 	str_ncpy(s->unsub_app, appid ? appid : "", sizeof(s->unsub_app));
+
+	return 0;
+}
+
+
+static bool is_monitor(const struct srv *s, const struct ipc_client *c,
+		       const char *appid)
+{
+	bool monitor = false;
+
+	return router_subscribed(s->router, c, appid, &monitor) && monitor;
 }
 
 
@@ -1286,6 +1310,7 @@ static void srv_gone(struct ipc_client *c, void *arg)
 
 	++s->gone;
 	s->gone_client = c;
+	(void)router_unsubscribe(s->router, c, NULL);
 }
 
 
@@ -1487,6 +1512,8 @@ static void test_server_commands(void)
 
 	CU_ASSERT_FATAL(unit_mkdtemp(dir, sizeof(dir)) == 0);
 	CU_ASSERT_FATAL(mkpath(path, sizeof(path), dir, "ipc.sock") == 0);
+	UNIT_ASSERT_INT(appset_alloc(&s.apps, NULL, NULL), 0);
+	UNIT_ASSERT_INT(router_alloc(&s.router, s.apps, IPC_MAX_SUBS), 0);
 	UNIT_ASSERT_INT(ipc_alloc(&s.ipc, path, &srv_handlers, &s), 0);
 	CU_ASSERT_FATAL(s.ipc != NULL);
 
@@ -1527,8 +1554,8 @@ static void test_server_commands(void)
 	UNIT_ASSERT_STR(s.filter, "text/plain");
 	CU_ASSERT(s.monitor);
 	c = s.last;
-	CU_ASSERT(ipc_client_is_monitor(c, "x-wap-application:mms.ua"));
-	CU_ASSERT(!ipc_client_is_monitor(c, "x-wap-application:wml.ua"));
+	CU_ASSERT(is_monitor(&s, c, "x-wap-application:mms.ua"));
+	CU_ASSERT(!is_monitor(&s, c, "x-wap-application:wml.ua"));
 	CU_ASSERT(ipc_client_id(c) > 0);
 	{
 		uint32_t uid, gid, pid;
@@ -1553,7 +1580,7 @@ static void test_server_commands(void)
 	s.subret = ENOMEM;
 	UNIT_ASSERT_CONTAINS(RAW(fd, "SUBSCRIBE wml.ua"), "ERR 500 ");
 	s.subret = 0;
-	CU_ASSERT(!ipc_client_is_monitor(c, "x-wap-application:wml.ua"));
+	CU_ASSERT(!is_monitor(&s, c, "x-wap-application:wml.ua"));
 
 	/* the per-connection limit */
 	for (unsigned i = 1; i < IPC_MAX_SUBS; i++) {
@@ -1570,7 +1597,7 @@ static void test_server_commands(void)
 	UNIT_ASSERT_STR(RAW(fd, "UNSUBSCRIBE 0x04"), "OK");
 	UNIT_ASSERT_INT(s.unsubs, 1);
 	UNIT_ASSERT_STR(s.unsub_app, "x-wap-application:mms.ua");
-	CU_ASSERT(!ipc_client_is_monitor(c, "x-wap-application:mms.ua"));
+	CU_ASSERT(!is_monitor(&s, c, "x-wap-application:mms.ua"));
 	UNIT_ASSERT_STR(RAW(fd, "UNSUBSCRIBE"), "OK");
 	UNIT_ASSERT_INT(s.unsubs, 2);
 	CU_ASSERT(s.unsub_all);
@@ -1632,7 +1659,7 @@ static void test_server_commands(void)
 	UNIT_ASSERT_INT(ipc_client_id(NULL), 0);
 	UNIT_ASSERT_INT(ipc_clients(NULL), 0);
 	UNIT_ASSERT_INT(ipc_dropped(NULL), 0);
-	CU_ASSERT(!ipc_client_is_monitor(NULL, "x"));
+	CU_ASSERT(!router_subscribed(s.router, NULL, "x", NULL));
 
 	/* destroyed with a client connected: it is closed, goneh is not
 	 * called (the daemon is going away too), the file is removed */
@@ -1654,6 +1681,8 @@ static void test_server_commands(void)
 	(void)close(fd);
 
 	CU_ASSERT(unit_rmtree(dir) == 0);
+	mem_deref(s.router);
+	mem_deref(s.apps);
 }
 
 
@@ -1744,7 +1773,7 @@ static int child_main(const char *path)
 static void rt_push(struct srv *s, struct ipc_client *c, uint64_t id,
 		    const uint8_t *body, size_t len, int *err)
 {
-	struct ipc_push p = {
+	struct push p = {
 		.id = id, .appid = "x-wap-application:mms.ua",
 		.ctype = "application/vnd.wap.mms-message",
 		.sender = rt_sender, .transport = "sip-udp",
@@ -1763,7 +1792,7 @@ static void flood(void *arg)
 {
 	static uint8_t body[32 * 1024];
 	struct srv *s = arg;
-	struct ipc_push p = {
+	struct push p = {
 		.appid = "x-oma-application:stall.ua", .ctype = "x/y",
 		.sender = "sip:flood@x", .transport = "sip-tcp",
 		.body = body, .len = sizeof(body),
@@ -1795,7 +1824,7 @@ static int rt_subscribe(struct ipc_client *c, const char *appid,
 
 		/* too big for anyone: an error for this push only */
 		{
-			struct ipc_push p = {
+			struct push p = {
 				.id = 1, .appid = appid, .ctype = "x/y",
 				.transport = "sip-udp", .body = nasty,
 				.len = IPC_BODY_MAX + 1,
@@ -1963,7 +1992,7 @@ static int fd_path(char *path, size_t sz, const char *dir, const char *name)
 static int fd_send(struct ipc_client *c, uint64_t id, const char *appid,
 		   int fd, size_t len)
 {
-	struct ipc_push p = {
+	struct push p = {
 		.id = id, .appid = appid,
 		.ctype = "application/vnd.wap.mms-message",
 		.sender = rt_sender, .transport = "msrp",
@@ -1980,7 +2009,7 @@ static void fd_fill(void *arg)
 {
 	static uint8_t body[FD_FILL_LEN];
 	struct fdsrv *s = arg;
-	struct ipc_push p = {
+	struct push p = {
 		.appid = "x-oma-application:slow.ua", .ctype = "x/y",
 		.sender = "sip:fill@x", .transport = "sip-tcp",
 		.body = body, .len = sizeof(body),

@@ -7,6 +7,7 @@
 #include "appid.h"
 #include "appset.h"
 #include "config.h"
+#include "push.h"
 #include "ipc.h"
 #include "pushreq.h"
 #include "unit.h"
@@ -567,7 +568,7 @@ static void test_ctype_params_checked(void)
 	/* a TAB is legal whitespace in SIP, but must not reach the app */
 	{
 		struct mbuf *mb = mbuf_alloc(256);
-		struct ipc_push p = {
+		struct push p = {
 			.appid = MMS, .ctype = buf, .sender = "sip:a@b",
 			.transport = "sip-udp", .body = (const uint8_t *)"hi",
 			.len = 2,

@@ -36,7 +36,7 @@ static void setup(void)
 	set = NULL;
 	rtr = NULL;
 	CU_ASSERT(appset_alloc(&set, change_handler, &changes) == 0);
-	CU_ASSERT(router_alloc(&rtr, set) == 0);
+	CU_ASSERT(router_alloc(&rtr, set, MANY) == 0);
 	CU_ASSERT(rtr != NULL);
 }
 
@@ -376,59 +376,6 @@ static void test_owner_filter(void)
 
 /* --- filters --------------------------------------------------------- */
 
-static void test_ctype_match_table(void)
-{
-	static const char *const filters[] = {
-		"", "*", "*/*", "text/*", "text/plain",
-	};
-	static const char *const ctypes[] = {
-		"text/plain", "TEXT/Plain;charset=utf-8", "textual/plain",
-		"text", "application/xml", NULL,
-	};
-	/* columns: text/plain, TEXT/Plain;cs, textual/plain, text,
-	 * application/xml, NULL */
-	static const bool want[ARRAY_SIZE(filters)][ARRAY_SIZE(ctypes)] = {
-		{true, true, true,  true,  true,  true},    /* ""           */
-		{true, true, true,  true,  true,  true},    /* "*"          */
-		{true, true, true,  true,  true,  true},    /* "* / *"      */
-		{true, true, false, false, false, false},   /* "text/ *"    */
-		{true, true, false, false, false, false},   /* "text/plain" */
-	};
-
-	for (size_t f = 0; f < ARRAY_SIZE(filters); f++) {
-		for (size_t c = 0; c < ARRAY_SIZE(ctypes); c++) {
-			char what[160];
-			bool got = router_ctype_match(filters[f], ctypes[c]);
-
-			(void)re_snprintf(what, sizeof(what),
-					  "router_ctype_match(\"%s\", %s%s%s) "
-					  "== %s", filters[f],
-					  ctypes[c] ? "\"" : "",
-					  ctypes[c] ? ctypes[c] : "NULL",
-					  ctypes[c] ? "\"" : "",
-					  want[f][c] ? "true" : "false");
-			CU_assertImplementation(got == want[f][c], __LINE__,
-						what, __FILE__, "", CU_FALSE);
-		}
-	}
-
-	/* NULL filter is no filter */
-	CU_ASSERT_TRUE(router_ctype_match(NULL, "text/plain"));
-	CU_ASSERT_TRUE(router_ctype_match(NULL, NULL));
-
-	/* edges of "type/ *" and "type/subtype" */
-	CU_ASSERT_FALSE(router_ctype_match("text/*", "text/"));
-	CU_ASSERT_FALSE(router_ctype_match("text/*", "text/;a=b"));
-	CU_ASSERT_FALSE(router_ctype_match("text/*", "tex/plain"));
-	CU_ASSERT_TRUE(router_ctype_match("text/*", "Text/HTML ; level=1"));
-	CU_ASSERT_FALSE(router_ctype_match("text/plain", "text/plai"));
-	CU_ASSERT_FALSE(router_ctype_match("text/plain", "text/plainx"));
-	CU_ASSERT_FALSE(router_ctype_match("text/plain", "text/html"));
-	CU_ASSERT_TRUE(router_ctype_match("text/plain", "text/plain\t;x=y"));
-	CU_ASSERT_FALSE(router_ctype_match("text/plain", ""));
-}
-
-
 static void test_bad_filters(void)
 {
 	char longf[130];
@@ -652,14 +599,70 @@ static void test_thousand(void)
 }
 
 
+/* The one record of subscriptions: what a subscriber holds, its limit,
+ * and what unsubscribing finds. */
+static void test_per_handle(void)
+{
+	struct router *r2 = NULL;
+	char id[APPID_SIZE];
+	bool monitor = true;
+
+	UNIT_ASSERT_INT(router_alloc(&r2, set, 3), 0);
+	CU_ASSERT_FATAL(r2 != NULL);
+
+	UNIT_ASSERT_INT(router_subscribe(r2, &h[1], MMS, "text/plain",
+					 false), 0);
+	UNIT_ASSERT_INT(router_subscribe(r2, &h[1], BAR, NULL, true), 0);
+	CU_ASSERT_TRUE(router_subscribed(r2, &h[1], MMS, &monitor));
+	CU_ASSERT_FALSE(monitor);
+	CU_ASSERT_TRUE(router_subscribed(r2, &h[1], BAR, &monitor));
+	CU_ASSERT_TRUE(monitor);
+	CU_ASSERT_TRUE(router_subscribed(r2, &h[1], BAR, NULL));
+	CU_ASSERT_FALSE(router_subscribed(r2, &h[2], MMS, NULL));
+	CU_ASSERT_FALSE(router_subscribed(r2, &h[1], FOO, NULL));
+	CU_ASSERT_FALSE(router_subscribed(NULL, &h[1], MMS, NULL));
+	CU_ASSERT_FALSE(router_subscribed(r2, NULL, MMS, NULL));
+
+	/* the same ID again, as owner or monitor: EALREADY before the limit */
+	UNIT_ASSERT_INT(router_subscribe(r2, &h[1], MMS, NULL, true),
+			EALREADY);
+	UNIT_ASSERT_INT(router_subscribe(r2, &h[1], FOO, NULL, false), 0);
+	UNIT_ASSERT_INT(router_subscribe(r2, &h[1], MMS, NULL, false),
+			EALREADY);
+	(void)re_snprintf(id, sizeof(id), "x-oma-application:four.ua");
+	UNIT_ASSERT_INT(router_subscribe(r2, &h[1], id, NULL, false), EMLINK);
+	CU_ASSERT_FALSE(appset_contains(set, id));
+	/* another subscriber is not limited by h[1]'s count */
+	UNIT_ASSERT_INT(router_subscribe(r2, &h[2], id, NULL, false), 0);
+	UNIT_ASSERT_INT(router_count(r2), 4);
+
+	/* unsubscribing says whether there was something */
+	UNIT_ASSERT_INT(router_unsubscribe(r2, &h[1], id), ENOENT);
+	UNIT_ASSERT_INT(router_unsubscribe(r2, &h[3], NULL), ENOENT);
+	UNIT_ASSERT_INT(router_unsubscribe(r2, &h[1], BAR), 0);
+	UNIT_ASSERT_INT(router_unsubscribe(r2, &h[1], BAR), ENOENT);
+	CU_ASSERT_FALSE(router_subscribed(r2, &h[1], BAR, NULL));
+	UNIT_ASSERT_INT(router_subscribe(r2, &h[1], id, NULL, true), 0);
+	UNIT_ASSERT_INT(router_unsubscribe(r2, &h[1], NULL), 0);
+	UNIT_ASSERT_INT(router_unsubscribe(r2, &h[1], NULL), ENOENT);
+	UNIT_ASSERT_INT(router_count(r2), 1);
+	CU_ASSERT_TRUE(router_subscribed(r2, &h[2], id, NULL));
+	UNIT_ASSERT_INT(router_unsubscribe(NULL, &h[2], NULL), EINVAL);
+	UNIT_ASSERT_INT(router_unsubscribe(r2, NULL, NULL), EINVAL);
+
+	mem_deref(r2);
+}
+
+
 static void test_bad_args(void)
 {
 	struct router *r2 = NULL;
 	char longid[APPID_SIZE + 8];
 	struct route rt;
 
-	UNIT_ASSERT_INT(router_alloc(NULL, set), EINVAL);
-	UNIT_ASSERT_INT(router_alloc(&r2, NULL), EINVAL);
+	UNIT_ASSERT_INT(router_alloc(NULL, set, 16), EINVAL);
+	UNIT_ASSERT_INT(router_alloc(&r2, NULL, 16), EINVAL);
+	UNIT_ASSERT_INT(router_alloc(&r2, set, 0), EINVAL);
 	CU_ASSERT_PTR_NULL(r2);
 
 	memset(longid, 'a', sizeof(longid));
@@ -685,7 +688,7 @@ static void test_bad_args(void)
 	UNIT_ASSERT_INT(router_print(NULL, NULL), 0);
 
 	/* the router keeps its appset alive */
-	UNIT_ASSERT_INT(router_alloc(&r2, set), 0);
+	UNIT_ASSERT_INT(router_alloc(&r2, set, 16), 0);
 	UNIT_ASSERT_INT(router_subscribe(r2, &h[1], MMS, NULL, false), 0);
 	set = mem_deref(set);
 	CU_ASSERT_TRUE(router_count(r2) == 1);
@@ -707,7 +710,6 @@ static CU_TestInfo route_tests[] = {
 };
 
 static CU_TestInfo filter_tests[] = {
-	{"router_ctype_match table", test_ctype_match_table},
 	{"bad filters refused", test_bad_filters},
 	{"every token character accepted", test_filter_token_chars},
 	CU_TEST_INFO_NULL
@@ -717,6 +719,7 @@ static CU_TestInfo unsub_tests[] = {
 	{"one ID vs all, appset references", test_unsubscribe_one_vs_all},
 	{"owner leaves before monitors", test_owner_leaves_first},
 	{"1000 handles, then all gone", test_thousand},
+	{"per subscriber: record, limit, results", test_per_handle},
 	{"bad arguments", test_bad_args},
 	CU_TEST_INFO_NULL
 };

@@ -1,4 +1,5 @@
 /* unit.c: the common CUnit runner and helpers linked into every unit test. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #define DEBUG_LEVEL 0
 #include <re_dbg.h>
 #include <CUnit/Basic.h>
+#include "config.h"
 #include "unit.h"
 
 
@@ -304,4 +306,32 @@ int unit_sip_stack(struct sip **sipp, struct sa *addr)
 		return err;
 
 	return sip_transp_laddr(*sipp, addr, SIP_TRANSP_UDP, NULL);
+}
+
+
+/* A valid configuration: the required keys, then the lines of fmt. */
+struct config *unit_config(const char *fmt, ...)
+{
+	struct config *cfg = NULL;
+	char text[4096], err[512] = "";
+	va_list ap;
+	int n;
+
+	n = re_snprintf(text, sizeof(text), "sip_aor sip:unit@example.com\n"
+			"sip_registrar sip:127.0.0.1;transport=udp\n"
+			"sip_transports udp,tcp\n");
+	if (n < 0)
+		return NULL;
+
+	va_start(ap, fmt);
+	(void)re_vsnprintf(text + n, sizeof(text) - (size_t)n, fmt, ap);
+	va_end(ap);
+
+	if (config_parse(&cfg, "unit.conf", text, strlen(text), err,
+			 sizeof(err))) {
+		fprintf(stderr, "unit_config: %s\n", err);
+		return NULL;
+	}
+
+	return cfg;
 }

@@ -61,4 +61,10 @@ typedef bool (unit_cond_h)(void);
 bool unit_wait_for(unit_cond_h *cond, uint32_t ms);
 int  unit_sip_stack(struct sip **sipp, struct sa *addr);
 
+/* A configuration with the required keys (sip_aor, sip_registrar) and
+ * the "key value" lines of fmt; NULL (error printed) if it does not
+ * parse. mem_deref() it. */
+struct config;
+struct config *unit_config(const char *fmt, ...);
+
 #endif

@@ -1,0 +1,36 @@
+/* push.h: one push as the intake took it in: what an app gets, free of SIP, MSRP and the IPC wire format. */
+#ifndef SIPPUSH_PUSH_H
+#define SIPPUSH_PUSH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Built by an intake (pager.c for a MESSAGE, src/msrpsess/msg.c for an
+ * MSRP message), handed to deliver_push(), turned into bytes only by
+ * src/ipc/codec.c (doc/ipc.md section 6). The strings belong to the
+ * intake and stay valid, like the body or the descriptor, until the
+ * verdict has been reported (deliver.h): observers may read all of it.
+ *
+ * Adding a field: add it here (a string NULL when absent), set it in the
+ * intake, and add one line to ipc_push_encode() with push_line(): a NULL
+ * field is left out of the record, so apps that do not know the header
+ * see exactly the record they saw before.
+ */
+struct push {
+	uint64_t id;               /* set by deliver_push() */
+	const char *appid;         /* canonical, e.g. x-wap-application:mms.ua */
+	const char *ctype;         /* e.g. application/vnd.wap.mms-message */
+	const char *sender;        /* identity: P-Asserted-Identity or From;
+				    * NULL: sent empty */
+	const char *transport;     /* "sip-udp", "sip-tcp", "sip-tls", "msrp",
+				    * "msrps" */
+	const uint8_t *body;       /* the content, len bytes, or NULL with fd */
+	size_t len;
+	bool has_fd;               /* the content is file fd (len bytes); it
+				    * travels beside the record (SCM_RIGHTS) */
+	int fd;
+};
+
+#endif
