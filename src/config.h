@@ -1,4 +1,4 @@
-/* config.h: the daemon's run-time configuration (file format and values). */
+/* config.h: the daemon's run-time configuration: its values, and the parser of sippushd.conf and drop-in files. */
 #ifndef SIPPUSH_CONFIG_H
 #define SIPPUSH_CONFIG_H
 
@@ -11,7 +11,15 @@ enum {
 	CFG_TP_TLS = 1u << 2,
 };
 
-/** Parsed configuration: a value object, read-only once loaded. */
+/*
+ * Parsed configuration: a value object, read-only once loaded. Modules
+ * that read it hold a reference (mem_ref) and take the new one on reload
+ * (<module>_set_config()); nobody copies values out of it.
+ *
+ * Every key is one row of the table in src/config/keys.c (name, value
+ * type and limits, field, default, Kconfig feature, reload class); a new
+ * key is that row plus its field here. See doc/architecture.md.
+ */
 struct config {
 	char *path;
 	char *sip_aor;
@@ -62,10 +70,37 @@ struct config_sender {
 	char pattern[256];     /* "sip:user@host", "*@host" or "*" */
 };
 
+/** What applying a changed key takes (the highest one wins) */
+enum config_reload {
+	CONFIG_RELOAD_NOW,       /* applies at once */
+	CONFIG_RELOAD_STACK,     /* rebuilds the SIP stack and registration */
+	CONFIG_RELOAD_RESTART,   /* needs a restart */
+};
+
 int config_load(struct config **cfgp, const char *path, char *err,
 		size_t errsz);
 int config_parse(struct config **cfgp, const char *name, const char *buf,
 		 size_t len, char *err, size_t errsz);
+
+/* Lines from more than one file (a main file, drop-in directories):
+ * errors name FILE:LINE of the file they are in; a non-repeatable key is
+ * still allowed once in all of them together. */
+struct config_parser;
+int config_parser_alloc(struct config_parser **pp, char *err, size_t errsz);
+int config_parser_text(struct config_parser *p, const char *name,
+		       const char *buf, size_t len);
+int config_parser_file(struct config_parser *p, const char *path);
+int config_parser_dir(struct config_parser *p, const char *dir);
+int config_parser_done(struct config_parser *p, struct config **cfgp);
+
+enum config_reload config_changes(const struct config *a,
+				  const struct config *b, char *keys,
+				  size_t sz);
 bool config_sip_equal(const struct config *a, const struct config *b);
+
+/* The keys, for the documentation checks and `-t` */
+const char *config_key_name(size_t i);
+const char *config_key_feature(size_t i);
+enum config_reload config_key_reload(size_t i);
 
 #endif

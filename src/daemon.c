@@ -341,22 +341,28 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 
 
 /**
- * Apply a reloaded configuration (SIGHUP).
+ * Apply a reloaded configuration (SIGHUP): every module takes the new
+ * one through its *_set_config(), the one reload path.
  *
- * App lines and delivery limits apply at once, and a changed app set
- * re-REGISTERs. Keys that shape the SIP stack (addresses, transports,
- * credentials, TLS) need a restart; that is logged, not half-applied.
+ * What a changed key takes is its row's reload class (src/config/
+ * keys.c): app lines and delivery limits apply at once and a changed
+ * app set re-REGISTERs; keys that shape the SIP stack (addresses,
+ * transports, credentials, TLS) need a restart, which is logged, not
+ * half-applied.
  */
 int daemon_reload(struct daemon *d, struct config *cfg)
 {
+	char keys[256];
+
 	if (!d || !cfg)
 		return EINVAL;
 
-	if (!config_sip_equal(d->cfg, cfg))
-		DEBUG_WARNING("reload: SIP settings changed; they take effect "
-			      "after a restart (app lines apply now)\n");
+	if (config_changes(d->cfg, cfg, keys, sizeof(keys)) !=
+	    CONFIG_RELOAD_NOW)
+		DEBUG_WARNING("reload: %s changed; that takes effect after a "
+			      "restart (app lines and limits apply now)\n",
+			      keys);
 
-	/* the new one first: the pager must never see a freed config */
 	pager_set_config(d->pager, cfg);
 	sessmode_set_config(d->sess, cfg);
 	deliver_set_config(d->dlv, cfg);

@@ -318,8 +318,7 @@ struct config *unit_config(const char *fmt, ...)
 	int n;
 
 	n = re_snprintf(text, sizeof(text), "sip_aor sip:unit@example.com\n"
-			"sip_registrar sip:127.0.0.1;transport=udp\n"
-			"sip_transports udp,tcp\n");
+			"sip_registrar sip:127.0.0.1;transport=udp\n");
 	if (n < 0)
 		return NULL;
 
