@@ -19,7 +19,8 @@
  * either a canonical app ID (appid.c's character set) or a printable,
  * bounded string safe to put on an IPC header line.
  *
- * Target application, in this order (doc/push-routing.md):
+ * Target application, in this order (doc/responses.md, "Choosing the
+ * application"):
  *  1. Accept-Contact with +g.oma.pusheventapp (RFC 3841). The first value
  *     we serve wins. If a header carrying our tag says ";require" and
  *     none of its values is served, there is no fallback: the push is

@@ -7,6 +7,12 @@
 #include <stdint.h>
 #include "config.h"
 
+/* Kconfig writes no line for an option whose dependency is off (tiny has
+ * no CONFIG_MSRP_RELAY line at all) */
+#ifndef CONFIG_MSRP_RELAY
+#define CONFIG_MSRP_RELAY 0
+#endif
+
 enum {
 	CONFIG_FILE_MAX = 64 * 1024,
 	VALUE_MAX       = 1024,

@@ -73,6 +73,24 @@ else
 	readelf -d build/board-tiny/sippushd | grep NEEDED | sed 's/^/#   /'
 fi
 
+# A key whose feature a board leaves out is refused by -t, with the option
+# named (the same check refuses it at start).
+printf 'sip_aor sip:a@b\nsip_registrar sip:b\n%s\n' "tls_verify no" >"$tmp/tls.conf"
+printf 'sip_aor sip:a@b\nsip_registrar sip:b\n%s\n' "msrp_max_size 8" >"$tmp/msrp.conf"
+printf 'sip_aor sip:a@b\nsip_registrar sip:b\n%s\n' "msrp_relay msrp://192.0.2.1:2855" >"$tmp/relay.conf"
+for c in "tiny tls CONFIG_TLS" "tiny msrp CONFIG_MSRP" "openwrt relay CONFIG_MSRP_RELAY" "host relay -"; do
+	read -r b k opt <<<"$c"
+	rc=0
+	out=$("build/board-$b/sippushd" -t -c "$tmp/$k.conf" 2>&1) || rc=$?
+	if [ "$opt" = - ]; then
+		if [ "$rc" -eq 0 ]; then ok "$b: -t takes $k keys"; else bad "$b: -t refused $k keys: $out"; fi
+	elif [ "$rc" -eq 2 ] && [ "${out#*is not built in ("$opt")}" != "$out" ]; then
+		ok "$b: -t refuses $k keys ($opt)"
+	else
+		bad "$b: -t on $k keys: exit $rc, $out"
+	fi
+done
+
 # CHECK_LOG_LEVELS=1: also the levels no board uses (Kconfig allows 4..7;
 # a log call that compiles away must not leave an empty if/else body or
 # an unused variable behind)

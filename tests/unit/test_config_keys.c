@@ -9,6 +9,11 @@
 #include "config.h"
 #include "unit.h"
 
+/* no line in .config when its dependency (MSRP) is off */
+#ifndef CONFIG_MSRP_RELAY
+#define CONFIG_MSRP_RELAY 0
+#endif
+
 /*
  * The suite runs from the top of the source tree (make unit does), where
  * it reads the three places a user learns the keys from.

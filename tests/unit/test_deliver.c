@@ -93,6 +93,21 @@ static void stray_done_h(const struct push *p, uint16_t scode,
 }
 
 
+static unsigned counts[DELIVER_OBSERVERS_MAX];
+static uint16_t last_scode;
+
+static void count_h(const struct push *p, uint16_t scode, const char *reason,
+		    void *arg)
+{
+	unsigned *n = arg;
+
+	CU_ASSERT_STRING_EQUAL(p->appid, MMS);
+	CU_ASSERT_PTR_NOT_NULL(reason);
+	last_scode = scode;
+	++*n;
+}
+
+
 static void test_args(void)
 {
 	struct deliver *d = NULL;
@@ -135,6 +150,20 @@ static void test_args(void)
 	deliver_cancel(NULL);
 	deliver_client_gone(d, NULL);
 	deliver_client_gone(NULL, NULL);
+	/* observers: at most DELIVER_OBSERVERS_MAX, each told every report
+	 * once, in order; one taken off hears nothing more */
+	for (unsigned i = 0; i < DELIVER_OBSERVERS_MAX; i++)
+		UNIT_ASSERT_INT(deliver_observe(d, count_h, &counts[i]), 0);
+	UNIT_ASSERT_INT(deliver_observe(d, count_h, &counts[0]), ENOSPC);
+	deliver_report(d, &p, 404, "Push Application Not Served");
+	deliver_unobserve(d, count_h, &counts[3]);
+	deliver_report(d, &p, 403, "Sender Not Authorised");
+	for (unsigned i = 0; i < DELIVER_OBSERVERS_MAX; i++)
+		UNIT_ASSERT_INT(counts[i], i == 3 ? 1 : 2);
+	UNIT_ASSERT_INT(last_scode, 403);
+	UNIT_ASSERT_INT(deliver_observe(d, count_h, &counts[3]), 0);
+	UNIT_ASSERT_INT(stray_done, 0);   /* a report is not a verdict */
+
 	deliver_set_config(NULL, NULL);
 	deliver_set_config(d, NULL);
 	deliver_report(NULL, &p, 404, "x");
@@ -328,7 +357,10 @@ struct tst {
 	unsigned done_at_mon;
 	uint64_t ack_id;
 
-	/* verdicts */
+	/* verdicts: the observer's view, and the order of the calls */
+	unsigned observed, seq, observed_at, done_seq;
+	uint16_t observed_scode;
+	uint64_t observed_id;
 	unsigned done;
 	uint16_t scode;
 	char reason[IPC_REASON_MAX + 1];
@@ -344,6 +376,7 @@ static void done_h(const struct push *p, uint16_t scode, const char *reason,
 	(void)p;
 
 	++t->done;
+	t->done_seq = ++t->seq;
 	t->scode = scode;
 	str_ncpy(t->reason, reason ? reason : "(null)", sizeof(t->reason));
 	t->done_at = tmr_jiffies();
@@ -500,6 +533,19 @@ static bool wait_done(struct tst *t, unsigned n)
 }
 
 
+static void observe_h(const struct push *p, uint16_t scode,
+		      const char *reason, void *arg)
+{
+	struct tst *t = arg;
+	(void)reason;
+
+	++t->observed;
+	t->observed_at = ++t->seq;
+	t->observed_scode = scode;
+	t->observed_id = p->id;
+}
+
+
 /* A reloaded configuration with these limits (max_pending 0: the
  * default, no line). */
 static int set_limits(struct tst *t, uint32_t ack_timeout,
@@ -546,6 +592,8 @@ static int start(struct tst *t, const char *mode, uint32_t ack_timeout,
 		return EINVAL;
 	err = deliver_alloc(&t->d, cfg);
 	mem_deref(cfg);
+	if (!err)
+		err = deliver_observe(t->d, observe_h, t);
 	if (err)
 		return err;
 
@@ -660,6 +708,12 @@ static void test_ack(void)
 	UNIT_ASSERT_INT(t.scode, 200);
 	UNIT_ASSERT_STR(t.reason, "OK");
 	CU_ASSERT_PTR_NULL(t.dl);         /* cleared when done */
+
+	/* the observers heard it once, before the intake */
+	UNIT_ASSERT_INT(t.observed, 1);
+	UNIT_ASSERT_INT(t.observed_scode, 200);
+	CU_ASSERT(t.observed_id == id1);
+	CU_ASSERT(t.observed_at < t.done_seq);
 	CU_ASSERT(t.ack_id == id1);
 	UNIT_ASSERT_INT(t.owner_acks, 1);
 
