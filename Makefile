@@ -170,9 +170,14 @@ $(B)/$(LIB_SONAME): $(LIB_PIC)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -o $@ $^
 	@ln -sf $(LIB_SONAME) $(B)/libsippush.so
 
-# The CLI shares app-ID handling and the MSRP wire format with the daemon.
+# The CLI shares app-ID handling and the MSRP wire format with the
+# daemon, and spawn() (fork/exec without a shell) for listen --exec.
 CLI_SHARED := $(B)/obj/src/appid.o $(B)/obj/src/mediatype.o \
-	$(MSRP_WIRE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/src/siptls.o
+	$(MSRP_WIRE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/src/siptls.o \
+	$(B)/obj/src/spawn.o
+# CLI modules without a main of their own, tested by test_cli.
+CLI_UNIT_OBJS := $(addprefix $(B)/obj/tools/sippush/,handler.o json.o \
+	fileout.o)
 $(B)/sippush: $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a $(RE_LIBS) $(SSL_LIBS)
 
@@ -185,6 +190,7 @@ $(B)/sippush.pc: lib/sippush.pc.in Makefile
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(UNIT_COMMON_OBJS) $(DAEMON_OBJS) $(B)/libsippush.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(RE_LIBS) $(DAEMON_LIBS) -lcunit
+$(B)/tests/test_cli: $(CLI_UNIT_OBJS)
 
 unit: $(UNIT_BINS)
 	@fail=0; for t in $(UNIT_BINS); do \
