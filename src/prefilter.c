@@ -94,10 +94,12 @@ static void message_reset(struct prefilter *pf)
 	pf->linel    = 0;
 	pf->hdrl     = 0;
 	pf->lines    = 0;
+	pf->items    = 0;
 	pf->in_cl    = false;
 	pf->have_cl  = false;
 	pf->clen     = 0;
 	pf->left     = 0;
+	pf->bad      = NULL;
 }
 
 
@@ -218,6 +220,20 @@ static void name_done(struct prefilter *pf)
 		id = (enum sip_hdrid)(joaat_final(pf->hash) & 0xfff);
 
 	pf->in_cl    = id == SIP_HDR_CONTENT_LENGTH;
+
+	/* libre parses these numbers with regular expressions that retry
+	 * from every offset: 4096 digits of CSeq cost ~50 ms */
+	switch (id) {
+	case SIP_HDR_CSEQ:
+	case SIP_HDR_MAX_FORWARDS:
+	case SIP_HDR_EXPIRES:
+	case SIP_HDR_CONTENT_LENGTH:
+		pf->hmax = PREFILTER_NUMHDR_MAX;
+		break;
+	default:
+		break;
+	}
+
 	pf->cl_state = CL_LEAD;
 	pf->cl_digits = 0;
 	pf->cl       = 0;
@@ -271,17 +287,18 @@ static enum prefilter_result header_done(struct prefilter *pf)
 	if (!pf->in_cl)
 		return PF_OK;
 
+	/* on a datagram sipcheck.c answers these; on a stream the length
+	 * of the body is unknown: the headers get a 400, then the end */
 	if (pf->cl_state == CL_LEAD || pf->cl_state == CL_BAD ||
 	    pf->cl > CL_MAX) {
-		if (!pf->stream) {
-			pf->in_cl = false;   /* sipcheck.c answers it */
-			return PF_OK;
-		}
-		return junk(pf, "malformed Content-Length");
+		pf->in_cl = false;
+		if (pf->stream && !pf->bad)
+			pf->bad = "Bad Content-Length";
+		return PF_OK;
 	}
 
-	if (pf->stream && pf->have_cl && pf->clen != pf->cl)
-		return junk(pf, "conflicting Content-Length");
+	if (pf->stream && pf->have_cl && pf->clen != pf->cl && !pf->bad)
+		pf->bad = "Multiple Content-Length Headers";
 
 	pf->have_cl = true;
 	pf->clen    = pf->cl;
@@ -298,8 +315,14 @@ static enum prefilter_result headers_done(struct prefilter *pf)
 		return PF_MESSAGE;
 	}
 
-	if (!pf->have_cl)
-		return junk(pf, "no Content-Length on a stream");
+	if (!pf->have_cl && !pf->bad)
+		pf->bad = "Missing Content-Length";
+
+	if (pf->bad) {
+		pf->st  = PF_DEAD;
+		pf->why = pf->bad;
+		return PF_BADFRAME;
+	}
 
 	if (pf->clen > pf->body_max) {
 		pf->st   = PF_SKIP;
@@ -325,6 +348,9 @@ static enum prefilter_result hdr_byte(struct prefilter *pf, uint8_t c)
 
 	if (++pf->hdrl > PREFILTER_HDRS_MAX)
 		return junk(pf, "header block too large");
+	if (pf->st != PF_LINE_CR && pf->st != PF_HDR_BOL &&
+	    pf->st != PF_EOH_CR && ++pf->hlen > pf->hmax)
+		return junk(pf, "header too long");
 
 	switch (pf->st) {
 
@@ -343,11 +369,13 @@ static enum prefilter_result hdr_byte(struct prefilter *pf, uint8_t c)
 			return headers_done(pf);
 		if (++pf->lines > PREFILTER_LINES_MAX)
 			return junk(pf, "too many header lines");
+		if (++pf->items > PREFILTER_ITEMS_MAX)
+			return junk(pf, "too many header items");
 		if (c == ' ' || c == '\t') {
 			if (pf->lines == 1)
 				return junk(pf, "continuation without a header");
-			if (pf->in_cl && pf->stream)
-				return junk(pf, "folded Content-Length");
+			if (pf->in_cl && pf->stream && !pf->bad)
+				pf->bad = "Bad Content-Length";
 			pf->in_cl = false;
 			pf->st = PF_HDR_VALUE;
 			return PF_OK;
@@ -357,6 +385,8 @@ static enum prefilter_result hdr_byte(struct prefilter *pf, uint8_t c)
 		pf->in_cl = false;
 		pf->hash  = 0;
 		pf->wsn   = 0;
+		pf->hlen  = 1;
+		pf->hmax  = PREFILTER_HDR_MAX;
 		/*@fallthrough@*/
 
 	case PF_HDR_NAME:
@@ -411,6 +441,9 @@ static enum prefilter_result hdr_byte(struct prefilter *pf, uint8_t c)
 			pf->st = PF_HDR_BOL;
 			return header_done(pf);
 		}
+		/* libre splits many headers at commas, one allocation each */
+		if (c == ',' && ++pf->items > PREFILTER_ITEMS_MAX)
+			return junk(pf, "too many header items");
 		return pf->in_cl ? cl_byte(pf, c) : PF_OK;
 
 	case PF_HDR_CR:

@@ -11,6 +11,10 @@ enum {
 	PREFILTER_METHOD_MAX = 32,
 	PREFILTER_HDRS_MAX   = 16384,  /* header block, start line included */
 	PREFILTER_LINES_MAX  = 256,    /* header lines, continuations too */
+	PREFILTER_ITEMS_MAX  = 256,    /* header lines plus commas in values */
+	PREFILTER_HDR_MAX    = 2048,   /* one header, continuations included */
+	PREFILTER_NUMHDR_MAX = 64,     /* CSeq, Max-Forwards, Expires,
+					* Content-Length */
 	PREFILTER_CLEN_DIGITS = 10,
 };
 
@@ -37,6 +41,9 @@ enum prefilter_result {
 	PF_OVERSIZE,     /* stream: headers of a message whose body is over
 			  * the limit ended here; its body is skipped */
 	PF_SKIPPED,      /* stream: the oversize body ends here */
+	PF_BADFRAME,     /* stream: headers of a request whose length cannot
+			  * be known ended here (why says how): answer 400,
+			  * then close */
 	PF_JUNK,         /* not SIP: close the connection / drop */
 };
 
@@ -51,6 +58,9 @@ struct prefilter {
 	uint32_t linel;          /* bytes of the start line so far */
 	uint32_t hdrl;           /* bytes of the header block so far */
 	uint32_t lines;          /* header lines so far */
+	uint32_t items;          /* lines and commas so far */
+	uint32_t hlen;           /* bytes of the current header */
+	uint32_t hmax;           /* its bound */
 	char name[2];            /* first characters of a header name */
 	uint8_t namel;           /* its length, up to 0xfe */
 	uint8_t wsn;             /* white space after a name, before ':' */
@@ -64,7 +74,8 @@ struct prefilter {
 	uint64_t clen;           /* the message's Content-Length */
 	uint64_t left;           /* body bytes still to come */
 	uint64_t body_max;       /* stream: larger bodies are PF_OVERSIZE */
-	const char *why;         /* after PF_JUNK: what was wrong */
+	const char *bad;         /* stream: why the length is unknown */
+	const char *why;         /* after PF_JUNK, PF_BADFRAME: what was wrong */
 };
 
 void prefilter_init(struct prefilter *pf, bool stream, uint64_t body_max);

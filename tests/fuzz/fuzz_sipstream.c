@@ -59,7 +59,7 @@ static void pf_run(struct run *r, const uint8_t *data, size_t size,
 			r->accepted = pos;
 		}
 		if (res == PF_JUNK || res == PF_OVERSIZE ||
-		    r->nends == ENDS_MAX)
+		    res == PF_BADFRAME || r->nends == ENDS_MAX)
 			return;
 	}
 }

@@ -104,13 +104,43 @@ static void test_datagram_junk(void)
 	junk_is((const char *)mb->buf, "too many header lines");
 
 	mbuf_rewind(mb);
-	(void)mbuf_write_str(mb, "MESSAGE sip:a SIP/2.0\r\nA: ");
-	for (int i = 0; i < PREFILTER_HDRS_MAX; i++)
-		(void)mbuf_write_u8(mb, 'x');
-	(void)mbuf_write_str(mb, "\r\n\r\n");
+	(void)mbuf_write_str(mb, "MESSAGE sip:a SIP/2.0\r\n");
+	for (int i = 0; i <= PREFILTER_HDRS_MAX / 1000; i++) {
+		(void)mbuf_write_str(mb, "A: ");
+		for (int k = 0; k < 995; k++)
+			(void)mbuf_write_u8(mb, 'x');
+		(void)mbuf_write_str(mb, "\r\n");
+	}
+	(void)mbuf_write_str(mb, "\r\n");
 	(void)mbuf_write_u8(mb, 0);
 	many = (char *)mb->buf;
 	junk_is(many, "header block too large");
+
+	/* one header: bounded; the numbers libre reads by regex, tighter */
+	mbuf_rewind(mb);
+	(void)mbuf_write_str(mb, "MESSAGE sip:a SIP/2.0\r\nSubject: ");
+	for (int i = 0; i < PREFILTER_HDR_MAX; i++)
+		(void)mbuf_write_u8(mb, 'x');
+	(void)mbuf_write_str(mb, "\r\n\r\n");
+	(void)mbuf_write_u8(mb, 0);
+	junk_is((const char *)mb->buf, "header too long");
+
+	mbuf_rewind(mb);
+	(void)mbuf_write_str(mb, "MESSAGE sip:a SIP/2.0\r\nCSeq: ");
+	for (int i = 0; i < PREFILTER_NUMHDR_MAX; i++)
+		(void)mbuf_write_u8(mb, '1');
+	(void)mbuf_write_str(mb, " MESSAGE\r\n\r\n");
+	(void)mbuf_write_u8(mb, 0);
+	junk_is((const char *)mb->buf, "header too long");
+
+	/* libre allocates per comma-separated item */
+	mbuf_rewind(mb);
+	(void)mbuf_write_str(mb, "MESSAGE sip:a SIP/2.0\r\nContact: ");
+	for (int i = 0; i < PREFILTER_ITEMS_MAX; i++)
+		(void)mbuf_write_str(mb, ", ");
+	(void)mbuf_write_str(mb, "\r\n\r\n");
+	(void)mbuf_write_u8(mb, 0);
+	junk_is((const char *)mb->buf, "too many header items");
 	mem_deref(mb);
 }
 
@@ -139,6 +169,8 @@ static size_t stream_ends(const char *s, size_t len, size_t step,
 				return n;
 			if (r != PF_OK && n < max)
 				ends[n++] = pos;
+			if (r == PF_BADFRAME)
+				return n;
 		}
 	}
 
@@ -166,19 +198,36 @@ static void test_stream_framing(void)
 }
 
 
-static void stream_junk_is(const char *s, const char *reason)
+static void stream_result_is(const char *s, enum prefilter_result want,
+			     const char *reason)
 {
 	enum prefilter_result r;
 	struct prefilter pf;
+	size_t used;
 
 	prefilter_init(&pf, true, 65536);
-	(void)prefilter_feed(&pf, (const uint8_t *)s, strlen(s), &r);
-	UNIT_ASSERT_INT(r, PF_JUNK);
+	used = prefilter_feed(&pf, (const uint8_t *)s, strlen(s), &r);
+	UNIT_ASSERT_INT(r, want);
 	UNIT_ASSERT_STR(pf.why ? pf.why : "(null)", reason);
+	/* a bad length is known at the end of the headers */
+	if (want == PF_BADFRAME)
+		UNIT_ASSERT_INT(used, strlen(s));
 
 	/* dead stays dead */
 	UNIT_ASSERT_INT(prefilter_feed(&pf, (const uint8_t *)"\r\n", 2, &r), 0);
 	UNIT_ASSERT_INT(r, PF_JUNK);
+}
+
+
+static void stream_junk_is(const char *s, const char *reason)
+{
+	stream_result_is(s, PF_JUNK, reason);
+}
+
+
+static void stream_bad_is(const char *s, const char *reason)
+{
+	stream_result_is(s, PF_BADFRAME, reason);
 }
 
 
@@ -194,23 +243,23 @@ static void test_stream_clen(void)
 	static const char hashed[] = MSG_HDRS
 		"Content-Length: 1\r\nYAcvo: 3\r\n\r\nabc";
 
-	stream_junk_is(MSG_HDRS "\r\n", "no Content-Length on a stream");
-	stream_junk_is(MSG_HDRS "Content-Length: 4294967301\r\n\r\n",
-		       "malformed Content-Length");
-	stream_junk_is(MSG_HDRS "Content-Length: 99999999999\r\n\r\n",
-		       "malformed Content-Length");
-	stream_junk_is(MSG_HDRS "Content-Length: 5x\r\n\r\n",
-		       "malformed Content-Length");
-	stream_junk_is(MSG_HDRS "Content-Length: 5 5\r\n\r\n",
-		       "malformed Content-Length");
-	stream_junk_is(MSG_HDRS "Content-Length:\r\n\r\n",
-		       "malformed Content-Length");
-	stream_junk_is(MSG_HDRS "Content-Length: 5\r\nl: 3\r\n\r\n",
-		       "conflicting Content-Length");
-	stream_junk_is(MSG_HDRS "Content-Length: 5\r\n 3\r\n\r\n",
-		       "folded Content-Length");
-	stream_junk_is(MSG_HDRS "Content-Length: 1\r\nYAcvo: 3\r\n\r\n",
-		       "conflicting Content-Length");
+	stream_bad_is(MSG_HDRS "\r\n", "Missing Content-Length");
+	stream_bad_is(MSG_HDRS "Content-Length: 4294967301\r\n\r\n",
+		      "Bad Content-Length");
+	stream_bad_is(MSG_HDRS "Content-Length: 99999999999\r\n\r\n",
+		      "Bad Content-Length");
+	stream_bad_is(MSG_HDRS "Content-Length: 5x\r\n\r\n",
+		      "Bad Content-Length");
+	stream_bad_is(MSG_HDRS "Content-Length: 5 5\r\n\r\n",
+		      "Bad Content-Length");
+	stream_bad_is(MSG_HDRS "Content-Length:\r\n\r\n",
+		      "Bad Content-Length");
+	stream_bad_is(MSG_HDRS "Content-Length: 5\r\nl: 3\r\n\r\n",
+		      "Multiple Content-Length Headers");
+	stream_bad_is(MSG_HDRS "Content-Length: 5\r\n 3\r\n\r\n",
+		      "Bad Content-Length");
+	stream_bad_is(MSG_HDRS "Content-Length: 1\r\nYAcvo: 3\r\n\r\n",
+		      "Multiple Content-Length Headers");
 	stream_junk_is("\r\r", "bare CR");
 	stream_junk_is("\nMESSAGE", "bad method");
 
@@ -224,8 +273,8 @@ static void test_stream_clen(void)
 	}
 
 	UNIT_ASSERT_INT(stream_ends(hashed, sizeof(hashed) - 1, 7, ends, 4,
-				    &last, 65536), 0);
-	UNIT_ASSERT_INT(last, PF_JUNK);
+				    &last, 65536), 1);
+	UNIT_ASSERT_INT(last, PF_BADFRAME);
 }
 
 
