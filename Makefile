@@ -234,7 +234,9 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_MSRP    := msrp sdp
-FUZZ_TARGETS := $(filter-out $(if $(filter y,$(CONFIG_MSRP)),,$(FUZZ_MSRP)),\
+FUZZ_XML     := imdn reginfo
+FUZZ_TARGETS := $(filter-out $(if $(filter y,$(CONFIG_MSRP)),,$(FUZZ_MSRP)) \
+	$(if $(filter y,$(CONFIG_XML)),,$(FUZZ_XML)),\
 	$(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_COMMON  := $(B)/obj/tests/fuzz/fuzz.o \
 	$(if $(filter y,$(CONFIG_MSRP)),$(B)/obj/tests/unit/msrprec.o)

@@ -160,6 +160,74 @@ appid_seeds = {
     "bad-slash": "x-wap-application:../../etc", "bad-long": "a" * 200,
 }
 
+IMDN_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+             '<imdn xmlns="urn:ietf:params:xml:ns:imdn">\n')
+
+
+def imdn(notif, status, extra=""):
+    return (IMDN_HEAD + "<message-id>34jk324j</message-id>\n"
+            "<datetime>2008-04-04T12:16:49-05:00</datetime>\n"
+            "<recipient-uri>im:bob@example.com</recipient-uri>\n"
+            f"<{notif}><status><{status}/></status></{notif}>\n"
+            + extra + "</imdn>\n")
+
+
+imdn_seeds = {
+    "delivered": imdn("delivery-notification", "delivered"),
+    "failed-reason": imdn(
+        "delivery-notification", "failed",
+        '<reason xmlns="urn:x-sippushd:xml:ns:imdn-reason" code="415">'
+        "Unsupported Media Type</reason>\n"),
+    "displayed": imdn("display-notification", "displayed"),
+    "processed": imdn("processing-notification", "stored",
+                      '<e:x xmlns:e="urn:example:ext">1</e:x>'),
+    "bad-kind": imdn("delivery-notification", "displayed"),
+    "bad-doctype": '<!DOCTYPE imdn [<!ENTITY a "aaaa">]>' + IMDN_HEAD +
+                   "&a;</imdn>",
+    "bad-unclosed": IMDN_HEAD + "<message-id>x",
+    "cpim": ("From: <sip:psa@sender.test>\r\nTo: <sip:pra@sippush.test>\r\n"
+             "DateTime: 2024-05-01T10:00:00Z\r\n"
+             "NS: imdn <urn:ietf:params:imdn>\r\nimdn.Message-ID: m1\r\n"
+             "imdn.Disposition-Notification: positive-delivery, display\r\n"
+             "\r\nContent-Type: message/imdn+xml\r\n"
+             "Content-Disposition: notification\r\n\r\n"
+             + imdn("delivery-notification", "delivered")),
+}
+
+
+def reginfo(rstate, cstate, event, uri="sip:pra@127.0.0.1:5071;ob",
+            version=1, extra=""):
+    return ('<?xml version="1.0"?>\n'
+            '<reginfo xmlns="urn:ietf:params:xml:ns:reginfo" '
+            f'version="{version}" state="full">\n'
+            f' <registration aor="sip:pra@sippush.test" id="a7" '
+            f'state="{rstate}">\n'
+            f'  <contact id="76" state="{cstate}" event="{event}" '
+            'expires="3600" retry-after="30">\n'
+            f"   <uri>{uri}</uri>\n"
+            '   <unknown-param name="+sip.instance">"&lt;urn:uuid:'
+            '4fa3b7e2-1d0c-4c3e-9a1b-0123456789ab&gt;"</unknown-param>\n'
+            "  </contact>\n" + extra +
+            " </registration>\n</reginfo>\n")
+
+
+reginfo_seeds = {
+    "active": reginfo("active", "active", "registered"),
+    "shortened": reginfo("active", "active", "shortened"),
+    "deactivated": reginfo("terminated", "terminated", "deactivated"),
+    "rejected": reginfo("terminated", "terminated", "rejected"),
+    "by-instance": reginfo("active", "terminated", "unregistered",
+                           uri="sip:pra@10.0.0.1:6000"),
+    "two-contacts": reginfo(
+        "active", "terminated", "expired", extra=(
+            '  <contact id="77" state="active" event="created">'
+            "<uri>sip:pra@127.0.0.1:5071</uri></contact>\n")),
+    "bad-version": reginfo("active", "active", "registered",
+                           version="x"),
+    "bad-unclosed": '<reginfo xmlns="urn:ietf:params:xml:ns:reginfo" '
+                    'version="0" state="full"><registration>',
+}
+
 
 def write(target, seeds):
     os.makedirs(f"tests/fuzz/{target}", exist_ok=True)
@@ -176,3 +244,5 @@ write("sdp", sdp_seeds)
 write("ipc", ipc_seeds)
 write("config", config_seeds)
 write("appid", appid_seeds)
+write("imdn", imdn_seeds)
+write("reginfo", reginfo_seeds)
