@@ -39,8 +39,11 @@ KCONFIG_MISSING := echo "Kconfiglib not found: apt-get install python3-kconfigli
 # --- flags: the only place libre's defines are set ------------------------
 # Debian's libre.pc carries no -D flags: HAVE_INTTYPES_H is required for
 # re_types.h, RELEASE keeps the mbuf debug traps (int3) out.
+# src/compat.h comes first in every file that sees libre: it evens out
+# what differs between libre versions (ARRAY_SIZE, fd_listen).
 RE_CFLAGS := $(shell $(PKG_CONFIG) --cflags libre) \
-	-DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DRELEASE -DUSE_OPENSSL -DHAVE_INET6
+	-DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DRELEASE -DUSE_OPENSSL -DHAVE_INET6 \
+	-include src/compat.h
 RE_LIBS   := $(shell $(PKG_CONFIG) --libs libre)
 RE_VERSION := $(shell $(PKG_CONFIG) --modversion libre)
 RE_VERNUM := $(shell echo '$(RE_VERSION)' | awk -F. '{printf "%d", $$1*10000+$$2*100+$$3}')
@@ -174,7 +177,7 @@ $(B)/$(LIB_SONAME): $(LIB_PIC)
 # daemon, and spawn() (fork/exec without a shell) for listen --exec.
 CLI_SHARED := $(B)/obj/src/appid.o $(B)/obj/src/mediatype.o \
 	$(MSRP_WIRE_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/src/siptls.o \
-	$(B)/obj/src/spawn.o
+	$(B)/obj/src/spawn.o $(B)/obj/src/compat.o
 # CLI modules without a main of their own, tested by test_cli.
 CLI_UNIT_OBJS := $(addprefix $(B)/obj/tools/sippush/,handler.o json.o \
 	fileout.o)
@@ -308,7 +311,7 @@ SHELL_SCRIPTS := .ci/run tests/bench/run.sh $(wildcard tests/*.sh tests/integrat
 lint: $(B)/autoconf.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Iinclude -Isrc -I$(B) \
-	  --std=c11 -DHAVE_INTTYPES_H -DRELEASE src lib tools
+	  --std=c11 -DHAVE_INTTYPES_H -DRELEASE --include=src/compat.h src lib tools
 	shellcheck -x $(SHELL_SCRIPTS)
 
 # --- install ---------------------------------------------------------------

@@ -225,10 +225,9 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 		goto fail;
 	desc->pos = 0;
 
-	err = sipsess_accept(&call->sess, inv->sock, msg, 200, "OK",
-			     inv->cuser, "application/sdp", desc, NULL, NULL,
-			     false, NULL, NULL, NULL, NULL, NULL,
-			     close_handler, call, NULL);
+	err = compat_sipsess_accept(&call->sess, inv->sock, msg, 200, "OK",
+				    inv->cuser, "application/sdp", desc,
+				    close_handler, call);
 	if (err)
 		goto fail;
 

@@ -400,6 +400,7 @@ static int send_handler(enum sip_transp tp, const struct sa *src,
 
 	return err;
 }
+COMPAT_SIP_SEND_H(sip_send_handler, send_handler)
 
 
 static int send_register(struct reg *reg)
@@ -407,7 +408,7 @@ static int send_register(struct reg *reg)
 	int err;
 
 	err = sip_drequestf(&reg->req, reg->sip, true, "REGISTER", reg->dlg,
-			    0, reg->auth, send_handler, response_handler, reg,
+			    0, reg->auth, sip_send_handler, response_handler, reg,
 			    "Expires: %u\r\n"
 			    "Supported: gruu, outbound, path\r\n"
 			    "Allow: " ALLOW "\r\n"

@@ -76,6 +76,7 @@ struct msend {
 	struct sipsess *sess;
 	struct sdp_session *sdp;
 	struct sdp_media *sdpm;
+	struct mbuf *desc;         /* our SDP offer */
 	struct tcp_sock *ts;
 	struct tcp_conn *tc;
 	struct tls_conn *sc;       /* --tls: on tc */
@@ -399,7 +400,7 @@ static void abort_progress(struct msend *s)
 		return;
 	}
 
-	(void)shutdown(tcp_conn_fd(s->tc), SHUT_WR);
+	(void)shutdown(compat_tcp_conn_fd(s->tc), SHUT_WR);
 	s->fin_sent = true;
 	tmr_start(&s->tmr_grace, ABORT_WAIT_MS, abort_timeout, s);
 }
@@ -1311,11 +1312,27 @@ static int offer_encode(struct msend *s, struct mbuf **descp)
 }
 
 
+/* The offer, made once in sip_start(), for each INVITE sent. */
+static int desc_handler(struct mbuf **descp, const struct sa *src,
+			const struct sa *dst, void *arg)
+{
+	struct msend *s = arg;
+	(void)src;
+	(void)dst;
+
+	if (!s->desc)
+		return EINVAL;
+
+	*descp = mem_ref(s->desc);
+	return 0;
+}
+
+
 static int sip_start(struct msend *s)
 {
 	const struct send_msrp_opts *o = s->o;
 	const char *routev[1];
-	struct mbuf *desc = NULL;
+	char *hdrs = NULL;
 	struct sa la;
 	int err;
 
@@ -1336,25 +1353,29 @@ static int sip_start(struct msend *s)
 	if (err)
 		return err;
 
-	err = offer_encode(s, &desc);
+	err = offer_encode(s, &s->desc);
+	if (err)
+		goto out;
+	s->desc->pos = 0;
+
+	err = re_sdprintf(&hdrs, "Accept-Contact: *;+g.oma.pusheventapp=\"%s\""
+			  ";require;explicit\r\n"
+			  "Request-Disposition: no-fork\r\n"
+			  "%s",
+			  o->ftag, o->hdrs ? o->hdrs : "");
 	if (err)
 		goto out;
 
 	/* libre puts the proxy in a Route header (with ;lr) and sends the
-	 * INVITE there; the extra headers go in through fmt */
+	 * INVITE there */
 	routev[0] = o->proxy;
-	err = sipsess_connect(&s->sess, s->sock, o->to, NULL, o->from, "psa",
-			      routev, 1, "application/sdp", desc,
-			      NULL, NULL, false, NULL, answer_handler, NULL,
-			      estab_handler, NULL, NULL, close_handler, s,
-			      "Accept-Contact: *;+g.oma.pusheventapp=\"%s\""
-			      ";require;explicit\r\n"
-			      "Request-Disposition: no-fork\r\n"
-			      "%s",
-			      o->ftag, o->hdrs ? o->hdrs : "");
+	err = compat_sipsess_connect(&s->sess, s->sock, o->to, o->from, "psa",
+				     routev, 1, "application/sdp",
+				     desc_handler, answer_handler,
+				     estab_handler, close_handler, s, hdrs);
 
  out:
-	mem_deref(desc);
+	mem_deref(hdrs);
 	return err;
 }
 
@@ -1482,6 +1503,7 @@ int send_msrp(const struct send_msrp_opts *o, const struct sa *laddr)
  out:
 	teardown(&s);
 	mem_deref(s.parser);
+	mem_deref(s.desc);
 	mem_deref(s.sdp);
 	mem_deref(s.txmb);
 	mem_deref(s.chunk);
