@@ -430,3 +430,10 @@ void daemon_stop(struct daemon *d, daemon_exit_h *exith, void *arg)
 	tmr_start(&d->tmr_stop, STOP_UNREG_MS, close_stack, d);
 	reg_unregister(d->reg, unreg_done, d);
 }
+
+
+/** REGISTER requests sent so far (readiness: the first one is out). */
+uint32_t daemon_reg_sent(const struct daemon *d)
+{
+	return d ? reg_sent(d->reg) : 0;
+}

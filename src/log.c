@@ -1,4 +1,4 @@
-/* log.c: routes libre's dbg_* output (ours and libre's own) to stderr or syslog. */
+/* log.c: routes libre's dbg_* output (ours and libre's own) to stderr (with <N> level prefixes) or syslog. */
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -33,8 +33,11 @@ static void log_handler(int level, const char *p, size_t len, void *arg)
 	static const char *const tag[] = {"emerg", "alert", "crit", "error",
 					  "warning", "notice", "info",
 					  "debug"};
-	fprintf(stderr, "sippushd %s: %.*s\n",
-		tag[level >= 0 && level <= 7 ? level : 7], (int)len, p);
+	/* "<N>" first: journald (and anything reading sd-daemon(3)
+	 * prefixes) files the line at its own level, not all as info */
+	level = level >= 0 && level <= 7 ? level : 7;
+	fprintf(stderr, "<%d>sippushd %s: %.*s\n", level, tag[level],
+		(int)len, p);
 }
 
 

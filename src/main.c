@@ -13,6 +13,7 @@
 #include "compat.h"
 #include "daemon.h"
 #include "privdrop.h"
+#include "sdnotify.h"
 
 #define DEBUG_MODULE "main"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
@@ -25,9 +26,12 @@ enum {
 struct app {
 	const char *conf_path;
 	struct daemon *daemon;
+	struct tmr tmr_ready;
 	int sigfd;
 	int exit_code;
 };
+
+enum { READY_POLL_MS = 20 };
 
 
 static void usage(FILE *f)
@@ -87,6 +91,8 @@ static void signal_handler(int flags, void *arg)
 		case SIGTERM:
 		case SIGINT:
 			DEBUG_INFO("signal %u: shutting down\n", si.ssi_signo);
+			tmr_cancel(&app->tmr_ready);
+			(void)sdnotify("STOPPING=1");
 			daemon_stop(app->daemon, exit_handler, app);
 			break;
 
@@ -94,6 +100,26 @@ static void signal_handler(int flags, void *arg)
 			break;
 		}
 	}
+}
+
+
+/* systemd (Type=notify) is told READY=1 once the local socket listens
+ * (daemon_alloc) and the first REGISTER is out: from then on apps can
+ * connect and the core is being asked. Polled briefly, only under a
+ * service manager that waits. */
+static void ready_poll(void *arg)
+{
+	struct app *app = arg;
+	int err;
+
+	if (!daemon_reg_sent(app->daemon)) {
+		tmr_start(&app->tmr_ready, READY_POLL_MS, ready_poll, app);
+		return;
+	}
+
+	err = sdnotify("READY=1\nSTATUS=registering");
+	if (err)
+		DEBUG_WARNING("NOTIFY_SOCKET: %m\n", err);
 }
 
 
@@ -162,6 +188,7 @@ int main(int argc, char *argv[])
 	}
 
 	log_init(use_syslog, level);
+	tmr_init(&app.tmr_ready);
 
 	err = config_load(&cfg, app.conf_path, errbuf, sizeof(errbuf));
 	if (err) {
@@ -208,6 +235,8 @@ int main(int argc, char *argv[])
 	}
 
 	DEBUG_NOTICE("sippushd %s running\n", SIPPUSH_VERSION);
+	if (sdnotify_wanted())
+		ready_poll(&app);
 
 	err = re_main(NULL);
 	if (err) {
@@ -216,6 +245,7 @@ int main(int argc, char *argv[])
 	}
 
  out:
+	tmr_cancel(&app.tmr_ready);
 	if (app.sigfd >= 0) {
 		compat_fd_close(app.sigfd);
 		(void)close(app.sigfd);

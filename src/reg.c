@@ -562,3 +562,10 @@ enum reg_state reg_state(const struct reg *reg)
 {
 	return reg ? reg->state : REG_IDLE;
 }
+
+
+/** REGISTER requests sent so far (the daemon's readiness: one is out). */
+uint32_t reg_sent(const struct reg *reg)
+{
+	return reg ? reg->sent : 0;
+}

@@ -43,4 +43,5 @@ void reg_unregister(struct reg *reg, reg_done_h *doneh, void *arg);
 enum reg_state reg_state(const struct reg *reg);
 const char *reg_state_name(enum reg_state state);
 
+uint32_t reg_sent(const struct reg *reg);
 #endif
