@@ -48,7 +48,16 @@ RE_LIBS   := $(shell $(PKG_CONFIG) --libs libre)
 RE_VERSION := $(shell $(PKG_CONFIG) --modversion libre)
 RE_VERNUM := $(shell echo '$(RE_VERSION)' | awk -F. '{printf "%d", $$1*10000+$$2*100+$$3}')
 
+# Boards with CONFIG_OPTIMIZE_SIZE (openwrt, tiny): -Os by default, and
+# every function and object in its own section so the linker drops what
+# nothing uses (the section flags apply even when CFLAGS is given).
+ifeq ($(CONFIG_OPTIMIZE_SIZE),y)
+CFLAGS    ?= -Os -g
+SIZE_CFLAGS  := -ffunction-sections -fdata-sections
+SIZE_LDFLAGS := -Wl,--gc-sections
+else
 CFLAGS    ?= -O2 -g
+endif
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes
 # Large files on 32-bit targets (armhf, mipsel): 64-bit off_t, so spool
@@ -59,7 +68,7 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 LFS_FLAGS := -D_FILE_OFFSET_BITS=64 -D_LARGEFILE_SOURCE
 CPPFLAGS_ALL := -std=c11 -D_GNU_SOURCE $(LFS_FLAGS) -Iinclude -Isrc -I$(B) \
 	-DSIPPUSH_VERSION='"$(VERSION)"' -DLIBRE_VERNUM=$(RE_VERNUM)
-ALL_CFLAGS = $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS = $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(SIZE_CFLAGS) $(CPPFLAGS)
 SSL_LIBS  := $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto)
 
 # --- sources ---------------------------------------------------------------
@@ -163,14 +172,14 @@ $(B)/obj/tools/%.o: tools/%.c $(B)/autoconf.h
 	$(CC) $(ALL_CFLAGS) $(RE_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/sippushd: $(MAIN_OBJ) $(DAEMON_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(RE_LIBS) $(DAEMON_LIBS)
+	$(CC) $(CFLAGS) $(SIZE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(RE_LIBS) $(DAEMON_LIBS)
 
 $(B)/libsippush.a: $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(B)/$(LIB_SONAME): $(LIB_PIC)
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -o $@ $^
+	$(CC) $(CFLAGS) $(SIZE_LDFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) -o $@ $^
 	@ln -sf $(LIB_SONAME) $(B)/libsippush.so
 
 # The CLI shares app-ID handling and the MSRP wire format with the
@@ -182,17 +191,21 @@ CLI_SHARED := $(B)/obj/src/appid.o $(B)/obj/src/mediatype.o \
 CLI_UNIT_OBJS := $(addprefix $(B)/obj/tools/sippush/,handler.o json.o \
 	fileout.o)
 $(B)/sippush: $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a $(RE_LIBS) $(SSL_LIBS)
+	$(CC) $(CFLAGS) $(SIZE_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(CLI_SHARED) $(B)/libsippush.a $(RE_LIBS) $(SSL_LIBS)
 
+# The .pc names the install paths: written again by `make install` with
+# the PREFIX/LIBDIR/INCDIR given there (make; make install PREFIX=/usr
+# must not say /usr/local). This one is for a look before installing.
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	-e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|'
 $(B)/sippush.pc: lib/sippush.pc.in Makefile
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	$(PC_SED) $< > $@
 
 # --- tests -----------------------------------------------------------------
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(UNIT_COMMON_OBJS) $(DAEMON_OBJS) $(B)/libsippush.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(RE_LIBS) $(DAEMON_LIBS) -lcunit
+	$(CC) $(CFLAGS) $(SIZE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(RE_LIBS) $(DAEMON_LIBS) -lcunit
 $(B)/tests/test_cli: $(CLI_UNIT_OBJS)
 
 unit: $(UNIT_BINS)
@@ -257,7 +270,7 @@ fuzz-replay-bins: $(FUZZ_TARGETS:%=$(B)/replay/%)
 $(B)/replay/%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o \
 		$(FUZZ_COMMON) $(DAEMON_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(RE_LIBS) $(DAEMON_LIBS)
+	$(CC) $(CFLAGS) $(SIZE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(RE_LIBS) $(DAEMON_LIBS)
 
 # clang warns about things gcc does not (kernel header macros): the gcc
 # builds hold the -Werror line, this one must not break on them
@@ -323,13 +336,34 @@ install: all
 	$(INSTALL) -m 0644 $(B)/libsippush.a $(DESTDIR)$(LIBDIR)/
 	$(INSTALL) -m 0755 $(B)/$(LIB_SONAME) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libsippush.so
-	$(INSTALL) -m 0644 $(B)/sippush.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	$(PC_SED) lib/sippush.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sippush.pc
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/sippush.pc
 	$(INSTALL) -m 0644 include/sippush/*.h $(DESTDIR)$(INCDIR)/sippush/
 	$(INSTALL) -m 0640 doc/sippushd.conf.sample $(DESTDIR)$(sysconfdir)/sippushd.conf
 	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	$(INSTALL) -m 0644 doc/man/sippush.1 $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 doc/man/sippushd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 0644 doc/man/sippushd.8 $(DESTDIR)$(MANDIR)/man8/
+
+# --- release tarball and the OpenWrt feed made from it ----------------------
+# make dist: $(B)/dist/sippushd-VERSION.tar.gz (git archive of HEAD, so
+# reproducible: same commit, same bytes) and $(B)/dist/openwrt, the
+# OpenWrt feed with that tarball's SHA-256 as PKG_HASH and
+# SIPPUSHD_DIST_URL (where the tarball will be published) as
+# PKG_SOURCE_URL; copy the tarball into OpenWrt's dl/ to build offline.
+SIPPUSHD_DIST_URL ?= file://$(abspath $(B)/dist)
+DIST_TAR := $(B)/dist/sippushd-$(VERSION).tar.gz
+.PHONY: dist
+dist:
+	@mkdir -p $(B)/dist
+	git archive --format=tar --prefix=sippushd-$(VERSION)/ HEAD | gzip -n -9 > $(DIST_TAR).tmp
+	mv $(DIST_TAR).tmp $(DIST_TAR)
+	rm -rf $(B)/dist/openwrt && mkdir -p $(B)/dist/openwrt
+	cp -r packaging/openwrt/sippushd $(B)/dist/openwrt/
+	sed -i -e "s|@SIPPUSHD_DIST_URL@|$(SIPPUSHD_DIST_URL)|" \
+	    -e "s|@SIPPUSHD_DIST_HASH@|$$(sha256sum $(DIST_TAR) | cut -d' ' -f1)|" \
+	    $(B)/dist/openwrt/sippushd/Makefile
+	@echo "$(DIST_TAR): $$(sha256sum $(DIST_TAR) | cut -d' ' -f1)"
 
 # --- Kconfig (interactive, needs Kconfiglib) -------------------------------
 menuconfig savedefconfig olddefconfig defconfig:

@@ -13,9 +13,9 @@ DEPENDS = "openssl zlib"
 SRC_URI = "git://github.com/baresip/re.git;protocol=https;nobranch=1;destsuffix=${BP}"
 SRCREV = "2f89098420bb34603644619c3236d1e98d51e15b"
 
-# scarthgap and older unpack into WORKDIR, newer releases into UNPACKDIR
-UNPACKDIR ??= "${WORKDIR}"
-S = "${UNPACKDIR}/${BP}"
+# scarthgap unpacks into WORKDIR, later releases into UNPACKDIR (read,
+# never set here)
+S = "${@d.getVar('UNPACKDIR') or d.getVar('WORKDIR')}/${BP}"
 
 inherit pkgconfig
 
