@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <re.h>
 #include "autoconf.h"
@@ -278,7 +279,7 @@ static char *status_line(const char *key)
 
 /* --- setup: everything but a connection ------------------------------- */
 
-static int setup(const char *filter)
+static int setup_max(const char *filter, unsigned max_mib)
 {
 	struct msrpsess_conf sc;
 	struct sockaddr_un sun;
@@ -295,7 +296,8 @@ static int setup(const char *filter)
 	(void)re_snprintf(t.spool, sizeof(t.spool), "%s/spool", t.dir);
 	(void)re_snprintf(t.sock, sizeof(t.sock), "%s/ipc.sock", t.dir);
 
-	t.cfg = unit_config("state_dir %s\nmsrp_max_size 1\n", t.dir);
+	t.cfg = unit_config("state_dir %s\nmsrp_max_size %u\n", t.dir,
+			    max_mib);
 	if (!t.cfg)
 		return EINVAL;
 
@@ -336,6 +338,12 @@ static int setup(const char *filter)
 		return EPROTO;
 
 	return 0;
+}
+
+
+static int setup(const char *filter)
+{
+	return setup_max(filter, 1);
 }
 
 
@@ -599,6 +607,69 @@ static void test_refusals(void)
 }
 
 
+/* The one spool file's size and the bytes it really takes (-1: none). */
+static int64_t spool_file(uint64_t *blocks_bytes)
+{
+	char path[600];
+	struct dirent *de;
+	struct stat st;
+	int64_t size = -1;
+	DIR *d = opendir(t.spool);
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		(void)re_snprintf(path, sizeof(path), "%s/%s", t.spool,
+				  de->d_name);
+		if (stat(path, &st) == 0) {
+			size = (int64_t)st.st_size;
+			*blocks_bytes = (uint64_t)st.st_blocks * 512;
+		}
+	}
+	(void)closedir(d);
+	return size;
+}
+
+
+/* A declared total past 2 and 4 GiB, with msrp_max_size at its top
+ * (4095 MiB on 32-bit, where the app is told the length as a size_t):
+ * under it, a chunk near the end is taken and lands at its 64-bit
+ * offset in a sparse spool file; over it, 413 at the first chunk. */
+static void test_large_totals(void)
+{
+	const uint64_t total = (3ull << 30) + 10;     /* 3 GiB + 10 */
+	const uint64_t start = total - 9;              /* the last 10 */
+	const char *why = NULL;
+	struct msrp_msg m;
+	struct inmsg *im = NULL;
+	uint64_t used = 0;
+
+	CU_ASSERT_FATAL(setup_max(NULL, 4095) == 0);
+
+	m = chunk("huge", start, 10, total);
+	UNIT_ASSERT_INT(inmsg_start(t.sess, &m, &im, &why), 0);
+	CU_ASSERT_FATAL(im != NULL);
+	UNIT_ASSERT_INT(inmsg_write(im, start - 1, (const uint8_t *)
+				    "0123456789", 10, &why), 0);
+	UNIT_ASSERT_INT(inmsg_end(im, &m, '+', start - 1 + 10, &why), 0);
+	inmsg_ready(im);
+	/* not complete (the first 3 GiB never came): nothing delivered */
+	UNIT_ASSERT_INT(t.v.n, 0);
+	CU_ASSERT(no_record());
+	CU_ASSERT(spool_file(&used) == (int64_t)total);
+	CU_ASSERT(used < (1u << 20));                  /* a hole, not zeros */
+
+	/* 4 GiB + 10 is over 4095 MiB: refused by its declared total */
+	UNIT_ASSERT_INT(feed("over", "x", 1, 1, (4ull << 30) + 10, '+'),
+			413);
+	UNIT_ASSERT_STR(t.v.reason, "Message Too Large");
+
+	teardown();
+}
+
+
 /* the sender aborts; the connection goes; too many at once */
 static void test_aborted_lost_bounded(void)
 {
@@ -673,6 +744,8 @@ static CU_TestInfo tests[] = {
 	{"aborted, connection lost, at most MSGS_MAX",
 	 test_aborted_lost_bounded},
 	{"no app at the last byte: 408", test_no_app},
+	{"totals past 2 and 4 GiB: sparse at 64-bit offsets, or 413",
+	 test_large_totals},
 	CU_TEST_INFO_NULL
 };
 
