@@ -226,15 +226,16 @@ sed -i "/list app 'mms.ua'/a\\	list app 'reloadtest.ua'" "$tmp/uci"
 run_init reload
 check "reload after a new app: procd signals HUP" sh -c "tail -n 1 '$tmp/procd.log' | grep -qx 'signal HUP'"
 check "... the same process" test "$pid" = "$pid1"
-wait_app() {
+# eventually CMD...: CMD succeeds within 5 s
+eventually() {
 	local i
 	for i in $(seq 1 50); do
-		status_has "$1" && return 0
+		"$@" && return 0
 		sleep 0.1
 	done
 	return 1
 }
-check "... the running daemon has the new app" wait_app "reloadtest.ua"
+check "... the running daemon has the new app" eventually status_has "reloadtest.ua"
 
 # --- reload with nothing changed: nothing ------------------------------------
 run_init reload
@@ -246,15 +247,7 @@ run_init reload
 check "reload after sip_listen changed: procd restarts" grep -qx "restart" "$tmp/procd.log"
 check "... a new process" test "$pid" != "$pid1"
 check "... that answers on its socket" status
-wait_port() {
-	local i
-	for i in $(seq 1 50); do
-		listens_on "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "... listening on the new port $port2" wait_port "$port2"
+check "... listening on the new port $port2" eventually listens_on "$port2"
 check "... not on the old one" sh -c "! ss -lun | grep -q ':$port1 '"
 
 # --- an invalid option: refused, the daemon untouched ---------------------------
