@@ -39,6 +39,7 @@ struct config {
 	char *tls_cert_file;
 	char *tls_host;          /* name to verify; NULL = registrar's host */
 	bool tls_verify;
+	bool reg_event;          /* SUBSCRIBE to our reg event (RFC 3680) */
 	uint32_t max_message_size;  /* bytes of MESSAGE body */
 	uint32_t ack_timeout;       /* ms an app has to ACK */
 	uint32_t udp_rcvbuf;        /* bytes, SO_RCVBUF of SIP UDP; 0 = kernel's */

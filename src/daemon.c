@@ -16,6 +16,7 @@
 #include "sessmode.h"
 #include "options.h"
 #include "reg.h"
+#include "regevent.h"
 #include "ua.h"
 #include "daemon.h"
 
@@ -33,6 +34,7 @@ struct daemon {
 	struct ua *ua;
 	struct appset *apps;
 	struct reg *reg;
+	struct regevent *regev;  /* reg_event yes */
 	struct options *opt;
 	struct router *router;
 	struct deliver *dlv;
@@ -56,6 +58,7 @@ static void destructor(void *arg)
 	 * IPC teardown still calls back into delivery and routing */
 	d->stopping = true;
 	tmr_cancel(&d->tmr_stop);
+	d->regev  = mem_deref(d->regev);
 	d->reg    = mem_deref(d->reg);
 	d->opt    = mem_deref(d->opt);
 	d->pager  = mem_deref(d->pager);
@@ -183,6 +186,85 @@ static void apps_changed(void *arg)
 	/* the binding is updated in place: same instance and reg-id */
 	if (d->reg && !d->stopping)
 		(void)reg_now(d->reg);
+}
+
+
+/* A binding needs a subscription to hear about it: (re)subscribe to the
+ * reg event whenever we are registered (regevent.c does nothing if it
+ * is subscribed already, or if the core does not offer the package). */
+static void reg_state_changed(enum reg_state state, uint16_t scode,
+			      const char *reason, void *arg)
+{
+	struct daemon *d = arg;
+	(void)scode;
+	(void)reason;
+
+	if (state == REG_REGISTERED && d->regev && !d->stopping)
+		(void)regevent_start(d->regev);
+}
+
+
+static int reg_contact_uri(struct re_printf *pf, void *arg)
+{
+	struct daemon *d = arg;
+
+	return reg_contact(pf, d->reg);
+}
+
+
+/* What the core's reg-event documents ask of the registration. */
+static void regevent_action(enum reginfo_action act, uint32_t expires,
+			    const char *why, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (!d->reg || d->stopping)
+		return;
+
+	switch (act) {
+
+	case REGINFO_REREGISTER:
+		DEBUG_NOTICE("the core removed our binding (%s); "
+			     "registering again now\n", why);
+		(void)reg_now(d->reg);
+		break;
+
+	case REGINFO_STOP:
+		reg_stop(d->reg, why);
+		break;
+
+	case REGINFO_EXPIRES:
+		reg_refresh_within(d->reg, expires);
+		break;
+
+	default:
+		break;
+	}
+}
+
+
+static int regevent_setup(struct daemon *d, const struct config *cfg)
+{
+	struct regevent_conf conf;
+	int err;
+
+	if (!cfg->reg_event)
+		return 0;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.aor       = cfg->sip_aor;
+	conf.registrar = cfg->sip_registrar;
+	conf.instance  = d->instance;
+	conf.auth_user = cfg->sip_auth_user;
+	conf.auth_pass = cfg->sip_auth_pass;
+	conf.cuser     = d->cuser;
+
+	err = regevent_alloc(&d->regev, ua_sip(d->ua), &conf, reg_contact_uri,
+			     regevent_action, d);
+	if (err)
+		DEBUG_WARNING("reg_event: %m\n", err);
+
+	return err;
 }
 
 
@@ -328,7 +410,12 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 	DEBUG_INFO("registering %s at %s as %s\n", cfg->sip_aor,
 		   cfg->sip_registrar, d->instance);
 
-	err = reg_alloc(&d->reg, ua_sip(d->ua), &rc, contact_params, NULL, d);
+	err = regevent_setup(d, cfg);
+	if (err)
+		goto out;
+
+	err = reg_alloc(&d->reg, ua_sip(d->ua), &rc, contact_params,
+			reg_state_changed, d);
 
  out:
 	if (err)
@@ -393,6 +480,7 @@ static void close_stack(void *arg)
 {
 	struct daemon *d = arg;
 
+	d->regev = mem_deref(d->regev);
 	d->reg   = mem_deref(d->reg);
 	d->opt   = mem_deref(d->opt);
 	d->pager = mem_deref(d->pager);

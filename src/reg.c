@@ -85,6 +85,7 @@ const char *reg_state_name(enum reg_state state)
 	case REG_REGISTERING: return "registering";
 	case REG_REGISTERED:  return "registered";
 	case REG_FAILED:      return "failed";
+	case REG_STOPPED:     return "stopped";
 	default:              return "?";
 	}
 }
@@ -103,6 +104,10 @@ static void set_state(struct reg *reg, enum reg_state state, uint16_t scode,
 		DEBUG_INFO("registered (expires %u s)\n", reg->granted);
 	else if (state == REG_FAILED)
 		DEBUG_WARNING("registration failed: %u %s\n", scode,
+			      reason ? reason : "");
+	else if (state == REG_STOPPED)
+		DEBUG_WARNING("registration stopped: %s; not registering "
+			      "again until the daemon restarts\n",
 			      reason ? reason : "");
 	else {
 		DEBUG_INFO("%s\n", reg_state_name(state));
@@ -518,6 +523,9 @@ int reg_now(struct reg *reg)
 	if (!reg || reg->unreg)
 		return EINVAL;
 
+	if (reg->state == REG_STOPPED)
+		return EPERM;
+
 	if (reg->req) {
 		reg->again = true;
 		return 0;
@@ -526,6 +534,59 @@ int reg_now(struct reg *reg)
 	tmr_cancel(&reg->tmr);
 	start_cycle(reg);
 	return 0;
+}
+
+
+/**
+ * Stop registering: the core removed the binding on purpose (reg-event
+ * "rejected" or "unregistered", RFC 3680 §5.2). Registering again would
+ * be refused or undo an operator's action, so nothing more is sent; the
+ * state line says why.
+ */
+void reg_stop(struct reg *reg, const char *why)
+{
+	if (!reg || reg->unreg)
+		return;
+
+	tmr_cancel(&reg->tmr);
+	reg->req   = mem_deref(reg->req);
+	reg->ka    = mem_deref(reg->ka);
+	reg->again = false;
+	set_state(reg, REG_STOPPED, 0, why);
+}
+
+
+/**
+ * The core says the binding ends in secs (reg-event "shortened", or any
+ * expires it reports): refresh at 90 % of that if our timer is later.
+ */
+void reg_refresh_within(struct reg *reg, uint32_t secs)
+{
+	uint64_t due;
+
+	if (!reg || reg->unreg || reg->state != REG_REGISTERED || reg->req ||
+	    !secs)
+		return;
+
+	due = (uint64_t)secs * 10 * REFRESH_PCT;
+	if (tmr_isrunning(&reg->tmr) && tmr_get_expire(&reg->tmr) <= due)
+		return;
+
+	DEBUG_NOTICE("binding ends in %u s by the core's word; refresh in "
+		     "%llu ms\n", secs, (unsigned long long)due);
+	tmr_start(&reg->tmr, due, tmr_handler, reg);
+}
+
+
+/**
+ * Print our Contact URI as the last REGISTER carried it (%H).
+ */
+int reg_contact(struct re_printf *pf, const struct reg *reg)
+{
+	if (!reg)
+		return 0;
+
+	return print_contact_uri(pf, reg);
 }
 
 

@@ -14,6 +14,7 @@ enum reg_state {
 	REG_REGISTERING,   /* first attempt under way */
 	REG_REGISTERED,
 	REG_FAILED,        /* last attempt failed; retrying with backoff */
+	REG_STOPPED,       /* the core removed us for good (reg_stop) */
 };
 
 /** Prints the Contact header field parameters that describe us */
@@ -40,6 +41,9 @@ int  reg_alloc(struct reg **regp, struct sip *sip, const struct reg_conf *rc,
 	       reg_params_h *paramsh, reg_state_h *stateh, void *arg);
 int  reg_now(struct reg *reg);
 void reg_unregister(struct reg *reg, reg_done_h *doneh, void *arg);
+void reg_stop(struct reg *reg, const char *why);
+void reg_refresh_within(struct reg *reg, uint32_t secs);
+int  reg_contact(struct re_printf *pf, const struct reg *reg);
 enum reg_state reg_state(const struct reg *reg);
 const char *reg_state_name(enum reg_state state);
 

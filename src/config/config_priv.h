@@ -32,6 +32,7 @@ enum cfeature {
 	CF_TLS        = 1u << 0,
 	CF_MSRP       = 1u << 1,
 	CF_MSRP_RELAY = 1u << 2,
+	CF_XML        = 1u << 3,
 };
 
 struct ckey;

@@ -35,7 +35,7 @@
  *                   config_u32() read the parts. elem_str keeps a line
  *                   as a string (char field[N]) after .check.
  *
- * .features: CF_TLS, CF_MSRP, CF_MSRP_RELAY: the key is refused (same
+ * .features: CF_TLS, CF_MSRP, CF_MSRP_RELAY, CF_XML: the key is refused (same
  * words from -t and at start) when the build leaves the feature out.
  * .reload: CONFIG_RELOAD_NOW / _STACK / _RESTART: what SIGHUP does with
  * a changed value (daemon.c). Parsing, defaults, -t, equality, reload
@@ -393,6 +393,8 @@ const struct ckey config_keys[] = {
 	 .min = 20, .max = 840, .def = "120", .reload = STACK},
 	{"sip_instance", STR(sip_instance), .set = config_set_str,
 	 .check = check_instance, .reload = STACK},
+	{"reg_event", VAL(reg_event), .set = config_set_bool, .def = "no",
+	 .features = CF_XML, .reload = STACK},
 	{"udp_rcvbuf", VAL(udp_rcvbuf), .set = config_set_num,
 	 .min = 0, .max = 64u << 20, .def = "1048576", .reload = STACK},
 	/* local side */

@@ -32,6 +32,8 @@ static const struct {
 	{CF_MSRP,       CONFIG_MSRP,       "session mode (MSRP)",
 	 "CONFIG_MSRP"},
 	{CF_MSRP_RELAY, CONFIG_MSRP_RELAY, "MSRP relays", "CONFIG_MSRP_RELAY"},
+	{CF_XML,        CONFIG_XML,        "XML (IMDN, reg-event, PUBLISH)",
+	 "CONFIG_XML"},
 };
 
 

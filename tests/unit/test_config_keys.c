@@ -269,10 +269,11 @@ static void test_features(void)
 		{"msrp_listen 127.0.0.1:0\n", "CONFIG_MSRP"},
 		{"msrp_relay msrp://192.0.2.1:2855\n",
 		 CONFIG_MSRP ? "CONFIG_MSRP_RELAY" : "CONFIG_MSRP"},
+		{"reg_event yes\n", "CONFIG_XML"},
 	};
 	const bool built[] = {
 		CONFIG_TLS, CONFIG_TLS, CONFIG_MSRP, CONFIG_MSRP,
-		CONFIG_MSRP && CONFIG_MSRP_RELAY,
+		CONFIG_MSRP && CONFIG_MSRP_RELAY, CONFIG_XML,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
@@ -309,6 +310,8 @@ static void test_features(void)
 			want = !(CONFIG_MSRP && CONFIG_MSRP_RELAY);
 		else if (!strncmp(name, "msrp_", 5))
 			want = !CONFIG_MSRP;
+		else if (!strcmp(name, "reg_event"))
+			want = !CONFIG_XML;
 		else
 			want = false;
 
