@@ -13,8 +13,7 @@
 
 static struct {
 	bool syslog;
-	int level;
-} logst = { false, DBG_INFO };
+} logst = { false };
 
 
 /* DBG_* levels are numerically the syslog priorities, so they pass through. */
@@ -50,7 +49,6 @@ static void log_handler(int level, const char *p, size_t len, void *arg)
 void log_init(bool use_syslog, int level)
 {
 	logst.syslog = use_syslog;
-	logst.level  = level;
 
 	if (use_syslog)
 		openlog("sippushd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -68,8 +66,3 @@ void log_close(void)
 	logst.syslog = false;
 }
 
-
-int log_level(void)
-{
-	return logst.level;
-}

@@ -6,6 +6,5 @@
 
 void log_init(bool use_syslog, int level);
 void log_close(void);
-int  log_level(void);
 
 #endif

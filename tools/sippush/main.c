@@ -1,14 +1,10 @@
 /* main.c: the sippush command: global options, then one subcommand. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sippush/client.h>
 #include "cmd.h"
-
-const char *cli_socket;
-
 
 static void usage(FILE *f)
 {
@@ -47,18 +43,6 @@ static void usage(FILE *f)
 		"  3  cannot connect to the daemon (not running, no permission)\n"
 		"  4  refused by the daemon: bad or busy app ID, not "
 		"authorised\n");
-}
-
-
-struct sippush *cli_connect(void)
-{
-	struct sippush *c = sippush_open(cli_socket);
-
-	if (!c)
-		fprintf(stderr, "sippush: cannot connect to %s: %s\n",
-			cli_socket, strerror(errno));
-
-	return c;
 }
 
 

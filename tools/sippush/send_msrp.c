@@ -45,7 +45,13 @@ enum {
 	ID_LEN        = 20,
 };
 
-enum setup { SETUP_ACTPASS, SETUP_ACTIVE, SETUP_PASSIVE, SETUP_NONE };
+/* our own names: sdpmsrp.h's SETUP_* are the daemon's, with other values */
+enum send_setup {
+	SEND_SETUP_ACTPASS,
+	SEND_SETUP_ACTIVE,
+	SEND_SETUP_PASSIVE,
+	SEND_SETUP_NONE,
+};
 enum order { ORDER_FORWARD, ORDER_REVERSE, ORDER_SHUFFLE };
 
 /* One MSRP message: where its bytes come from and how far it got. */
@@ -92,7 +98,7 @@ struct msend {
 	unsigned ntxn;
 	struct tmr tmr_idle;
 	struct tmr tmr_grace;
-	enum setup setup;
+	enum send_setup setup;
 	enum order order;
 	size_t chunk_size;
 	uint64_t abort_after;      /* UINT64_MAX: no --abort-after */
@@ -1027,11 +1033,11 @@ static int answer_handler(const struct sip_msg *msg, void *arg)
 	setup = sdp_media_rattr(s->sdpm, "setup");
 	switch (s->setup) {
 
-	case SETUP_ACTIVE:
+	case SEND_SETUP_ACTIVE:
 		s->we_dial = true;
 		break;
 
-	case SETUP_PASSIVE:
+	case SEND_SETUP_PASSIVE:
 		s->we_dial = false;
 		break;
 
@@ -1153,13 +1159,13 @@ static int parse_opts(struct msend *s, const struct send_msrp_opts *o)
 	}
 
 	if (!strcmp(setup, "actpass"))
-		s->setup = SETUP_ACTPASS;
+		s->setup = SEND_SETUP_ACTPASS;
 	else if (!strcmp(setup, "active"))
-		s->setup = SETUP_ACTIVE;
+		s->setup = SEND_SETUP_ACTIVE;
 	else if (!strcmp(setup, "passive"))
-		s->setup = SETUP_PASSIVE;
+		s->setup = SEND_SETUP_PASSIVE;
 	else if (!strcmp(setup, "none"))
-		s->setup = SETUP_NONE;
+		s->setup = SEND_SETUP_NONE;
 	else {
 		fprintf(stderr, "sippush send: --setup actpass|active|passive"
 			"|none\n");
@@ -1193,7 +1199,7 @@ static int parse_opts(struct msend *s, const struct send_msrp_opts *o)
 	}
 
 	/* the receiver may dial us unless we said we dial */
-	if (o->tls && !o->cert && s->setup != SETUP_ACTIVE) {
+	if (o->tls && !o->cert && s->setup != SEND_SETUP_ACTIVE) {
 		fprintf(stderr, "sippush send: --tls needs --cert FILE (our "
 			"certificate and key) unless --setup active\n");
 		return EINVAL;
@@ -1278,9 +1284,9 @@ static int msrp_listen(struct msend *s)
 static int offer_encode(struct msend *s, struct mbuf **descp)
 {
 	static const char *const names[] = {
-		[SETUP_ACTPASS] = "actpass",
-		[SETUP_ACTIVE]  = "active",
-		[SETUP_PASSIVE] = "passive",
+		[SEND_SETUP_ACTPASS] = "actpass",
+		[SEND_SETUP_ACTIVE]  = "active",
+		[SEND_SETUP_PASSIVE] = "passive",
 	};
 	int err;
 
@@ -1302,7 +1308,7 @@ static int offer_encode(struct msend *s, struct mbuf **descp)
 	sdp_media_set_ldir(s->sdpm, SDP_SENDONLY);
 	err  = sdp_media_set_lattr(s->sdpm, true, "path", "%s", s->lpath);
 	err |= sdp_media_set_lattr(s->sdpm, true, "accept-types", "*");
-	if (s->setup != SETUP_NONE)
+	if (s->setup != SEND_SETUP_NONE)
 		err |= sdp_media_set_lattr(s->sdpm, true, "setup", "%s",
 					   names[s->setup]);
 	if (err)
