@@ -97,6 +97,8 @@ int config_parser_done(struct config_parser *p, struct config **cfgp);
 enum config_reload config_changes(const struct config *a,
 				  const struct config *b, char *keys,
 				  size_t sz);
+unsigned config_keys_changed(const struct config *a, const struct config *b,
+			     enum config_reload cls, char *keys, size_t sz);
 bool config_sip_equal(const struct config *a, const struct config *b);
 
 /* The keys, for the documentation checks and `-t` */

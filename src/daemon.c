@@ -25,8 +25,11 @@
 #include <re_dbg.h>
 
 enum {
-	STOP_UNREG_MS = 2000,   /* how long shutdown waits for the un-REGISTER */
+	STOP_UNREG_MS = 2000,   /* how long shutdown waits for the un-REGISTER;
+				 * a new identity on reload too */
 	STOP_CLOSE_MS = 1000,   /* then how long for the stack to drain */
+	RESET_RETRY_MS = 2000,  /* a stack rebuild that failed, again */
+	ALLOW_SIZE    = 64,
 };
 
 struct daemon {
@@ -43,6 +46,10 @@ struct daemon {
 	struct ipc *ipc;
 	char *cuser;
 	char instance[INSTANCE_SIZE];
+	char allow[ALLOW_SIZE];  /* the methods we take, for Allow */
+	struct reg *unreg;       /* the old identity's binding, going away */
+	struct tmr tmr_reset;    /* a rebuild waiting (un-REGISTER, retry) */
+	char reset_why[128];
 	struct tmr tmr_stop;
 	daemon_exit_h *exith;
 	void *arg;
@@ -58,6 +65,8 @@ static void destructor(void *arg)
 	 * IPC teardown still calls back into delivery and routing */
 	d->stopping = true;
 	tmr_cancel(&d->tmr_stop);
+	tmr_cancel(&d->tmr_reset);
+	d->unreg  = mem_deref(d->unreg);
 	d->regev  = mem_deref(d->regev);
 	d->reg    = mem_deref(d->reg);
 	d->opt    = mem_deref(d->opt);
@@ -283,6 +292,15 @@ static void verdict_log(const struct push *p, uint16_t scode,
 }
 
 
+/* an in-dialog MESSAGE: one of our push sessions, or not ours at all */
+static bool in_session(const struct sip_msg *msg, void *arg)
+{
+	struct daemon *d = arg;
+
+	return sessmode_has_dialog(d->sess, msg);
+}
+
+
 static int make_state_dir(const char *dir)
 {
 	struct stat st;
@@ -313,6 +331,69 @@ static int user_part(char **cuser, const char *aor)
 }
 
 
+/* Register the running configuration's identity (a new binding, or the
+ * same one replaced: same instance and reg-id). */
+static int reg_start(struct daemon *d)
+{
+	const struct config *cfg = d->cfg;
+	struct reg_conf rc;
+	int err;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.registrar = cfg->sip_registrar;
+	rc.aor       = cfg->sip_aor;
+	rc.cuser     = d->cuser;
+	rc.allow     = d->allow;
+	rc.auth_user = cfg->sip_auth_user;
+	rc.auth_pass = cfg->sip_auth_pass;
+	rc.expires   = cfg->sip_expires;
+	rc.keepalive = cfg->sip_keepalive;
+
+	DEBUG_INFO("registering %s at %s as %s\n", cfg->sip_aor,
+		   cfg->sip_registrar, d->instance);
+
+	/* the reg event subscription follows the binding it watches */
+	d->regev = mem_deref(d->regev);
+	err = regevent_setup(d, cfg);
+	if (err)
+		return err;
+
+	return reg_alloc(&d->reg, ua_sip(d->ua), &rc, contact_params,
+			 reg_state_changed, d);
+}
+
+
+/* Who we are at the core: state_dir, the instance in it, the Contact
+ * user of the AOR (computed once, here, for REGISTER, OPTIONS and the
+ * INVITE answer) */
+static int identity(struct daemon *d)
+{
+	const struct config *cfg = d->cfg;
+	char *cuser = NULL;
+	int err;
+
+	err = make_state_dir(cfg->state_dir);
+	if (err) {
+		DEBUG_WARNING("state_dir %s: %m\n", cfg->state_dir, err);
+		return err;
+	}
+
+	err = instance_get(d->instance, sizeof(d->instance),
+			   cfg->sip_instance, cfg->state_dir);
+	if (err)
+		return err;
+
+	err = user_part(&cuser, cfg->sip_aor);
+	if (err)
+		return err;
+
+	mem_deref(d->cuser);
+	d->cuser = cuser;
+
+	return 0;
+}
+
+
 /**
  * Build every module from the configuration and start registering.
  *
@@ -321,7 +402,6 @@ static int user_part(char **cuser, const char *aor)
  */
 int daemon_alloc(struct daemon **dp, struct config *cfg)
 {
-	struct reg_conf rc;
 	struct daemon *d;
 	int err;
 
@@ -333,20 +413,12 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 		return ENOMEM;
 
 	tmr_init(&d->tmr_stop);
+	tmr_init(&d->tmr_reset);
 	d->cfg = mem_ref(cfg);
+	(void)re_snprintf(d->allow, sizeof(d->allow), "%sMESSAGE, OPTIONS",
+			  sessmode_methods());
 
-	err = make_state_dir(cfg->state_dir);
-	if (err) {
-		DEBUG_WARNING("state_dir %s: %m\n", cfg->state_dir, err);
-		goto out;
-	}
-
-	err = instance_get(d->instance, sizeof(d->instance),
-			   cfg->sip_instance, cfg->state_dir);
-	if (err)
-		goto out;
-
-	err = user_part(&d->cuser, cfg->sip_aor);
+	err = identity(d);
 	if (err)
 		goto out;
 
@@ -363,8 +435,8 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 	if (err)
 		goto out;
 
-	err = options_alloc(&d->opt, ua_sip(d->ua), d->cuser, contact_params,
-			    accept_types, d);
+	err = options_alloc(&d->opt, ua_sip(d->ua), d->cuser, d->allow,
+			    contact_params, accept_types, d);
 	if (err)
 		goto out;
 
@@ -381,7 +453,7 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 		goto out;
 
 	err = pager_alloc(&d->pager, ua_sip(d->ua), cfg, d->router, d->apps,
-			  d->dlv);
+			  d->dlv, in_session, d);
 	if (err)
 		goto out;
 
@@ -398,24 +470,7 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 		goto out;
 	}
 
-	memset(&rc, 0, sizeof(rc));
-	rc.registrar = cfg->sip_registrar;
-	rc.aor       = cfg->sip_aor;
-	rc.cuser     = d->cuser;
-	rc.auth_user = cfg->sip_auth_user;
-	rc.auth_pass = cfg->sip_auth_pass;
-	rc.expires   = cfg->sip_expires;
-	rc.keepalive = cfg->sip_keepalive;
-
-	DEBUG_INFO("registering %s at %s as %s\n", cfg->sip_aor,
-		   cfg->sip_registrar, d->instance);
-
-	err = regevent_setup(d, cfg);
-	if (err)
-		goto out;
-
-	err = reg_alloc(&d->reg, ua_sip(d->ua), &rc, contact_params,
-			reg_state_changed, d);
+	err = reg_start(d);
 
  out:
 	if (err)
@@ -427,6 +482,108 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 }
 
 
+static void reset_tmr(void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)daemon_reset_stack(d, d->reset_why);
+}
+
+
+/* the old identity's binding is gone (or the wait is over) */
+static void unreg_done_reset(void *arg)
+{
+	struct daemon *d = arg;
+
+	tmr_start(&d->tmr_reset, 0, reset_tmr, d);
+}
+
+
+/**
+ * Tear the SIP transports down and build them, OPTIONS, session mode and
+ * the registration again from the running configuration: a new local
+ * address, listen port, transport set, registrar, credentials or TLS
+ * files. The core replaces the binding: the new REGISTER carries the
+ * same +sip.instance and reg-id (RFC 5626 §6). Nothing accepted is cut
+ * off: a MESSAGE waiting for its app is answered on the socket it came
+ * on, and MSRP sessions in progress keep their listener until they end.
+ * On failure (e.g. the address is not there yet) it tries again every
+ * RESET_RETRY_MS.
+ *
+ * Reload calls it for keys of CONFIG_RELOAD_STACK; call it from outside
+ * too, e.g. when the network changed.
+ *
+ * @param d    Daemon
+ * @param why  What changed, for the log line
+ */
+int daemon_reset_stack(struct daemon *d, const char *why)
+{
+	struct options *opt = NULL;
+	int err;
+
+	if (!d || d->stopping)
+		return EINVAL;
+
+	tmr_cancel(&d->tmr_reset);
+	d->unreg = mem_deref(d->unreg);   /* an un-REGISTER still waiting */
+	if (why != d->reset_why)
+		str_ncpy(d->reset_why, why ? why : "", sizeof(d->reset_why));
+
+	DEBUG_NOTICE("rebuilding the SIP stack: %s\n", d->reset_why);
+
+	/* its flow, keep-alive and timers belong to the old transports, and
+	 * so does the reg event subscription that watches it */
+	d->regev = mem_deref(d->regev);
+	d->reg = mem_deref(d->reg);
+
+	err = identity(d);
+	if (err)
+		goto out;
+
+	err = ua_reset_transports(d->ua, d->cfg);
+	if (err)
+		goto out;
+
+	err = options_alloc(&opt, ua_sip(d->ua), d->cuser, d->allow,
+			    contact_params, accept_types, d);
+	if (err)
+		goto out;
+	mem_deref(d->opt);
+	d->opt = opt;
+
+	err = sessmode_reset(d->sess, d->cfg, d->cuser, ua_laddr(d->ua));
+	if (err)
+		goto out;
+
+	err = reg_start(d);
+
+ out:
+	if (err) {
+		DEBUG_WARNING("SIP stack not rebuilt (%m); again in %u s\n",
+			      err, RESET_RETRY_MS / 1000);
+		tmr_start(&d->tmr_reset, RESET_RETRY_MS, reset_tmr, d);
+	}
+
+	return err;
+}
+
+
+static bool streq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+
+/* Does the binding stay the same one (so the new REGISTER replaces it)? */
+static bool same_binding(const struct config *a, const struct config *b)
+{
+	return streq(a->sip_aor, b->sip_aor) &&
+		streq(a->sip_registrar, b->sip_registrar) &&
+		streq(a->state_dir, b->state_dir) &&
+		streq(a->sip_instance, b->sip_instance);
+}
+
+
 /**
  * Apply a reloaded configuration (SIGHUP): every module takes the new
  * one through its *_set_config(), the one reload path.
@@ -434,21 +591,26 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
  * What a changed key takes is its row's reload class (src/config/
  * keys.c): app lines and delivery limits apply at once and a changed
  * app set re-REGISTERs; keys that shape the SIP stack (addresses,
- * transports, credentials, TLS) need a restart, which is logged, not
- * half-applied.
+ * transports, registrar, credentials, TLS) rebuild it with
+ * daemon_reset_stack() (another identity removes its old binding
+ * first); ipc_socket and user need a restart, which is logged.
  */
 int daemon_reload(struct daemon *d, struct config *cfg)
 {
-	char keys[256];
+	char keys[256], stack[200];
+	bool same;
 
 	if (!d || !cfg)
 		return EINVAL;
 
-	if (config_changes(d->cfg, cfg, keys, sizeof(keys)) !=
-	    CONFIG_RELOAD_NOW)
+	if (config_keys_changed(d->cfg, cfg, CONFIG_RELOAD_RESTART, keys,
+				sizeof(keys)))
 		DEBUG_WARNING("reload: %s changed; that takes effect after a "
-			      "restart (app lines and limits apply now)\n",
-			      keys);
+			      "restart (the other keys apply now)\n", keys);
+
+	(void)config_keys_changed(d->cfg, cfg, CONFIG_RELOAD_STACK, stack,
+				  sizeof(stack));
+	same = same_binding(d->cfg, cfg);
 
 	pager_set_config(d->pager, cfg);
 	sessmode_set_config(d->sess, cfg);
@@ -457,6 +619,24 @@ int daemon_reload(struct daemon *d, struct config *cfg)
 	d->cfg = mem_ref(cfg);
 
 	DEBUG_INFO("configuration reloaded from %s\n", cfg->path);
+
+	if (stack[0]) {
+		(void)re_snprintf(d->reset_why, sizeof(d->reset_why),
+				  "reload: %s changed", stack);
+
+		if (same || !d->reg || d->unreg) {
+			(void)daemon_reset_stack(d, d->reset_why);
+		}
+		else {
+			/* another identity: the old binding goes first
+			 * (bounded wait), on the old transports */
+			d->regev = mem_deref(d->regev);
+			d->unreg = d->reg;
+			d->reg = NULL;
+			tmr_start(&d->tmr_reset, STOP_UNREG_MS, reset_tmr, d);
+			reg_unregister(d->unreg, unreg_done_reset, d);
+		}
+	}
 
 	return appset_set_static(d->apps,
 				 (const char (*)[APPID_SIZE])cfg->apps,
@@ -480,6 +660,8 @@ static void close_stack(void *arg)
 {
 	struct daemon *d = arg;
 
+	tmr_cancel(&d->tmr_reset);
+	d->unreg = mem_deref(d->unreg);
 	d->regev = mem_deref(d->regev);
 	d->reg   = mem_deref(d->reg);
 	d->opt   = mem_deref(d->opt);

@@ -33,7 +33,7 @@ struct invite {
 	struct appset *apps;
 	struct router *router;
 	struct msrpsock *ms;
-	const char *cuser;
+	char *cuser;
 	struct list calls;
 	uint64_t n_invites;
 	uint64_t n_rejected;
@@ -67,6 +67,7 @@ static void destructor(void *arg)
 	mem_deref(inv->router);
 	mem_deref(inv->ms);
 	mem_deref((void *)inv->cfg);
+	mem_deref(inv->cuser);
 }
 
 
@@ -282,12 +283,13 @@ int invite_alloc(struct invite **invp, struct sip *sip,
 	list_init(&inv->calls);
 	inv->sip    = sip;
 	inv->cfg    = mem_ref((void *)cfg);
-	inv->cuser  = cuser;
 	inv->apps   = mem_ref(apps);
 	inv->router = mem_ref(router);
 	inv->ms     = mem_ref(ms);
 
-	err = sipsess_listen(&inv->sock, sip, 64, conn_handler, inv);
+	err = str_dup(&inv->cuser, cuser);
+	if (!err)
+		err = sipsess_listen(&inv->sock, sip, 64, conn_handler, inv);
 
 	if (err)
 		mem_deref(inv);
@@ -306,6 +308,31 @@ void invite_set_config(struct invite *inv, const struct config *cfg)
 
 	mem_deref((void *)inv->cfg);
 	inv->cfg = mem_ref((void *)cfg);
+}
+
+
+/** Is msg an in-dialog request of one of our sessions? */
+bool invite_has_dialog(const struct invite *inv, const struct sip_msg *msg)
+{
+	if (!inv || !msg)
+		return false;
+
+	for (struct le *le = list_head(&inv->calls); le; le = le->next) {
+		const struct call *call = le->data;
+
+		if (call->sess &&
+		    sip_dialog_cmp(sipsess_dialog(call->sess), msg))
+			return true;
+	}
+
+	return false;
+}
+
+
+/** Sessions in progress */
+uint32_t invite_calls(const struct invite *inv)
+{
+	return inv ? list_count(&inv->calls) : 0;
 }
 
 

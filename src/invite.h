@@ -2,12 +2,16 @@
 #ifndef SIPPUSH_INVITE_H
 #define SIPPUSH_INVITE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct appset;
 struct config;
 struct invite;
 struct msrpsock;
 struct router;
 struct sip;
+struct sip_msg;
 struct re_printf;
 
 int  invite_alloc(struct invite **invp, struct sip *sip,
@@ -15,6 +19,8 @@ int  invite_alloc(struct invite **invp, struct sip *sip,
 		  struct appset *apps, struct router *router,
 		  struct msrpsock *ms);
 void invite_set_config(struct invite *inv, const struct config *cfg);
+uint32_t invite_calls(const struct invite *inv);
+bool invite_has_dialog(const struct invite *inv, const struct sip_msg *msg);
 int  invite_status(struct re_printf *pf, const struct invite *inv);
 
 #endif

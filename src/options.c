@@ -12,6 +12,7 @@ struct options {
 	struct sip_lsnr *lsnr;
 	struct sip *sip;
 	char *cuser;
+	char *allow;
 	options_print_h *paramsh;
 	options_print_h *accepth;
 	void *arg;
@@ -24,6 +25,7 @@ static void destructor(void *arg)
 
 	mem_deref(opt->lsnr);
 	mem_deref(opt->cuser);
+	mem_deref(opt->allow);
 }
 
 
@@ -36,15 +38,16 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 		return false;
 
 	/* stateless: an OPTIONS costs no transaction memory, and a
-	 * retransmission just gets the same answer again */
+	 * retransmission just gets the same answer again. No
+	 * Accept-Encoding: a MESSAGE's Content-Encoding is not looked at,
+	 * the app gets the body as it came. */
 	err = sip_replyf(opt->sip, msg, 200, "OK",
-			 "Allow: INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS\r\n"
+			 "Allow: %s\r\n"
 			 "Accept: %H\r\n"
-			 "Accept-Encoding: identity\r\n"
 			 "Contact: <sip:%s@%J%s>%H\r\n"
 			 "Content-Length: 0\r\n"
 			 "\r\n",
-			 opt->accepth, opt->arg,
+			 opt->allow, opt->accepth, opt->arg,
 			 opt->cuser, &msg->dst, sip_transp_param(msg->tp),
 			 opt->paramsh, opt->arg);
 	if (err) {
@@ -65,18 +68,19 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
  * @param optp     Pointer to allocated handler
  * @param sip      SIP stack
  * @param cuser    User part of our Contact
+ * @param allow    The methods we take (Allow)
  * @param paramsh  Prints the Contact parameters (instance, feature tags)
  * @param accepth  Prints the Accept header value
  * @param arg      Handler argument
  */
 int options_alloc(struct options **optp, struct sip *sip, const char *cuser,
-		  options_print_h *paramsh, options_print_h *accepth,
-		  void *arg)
+		  const char *allow, options_print_h *paramsh,
+		  options_print_h *accepth, void *arg)
 {
 	struct options *opt;
 	int err;
 
-	if (!optp || !sip || !cuser)
+	if (!optp || !sip || !cuser || !allow)
 		return EINVAL;
 
 	opt = mem_zalloc(sizeof(*opt), destructor);
@@ -88,7 +92,8 @@ int options_alloc(struct options **optp, struct sip *sip, const char *cuser,
 	opt->accepth = accepth;
 	opt->arg     = arg;
 
-	err = str_dup(&opt->cuser, cuser);
+	err  = str_dup(&opt->cuser, cuser);
+	err |= str_dup(&opt->allow, allow);
 	if (err)
 		goto out;
 

@@ -9,6 +9,7 @@ struct re_printf;
 typedef int (options_print_h)(struct re_printf *pf, void *arg);
 
 int options_alloc(struct options **optp, struct sip *sip, const char *cuser,
+		  const char *allow,
 		  options_print_h *paramsh, options_print_h *accepth,
 		  void *arg);
 

@@ -42,6 +42,8 @@ struct pager {
 	struct router *router;
 	struct appset *apps;
 	struct deliver *dlv;
+	pager_dialog_h *dialogh;
+	void *arg;
 	uint64_t received;
 	uint64_t retrans;
 	uint64_t rejected;
@@ -144,7 +146,15 @@ static uint16_t process(struct pager *pg, struct pmsg *pm,
 	push->body      = mbuf_buf(msg->mb);
 	push->len       = len;
 
+	/* A push is a MESSAGE outside any dialog. Inside a push session
+	 * (INVITE) the content comes over MSRP, and the dialog has no use
+	 * for a MESSAGE: refused, and said why. Any other dialog is not
+	 * ours (RFC 3261 §12.2.2). */
 	if (pl_isset(&msg->to.tag)) {
+		if (pg->dialogh && pg->dialogh(msg, pg->arg)) {
+			*reason = "MESSAGE Not Taken Inside A Push Session";
+			return 403;
+		}
 		*reason = "Push MESSAGE Must Be Out Of Dialog";
 		return 481;
 	}
@@ -276,10 +286,13 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
  * @param router  Routing table
  * @param apps    Advertised application IDs
  * @param dlv     Delivery to local apps
+ * @param dialogh Tells an in-dialog MESSAGE of a push session (optional)
+ * @param arg     Its argument
  */
 int pager_alloc(struct pager **pgp, struct sip *sip,
 		const struct config *cfg, struct router *router,
-		struct appset *apps, struct deliver *dlv)
+		struct appset *apps, struct deliver *dlv,
+		pager_dialog_h *dialogh, void *arg)
 {
 	struct pager *pg;
 	int err;
@@ -297,6 +310,8 @@ int pager_alloc(struct pager **pgp, struct sip *sip,
 	pg->router = mem_ref(router);
 	pg->apps   = mem_ref(apps);
 	pg->dlv    = mem_ref(dlv);
+	pg->dialogh = dialogh;
+	pg->arg     = arg;
 
 	err = dedup_alloc(&pg->dd, DEDUP_TTL_MS, DEDUP_MAX);
 	if (err)

@@ -24,8 +24,6 @@ enum {
 	MAX_423       = 2,
 };
 
-#define ALLOW "INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS"
-
 struct reg {
 	struct sip *sip;
 	struct sip_dialog *dlg;
@@ -34,6 +32,7 @@ struct reg {
 	struct sip_keepalive *ka;
 	struct tmr tmr;
 	char *cuser;
+	char *allow;
 	char *auth_user;
 	char *auth_pass;
 	struct sa laddr;          /* where the last REGISTER went out from */
@@ -72,6 +71,7 @@ static void destructor(void *arg)
 	mem_deref(reg->dlg);
 	mem_deref(reg->auth);
 	mem_deref(reg->cuser);
+	mem_deref(reg->allow);
 	mem_deref(reg->auth_user);
 	mem_deref(reg->auth_pass);
 	mem_deref(reg->sip);
@@ -252,7 +252,8 @@ static void start_keepalive(struct reg *reg, const struct sip_msg *msg)
 	int err;
 
 	/* CRLF ping/pong only on connection flows; UDP bindings are kept
-	 * by the refresh (the core would need STUN for anything more). */
+	 * by the refresh. A NAT binding on UDP would want STUN keep-alives
+	 * (RFC 5626 §4.4.2; libre has a STUN client): not done here yet. */
 	if (reg->ka || msg->tp == SIP_TRANSP_UDP || !ival)
 		return;
 
@@ -416,10 +417,10 @@ static int send_register(struct reg *reg)
 			    0, reg->auth, sip_send_handler, response_handler, reg,
 			    "Expires: %u\r\n"
 			    "Supported: gruu, outbound, path\r\n"
-			    "Allow: " ALLOW "\r\n"
+			    "Allow: %s\r\n"
 			    "Content-Length: 0\r\n"
 			    "\r\n",
-			    reg->unreg ? 0 : reg->expires);
+			    reg->unreg ? 0 : reg->expires, reg->allow);
 	if (!err)
 		++reg->sent;
 
@@ -463,7 +464,8 @@ int reg_alloc(struct reg **regp, struct sip *sip, const struct reg_conf *rc,
 	struct reg *reg;
 	int err;
 
-	if (!regp || !sip || !rc || !rc->registrar || !rc->aor || !rc->cuser)
+	if (!regp || !sip || !rc || !rc->registrar || !rc->aor || !rc->cuser ||
+	    !rc->allow)
 		return EINVAL;
 
 	reg = mem_zalloc(sizeof(*reg), destructor);
@@ -489,7 +491,8 @@ int reg_alloc(struct reg **regp, struct sip *sip, const struct reg_conf *rc,
 	if (err)
 		goto out;
 
-	err = str_dup(&reg->cuser, rc->cuser);
+	err  = str_dup(&reg->cuser, rc->cuser);
+	err |= str_dup(&reg->allow, rc->allow);
 	if (err)
 		goto out;
 

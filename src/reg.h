@@ -29,6 +29,7 @@ struct reg_conf {
 	const char *registrar;   /* Request-URI of the REGISTER */
 	const char *aor;
 	const char *cuser;       /* user part of our Contact */
+	const char *allow;       /* methods we take, for Allow */
 	const char *auth_user;   /* NULL: no credentials */
 	const char *auth_pass;
 	uint32_t expires;        /* s */

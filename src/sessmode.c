@@ -1,4 +1,4 @@
-/* sessmode.c: session-mode push (INVITE + MSRP): builds the MSRP listener and the INVITE handler. */
+/* sessmode.c: session-mode push (INVITE + MSRP): builds the MSRP listener and the INVITE handler, and rebuilds them. */
 #include <string.h>
 #include <re.h>
 #include "autoconf.h"
@@ -12,47 +12,70 @@
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
 #include <re_dbg.h>
 
+/*
+ * A rebuild (new address, msrp_listen, relay, TLS files) replaces the
+ * listener, the relay client and the INVITE handler. Sessions in
+ * progress live in those, and a session cannot move to a new listener,
+ * so while any is active the rebuild waits for them to end (each is
+ * bounded by msrp_connect_timeout and msrp_idle_timeout): a message
+ * that was accepted is never cut off by a reload.
+ */
+
+enum {
+	WAIT_MS  = 1000,     /* look again whether the sessions ended */
+	RETRY_MS = 5000,     /* a rebuild that failed (address not there) */
+};
+
 struct sessmode {
 	struct msrpsock *ms;
 	struct invite *inv;
 	struct msrprelay *relay;
+	/* what a (re)build uses */
+	struct sip *sip;
+	const struct config *cfg;
+	char *cuser;
+	struct sa laddr;        /* SIP's address: MSRP's default */
+	struct appset *apps;
+	struct router *router;
+	struct deliver *dlv;
+	struct tmr tmr;         /* a rebuild waiting for the sessions */
 };
+
+
+static void parts_free(struct sessmode *sm)
+{
+	sm->inv   = mem_deref(sm->inv);
+	/* before the listener: its connection lives in the listener's code */
+	sm->relay = mem_deref(sm->relay);
+	sm->ms    = mem_deref(sm->ms);
+}
 
 
 static void destructor(void *arg)
 {
 	struct sessmode *sm = arg;
 
-	mem_deref(sm->inv);
-	/* before the listener: its connection lives in the listener's code */
-	mem_deref(sm->relay);
-	mem_deref(sm->ms);
+	tmr_cancel(&sm->tmr);
+	parts_free(sm);
+	mem_deref((void *)sm->cfg);
+	mem_deref(sm->cuser);
+	mem_deref(sm->apps);
+	mem_deref(sm->router);
+	mem_deref(sm->dlv);
 }
 
 
-/**
- * Start taking session-mode pushes.
- *
+/*
  * MSRP listens on msrp_listen, or on SIP's address with a free port.
  * msrps (TCP/TLS/MSRP) is offered only with a tls_cert_file: the peer
  * may connect to us, and then we need a certificate to show.
  */
-int sessmode_alloc(struct sessmode **smp, struct sip *sip,
-		   const struct config *cfg, const char *cuser,
-		   const struct sa *sip_laddr, struct appset *apps,
-		   struct router *router, struct deliver *dlv)
+static int build(struct sessmode *sm)
 {
-	struct sessmode *sm;
+	const struct config *cfg = sm->cfg;
 	struct tls *tls = NULL;
 	struct sa laddr;
 	int err;
-
-	if (!smp || !sip || !cfg || !sip_laddr)
-		return EINVAL;
-
-	sm = mem_zalloc(sizeof(*sm), destructor);
-	if (!sm)
-		return ENOMEM;
 
 	if (cfg->msrp_listen) {
 		err = sa_decode(&laddr, cfg->msrp_listen,
@@ -61,7 +84,7 @@ int sessmode_alloc(struct sessmode **smp, struct sip *sip,
 			goto out;
 	}
 	else {
-		laddr = *sip_laddr;
+		laddr = sm->laddr;
 		sa_set_port(&laddr, 0);
 	}
 
@@ -75,7 +98,7 @@ int sessmode_alloc(struct sessmode **smp, struct sip *sip,
 		}
 	}
 
-	err = msrpsock_alloc(&sm->ms, &laddr, tls, cfg, router, dlv);
+	err = msrpsock_alloc(&sm->ms, &laddr, tls, cfg, sm->router, sm->dlv);
 	if (err)
 		goto out;
 
@@ -88,17 +111,86 @@ int sessmode_alloc(struct sessmode **smp, struct sip *sip,
 		rc.pass = cfg->msrp_relay_pass;
 
 		err = msrprelay_alloc(&sm->relay, sm->ms, &rc);
-		if (err == ENOTSUP)
-			DEBUG_WARNING("msrp_relay is set, but MSRP relays are "
-				      "not built in (CONFIG_MSRP_RELAY)\n");
 		if (err)
 			goto out;
 	}
 
-	err = invite_alloc(&sm->inv, sip, cfg, cuser, apps, router, sm->ms);
+	err = invite_alloc(&sm->inv, sm->sip, cfg, sm->cuser, sm->apps,
+			   sm->router, sm->ms);
 
  out:
 	mem_deref(tls);
+	if (err)
+		parts_free(sm);
+
+	return err;
+}
+
+
+static void rebuild_tmr(void *arg)
+{
+	struct sessmode *sm = arg;
+	uint32_t active = invite_calls(sm->inv);
+	int err;
+
+	if (active) {
+		tmr_start(&sm->tmr, WAIT_MS, rebuild_tmr, sm);
+		return;
+	}
+
+	parts_free(sm);
+	err = build(sm);
+	if (err) {
+		DEBUG_WARNING("session mode not rebuilt (%m); again in %u s\n",
+			      err, RETRY_MS / 1000);
+		tmr_start(&sm->tmr, RETRY_MS, rebuild_tmr, sm);
+		return;
+	}
+
+	DEBUG_INFO("session mode rebuilt: MSRP on port %d\n",
+		   msrpsock_port(sm->ms));
+}
+
+
+/**
+ * Start taking session-mode pushes.
+ *
+ * @param smp        Pointer to allocated session mode
+ * @param sip        SIP stack (it outlives a rebuild of its transports)
+ * @param cfg        Configuration; referenced
+ * @param cuser      User part of our Contact (copied)
+ * @param sip_laddr  SIP's local address: MSRP's unless msrp_listen
+ * @param apps       Advertised application IDs
+ * @param router     Routing table
+ * @param dlv        Delivery to apps
+ */
+int sessmode_alloc(struct sessmode **smp, struct sip *sip,
+		   const struct config *cfg, const char *cuser,
+		   const struct sa *sip_laddr, struct appset *apps,
+		   struct router *router, struct deliver *dlv)
+{
+	struct sessmode *sm;
+	int err;
+
+	if (!smp || !sip || !cfg || !cuser || !sip_laddr)
+		return EINVAL;
+
+	sm = mem_zalloc(sizeof(*sm), destructor);
+	if (!sm)
+		return ENOMEM;
+
+	tmr_init(&sm->tmr);
+	sm->sip    = sip;
+	sm->cfg    = mem_ref((void *)cfg);
+	sm->laddr  = *sip_laddr;
+	sm->apps   = mem_ref(apps);
+	sm->router = mem_ref(router);
+	sm->dlv    = mem_ref(dlv);
+
+	err = str_dup(&sm->cuser, cuser);
+	if (!err)
+		err = build(sm);
+
 	if (err)
 		mem_deref(sm);
 	else
@@ -108,13 +200,66 @@ int sessmode_alloc(struct sessmode **smp, struct sip *sip,
 }
 
 
+/**
+ * Build listener, relay client and INVITE handler again from cfg, for
+ * a new SIP address and user; at once when no session is active, else
+ * when the last one has ended.
+ */
+int sessmode_reset(struct sessmode *sm, const struct config *cfg,
+		   const char *cuser, const struct sa *sip_laddr)
+{
+	uint32_t active;
+	char *c = NULL;
+	int err;
+
+	if (!sm || !cfg || !cuser || !sip_laddr)
+		return EINVAL;
+
+	err = str_dup(&c, cuser);
+	if (err)
+		return err;
+
+	mem_deref(sm->cuser);
+	sm->cuser = c;
+	sessmode_set_config(sm, cfg);
+	sm->laddr = *sip_laddr;
+
+	active = invite_calls(sm->inv);
+	if (active)
+		DEBUG_NOTICE("session mode: %u session%s in progress; MSRP "
+			     "changes apply when they have ended\n", active,
+			     active == 1 ? "" : "s");
+
+	tmr_start(&sm->tmr, 0, rebuild_tmr, sm);
+
+	return 0;
+}
+
+
+/** Use a reloaded configuration (limits and timers) from now on. */
 void sessmode_set_config(struct sessmode *sm, const struct config *cfg)
 {
 	if (!sm || !cfg)
 		return;
 
+	mem_deref((void *)sm->cfg);
+	sm->cfg = mem_ref((void *)cfg);
 	msrpsock_set_config(sm->ms, cfg);
 	invite_set_config(sm->inv, cfg);
+}
+
+
+/** Is msg an in-dialog request of one of our push sessions? */
+bool sessmode_has_dialog(const struct sessmode *sm, const struct sip_msg *msg)
+{
+	return sm && invite_has_dialog(sm->inv, msg);
+}
+
+
+/** The methods session mode adds to Allow */
+const char *sessmode_methods(void)
+{
+	return "INVITE, ACK, BYE, CANCEL, ";
 }
 
 

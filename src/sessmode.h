@@ -2,6 +2,8 @@
 #ifndef SIPPUSH_SESSMODE_H
 #define SIPPUSH_SESSMODE_H
 
+#include <stdbool.h>
+
 struct appset;
 struct config;
 struct deliver;
@@ -9,13 +11,18 @@ struct router;
 struct sa;
 struct sessmode;
 struct sip;
+struct sip_msg;
 struct re_printf;
 
 int  sessmode_alloc(struct sessmode **smp, struct sip *sip,
 		    const struct config *cfg, const char *cuser,
 		    const struct sa *sip_laddr, struct appset *apps,
 		    struct router *router, struct deliver *dlv);
+int  sessmode_reset(struct sessmode *sm, const struct config *cfg,
+		    const char *cuser, const struct sa *sip_laddr);
 void sessmode_set_config(struct sessmode *sm, const struct config *cfg);
+const char *sessmode_methods(void);
+bool sessmode_has_dialog(const struct sessmode *sm, const struct sip_msg *msg);
 int  sessmode_status(struct re_printf *pf, const struct sessmode *sm);
 
 #endif

@@ -17,6 +17,31 @@ int sessmode_alloc(struct sessmode **smp, struct sip *sip,
 }
 
 
+int sessmode_reset(struct sessmode *sm, const struct config *cfg,
+		   const char *cuser, const struct sa *sip_laddr)
+{
+	(void)sm; (void)cfg; (void)cuser; (void)sip_laddr;
+
+	return 0;
+}
+
+
+bool sessmode_has_dialog(const struct sessmode *sm, const struct sip_msg *msg)
+{
+	(void)sm;
+	(void)msg;
+
+	return false;
+}
+
+
+/* no INVITE, no BYE: Allow must not offer them */
+const char *sessmode_methods(void)
+{
+	return "";
+}
+
+
 void sessmode_set_config(struct sessmode *sm, const struct config *cfg)
 {
 	(void)sm;

@@ -1,4 +1,4 @@
-/* ua.c: builds the SIP stack (transports, DNS client, TLS) the other modules share. */
+/* ua.c: builds the SIP stack (transports, DNS client, TLS) the other modules share, and rebuilds its transports. */
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -30,6 +30,7 @@ enum {
 
 struct ua {
 	struct sa laddr;    /* the address SIP runs on (port as configured) */
+	const struct config *cfg;   /* what the transports were made from */
 	struct sip *sip;
 	struct dnsc *dnsc;
 	struct tls *tls;
@@ -50,6 +51,7 @@ static void destructor(void *arg)
 		mem_deref(ua->sip);
 	mem_deref(ua->tls);
 	mem_deref(ua->dnsc);
+	mem_deref((void *)ua->cfg);
 }
 
 
@@ -131,6 +133,112 @@ static int dns_init(struct ua *ua)
 }
 
 
+/* resolv.conf may have changed with the network: read it again */
+static void dns_refresh(struct ua *ua)
+{
+	struct sa nsv[4];
+	uint32_t nsn = ARRAY_SIZE(nsv);
+	char domain[64] = "";
+
+	if (!ua->dnsc || dns_srv_get(domain, sizeof(domain), nsv, &nsn) ||
+	    !nsn)
+		return;
+
+	(void)dnsc_srv_set(ua->dnsc, nsv, nsn);
+}
+
+
+/* The local address for SIP: sip_listen, or the one towards the registrar */
+static int local_addr(struct sa *laddr, const struct config *cfg)
+{
+	int err;
+
+	if (cfg->sip_listen)
+		err = sa_decode(laddr, cfg->sip_listen,
+				strlen(cfg->sip_listen));
+	else
+		err = source_towards(laddr, cfg);
+	if (err)
+		DEBUG_WARNING("no local address for SIP: %m\n", err);
+
+	return err;
+}
+
+
+/* The TLS client context for the core (NULL without tls) */
+static int tls_ctx(struct tls **tlsp, const struct config *cfg)
+{
+	struct siptls_conf tc;
+	char host[256] = "";
+
+	*tlsp = NULL;
+	if (!(cfg->transports & CFG_TP_TLS))
+		return 0;
+
+	if (cfg->tls_host)
+		str_ncpy(host, cfg->tls_host, sizeof(host));
+	else
+		(void)ua_registrar_host(cfg, host, sizeof(host));
+	tc.ca_file   = cfg->tls_ca_file;
+	tc.cert_file = cfg->tls_cert_file;
+	tc.host      = host;
+	tc.verify    = cfg->tls_verify;
+
+	return siptls_alloc(tlsp, &tc);
+}
+
+
+/* Listeners on laddr for the configured transports */
+static int transports_add(struct ua *ua, const struct config *cfg,
+			  const struct sa *laddr)
+{
+	int err;
+
+	if (cfg->transports & CFG_TP_UDP) {
+		err = sip_transp_add(ua->sip, SIP_TRANSP_UDP, laddr);
+		if (err) {
+			DEBUG_WARNING("UDP on %J: %m\n", laddr, err);
+			return err;
+		}
+
+		/* libre leaves SO_RCVBUF at the kernel default, which
+		 * overflows in bursts; not fatal if it cannot be set */
+		(void)sockbuf_sip_udp_rcvbuf(ua->sip, cfg->udp_rcvbuf);
+	}
+
+	if (cfg->transports & CFG_TP_TCP) {
+		err = sip_transp_add(ua->sip, SIP_TRANSP_TCP, laddr);
+		if (err) {
+			DEBUG_WARNING("TCP on %J: %m\n", laddr, err);
+			return err;
+		}
+	}
+
+	if (cfg->transports & CFG_TP_TLS) {
+		struct sa tlsaddr = *laddr;
+
+		/* TLS listens on its own port: the fixed port (if any) of
+		 * sip_listen belongs to UDP/TCP; "0" picks a free one. */
+		if (sa_port(&tlsaddr))
+			sa_set_port(&tlsaddr, sa_port(&tlsaddr) + 1);
+
+		err = sip_transp_add(ua->sip, SIP_TRANSP_TLS, &tlsaddr,
+				     ua->tls);
+		if (err) {
+			DEBUG_WARNING("TLS on %J: %m\n", &tlsaddr, err);
+			return err;
+		}
+	}
+
+	DEBUG_INFO("SIP on %j (%s%s%s)\n", laddr,
+		   cfg->transports & CFG_TP_UDP ? "udp " : "",
+		   cfg->transports & CFG_TP_TCP ? "tcp " : "",
+		   cfg->transports & CFG_TP_TLS ? "tls" : "");
+
+	return 0;
+}
+
+
 /**
  * Build the SIP stack from the configuration.
  *
@@ -152,15 +260,9 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 	if (!ua)
 		return ENOMEM;
 
-	if (cfg->sip_listen)
-		err = sa_decode(&laddr, cfg->sip_listen,
-				strlen(cfg->sip_listen));
-	else
-		err = source_towards(&laddr, cfg);
-	if (err) {
-		DEBUG_WARNING("no local address for SIP: %m\n", err);
+	err = local_addr(&laddr, cfg);
+	if (err)
 		goto out;
-	}
 
 	err = dns_init(ua);
 	if (err)
@@ -172,62 +274,16 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 	if (err)
 		goto out;
 
-	if (cfg->transports & CFG_TP_UDP) {
-		err = sip_transp_add(ua->sip, SIP_TRANSP_UDP, &laddr);
-		if (err) {
-			DEBUG_WARNING("UDP on %J: %m\n", &laddr, err);
-			goto out;
-		}
+	err = tls_ctx(&ua->tls, cfg);
+	if (err)
+		goto out;
 
-		/* libre leaves SO_RCVBUF at the kernel default, which
-		 * overflows in bursts; not fatal if it cannot be set */
-		(void)sockbuf_sip_udp_rcvbuf(ua->sip, cfg->udp_rcvbuf);
-	}
-
-	if (cfg->transports & CFG_TP_TCP) {
-		err = sip_transp_add(ua->sip, SIP_TRANSP_TCP, &laddr);
-		if (err) {
-			DEBUG_WARNING("TCP on %J: %m\n", &laddr, err);
-			goto out;
-		}
-	}
-
-	if (cfg->transports & CFG_TP_TLS) {
-		struct siptls_conf tc;
-		char host[256] = "";
-		struct sa tlsaddr = laddr;
-
-		if (cfg->tls_host)
-			str_ncpy(host, cfg->tls_host, sizeof(host));
-		else
-			(void)ua_registrar_host(cfg, host, sizeof(host));
-		tc.ca_file   = cfg->tls_ca_file;
-		tc.cert_file = cfg->tls_cert_file;
-		tc.host      = host;
-		tc.verify    = cfg->tls_verify;
-
-		err = siptls_alloc(&ua->tls, &tc);
-		if (err)
-			goto out;
-
-		/* TLS listens on its own port: the fixed port (if any) of
-		 * sip_listen belongs to UDP/TCP; "0" picks a free one. */
-		if (sa_port(&tlsaddr))
-			sa_set_port(&tlsaddr, sa_port(&tlsaddr) + 1);
-
-		err = sip_transp_add(ua->sip, SIP_TRANSP_TLS, &tlsaddr,
-				     ua->tls);
-		if (err) {
-			DEBUG_WARNING("TLS on %J: %m\n", &tlsaddr, err);
-			goto out;
-		}
-	}
+	err = transports_add(ua, cfg, &laddr);
+	if (err)
+		goto out;
 
 	ua->laddr = laddr;
-	DEBUG_INFO("SIP on %j (%s%s%s)\n", &laddr,
-		   cfg->transports & CFG_TP_UDP ? "udp " : "",
-		   cfg->transports & CFG_TP_TCP ? "tcp " : "",
-		   cfg->transports & CFG_TP_TLS ? "tls" : "");
+	ua->cfg   = mem_ref((void *)cfg);
 
  out:
 	if (err)
@@ -236,6 +292,91 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 		*uap = ua;
 
 	return err;
+}
+
+
+static bool streq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+
+/* Would cfg make the transports we have? (Then they stay: a socket a
+ * waiting request holds could keep the port from being bound again.) */
+static bool same_transports(const struct ua *ua, const struct config *cfg,
+			    const struct sa *laddr)
+{
+	const struct config *o = ua->cfg;
+
+	return o && sa_cmp(&ua->laddr, laddr, SA_ALL) &&
+		o->transports == cfg->transports &&
+		o->udp_rcvbuf == cfg->udp_rcvbuf &&
+		o->tls_verify == cfg->tls_verify &&
+		streq(o->tls_ca_file, cfg->tls_ca_file) &&
+		streq(o->tls_cert_file, cfg->tls_cert_file) &&
+		streq(o->tls_host, cfg->tls_host) &&
+		/* without tls_host the registrar's host is the TLS name */
+		(!(cfg->transports & CFG_TP_TLS) || cfg->tls_host ||
+		 streq(o->sip_registrar, cfg->sip_registrar));
+}
+
+
+/**
+ * Tear the transports down and build them again from cfg: a new local
+ * address, new listeners, a new TLS context, the DNS servers read
+ * again. Transports cfg would make the same (address, set, TLS files,
+ * udp_rcvbuf) are kept. The stack itself stays: the modules listening on it keep
+ * their handlers, and a request still waiting for its answer keeps the
+ * socket it came on (libre holds a reference), so its answer still goes
+ * out. Used by daemon_reset_stack() on reload and on a network change.
+ *
+ * @return 0, or an error: the stack then has no transports until the
+ *         next successful call (nothing half-built is kept)
+ */
+int ua_reset_transports(struct ua *ua, const struct config *cfg)
+{
+	struct tls *tls = NULL;
+	struct sa laddr;
+	int err;
+
+	if (!ua || !cfg || ua->closing)
+		return EINVAL;
+
+	/* what can fail without a listener goes first: the old transports
+	 * stay if the new address or TLS context is not there */
+	err = local_addr(&laddr, cfg);
+	if (err)
+		return err;
+
+	dns_refresh(ua);
+
+	if (same_transports(ua, cfg, &laddr)) {
+		mem_deref((void *)ua->cfg);
+		ua->cfg = mem_ref((void *)cfg);
+		return 0;
+	}
+
+	err = tls_ctx(&tls, cfg);
+	if (err)
+		return err;
+
+	sip_transp_flush(ua->sip);
+	mem_deref(ua->tls);
+	ua->tls = tls;
+
+	mem_deref((void *)ua->cfg);
+	ua->cfg = NULL;
+
+	err = transports_add(ua, cfg, &laddr);
+	if (err) {
+		sip_transp_flush(ua->sip);
+		sa_init(&ua->laddr, AF_UNSPEC);
+		return err;
+	}
+
+	ua->laddr = laddr;
+	ua->cfg   = mem_ref((void *)cfg);
+	return 0;
 }
 
 

@@ -10,6 +10,7 @@ struct ua;
 typedef void (ua_exit_h)(void *arg);
 
 int  ua_alloc(struct ua **uap, const struct config *cfg);
+int  ua_reset_transports(struct ua *ua, const struct config *cfg);
 struct sip *ua_sip(const struct ua *ua);
 const struct sa *ua_laddr(const struct ua *ua);
 int  ua_registrar_host(const struct config *cfg, char *host, size_t sz);

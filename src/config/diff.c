@@ -71,50 +71,61 @@ enum config_reload config_changes(const struct config *a,
 				  const struct config *b, char *keys,
 				  size_t sz)
 {
-	enum config_reload r = CONFIG_RELOAD_NOW;
-	size_t o = 0;
-
 	if (keys && sz)
 		keys[0] = '\0';
 
 	if (!a || !b)
 		return CONFIG_RELOAD_RESTART;
 
-	for (size_t i = 0; i < config_nkeys; i++) {
-		const struct ckey *k = &config_keys[i];
-		int n;
-
-		if (key_equal(k, a, b))
-			continue;
-
-		if (k->reload > r) {
-			r = k->reload;
-			o = 0;
-		}
-		if (k->reload < r || !keys || o >= sz)
-			continue;
-
-		n = re_snprintf(keys + o, sz - o, "%s%s", o ? " " : "",
-				k->name);
-		if (n > 0)
-			o += (size_t)n;
+	for (int r = CONFIG_RELOAD_RESTART; r > CONFIG_RELOAD_NOW; r--) {
+		if (config_keys_changed(a, b, (enum config_reload)r, keys, sz))
+			return (enum config_reload)r;
 	}
 
-	return r;
+	(void)config_keys_changed(a, b, CONFIG_RELOAD_NOW, keys, sz);
+	return CONFIG_RELOAD_NOW;
+}
+
+
+/**
+ * The names of the keys of reload class cls that differ between a and b,
+ * space-separated (cut at sz).
+ *
+ * @return how many differ
+ */
+unsigned config_keys_changed(const struct config *a, const struct config *b,
+			     enum config_reload cls, char *keys, size_t sz)
+{
+	unsigned n = 0;
+	size_t o = 0;
+
+	if (keys && sz)
+		keys[0] = '\0';
+
+	for (size_t i = 0; a && b && i < config_nkeys; i++) {
+		const struct ckey *k = &config_keys[i];
+		int w;
+
+		if (k->reload != cls || key_equal(k, a, b))
+			continue;
+
+		++n;
+		if (!keys || o >= sz)
+			continue;
+		w = re_snprintf(keys + o, sz - o, "%s%s", o ? " " : "",
+				k->name);
+		if (w > 0)
+			o += (size_t)w;
+	}
+
+	return n;
 }
 
 
 /** True if a reload needs no new SIP stack or registration. */
 bool config_sip_equal(const struct config *a, const struct config *b)
 {
-	for (size_t i = 0; i < config_nkeys; i++) {
-		const struct ckey *k = &config_keys[i];
-
-		if (k->reload == CONFIG_RELOAD_STACK && !key_equal(k, a, b))
-			return false;
-	}
-
-	return true;
+	return !config_keys_changed(a, b, CONFIG_RELOAD_STACK, NULL, 0);
 }
 
 

@@ -145,6 +145,19 @@ it_check "INVITE for an app not served -> 404" test "$(it_sipp_status inv-404)" 
 it_sipp inv-480 invite_reject_uac.xml -m 1 -t t1 -s pra -set ac "$(ac mms.ua)" \
 	-set media message -set proto TCP/MSRP -set setup actpass
 it_check "INVITE for an app with no subscriber -> 480" test "$(it_sipp_status inv-480)" = 480
+
+# --- a MESSAGE inside a push session: refused, and said why ------------------------
+listen l-dlg --count 1 mms.ua
+ldlg=$LPID
+it_sipp inv-msg invite_message_uac.xml -m 1 -t t1 -s pra -set ac "$(ac mms.ua)"
+it_check "a MESSAGE inside a push-INVITE dialog -> 403" \
+	test "$(it_sipp_status inv-msg)" = 403
+it_check "... with the reason" \
+	grep -q "403 MESSAGE Not Taken Inside A Push Session" "$IT_DIR/sipp-inv-msg.msg.log"
+it_check "... the session itself was fine: BYE -> 200" \
+	grep -q "BYE_STATUS 200" "$IT_DIR/sipp-inv-msg.log"
+it_check "... and the app got nothing" test ! -s "$IT_DIR/l-dlg.out"
+it_stop "$ldlg"
 sp_stop
 
 # --- 64 sessions at once -----------------------------------------------------------

@@ -54,6 +54,10 @@ for tp in udp tcp tls tlsname; do
 		test "$(it_sipp_status "opt-$tp")" = 200
 	it_check "$tp: OPTIONS answer carries the feature tags" \
 		grep -q 'CONTACT.*+g.oma.pusheventapp="mms.ua,ulp.ua"' "$IT_DIR/sipp-opt-$tp.log"
+	it_check "$tp: OPTIONS Allow: MESSAGE and, with session mode, INVITE/BYE" \
+		grep -q '^Allow: INVITE, ACK, BYE, CANCEL, MESSAGE, OPTIONS' "$IT_DIR/sipp-opt-$tp.msg.log"
+	it_check "$tp: OPTIONS claims no Accept-Encoding (MESSAGE does not check it)" \
+		test "$(grep -ci '^Accept-Encoding' "$IT_DIR/sipp-opt-$tp.msg.log")" -eq 0
 	sp_stop
 	it_check "$tp: SIGTERM removed the binding" it_wait_no_binding pra 3
 	it_check "$tp: un-REGISTER logged" grep -q "unregistered (200" "$IT_DIR/$tp.log"

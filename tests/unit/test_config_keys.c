@@ -49,10 +49,18 @@ static char *read_doc(const char *path)
 }
 
 
+static bool has(const struct names *ns, const char *key);
+
+
 static void add(struct names *ns, const char *p, size_t l)
 {
 	if (ns->n >= NAMES_MAX || l >= sizeof(ns->v[0]))
 		return;
+
+	/* a name said twice is one name */
+	for (size_t i = 0; i < ns->n; i++)
+		if (strlen(ns->v[i]) == l && !memcmp(ns->v[i], p, l))
+			return;
 
 	memcpy(ns->v[ns->n], p, l);
 	ns->v[ns->n][l] = '\0';
@@ -120,6 +128,39 @@ static void man_keys(struct names *ns, char *doc)
 }
 
 
+static bool is_key(const char *name);
+static const char *strndup_tmp(const char *p, size_t n);
+
+
+/* sippushd.conf(5) RELOADING: the keys (".B key" / ".BR key ,") of the
+ * paragraph that starts with head, up to the next .TP or .SH */
+static void man_reload_keys(struct names *ns, char *doc, const char *head)
+{
+	char *s = strstr(doc, "\n.SH RELOADING\n");
+	char *p = s ? strstr(s, head) : NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+
+	for (char *l = strchr(p + 1, '\n'); l && strncmp(l, "\n.TP", 4) &&
+		     strncmp(l, "\n.SH", 4); l = strchr(l + 1, '\n')) {
+		size_t k = 0;
+		char *w;
+
+		if (!strncmp(l, "\n.B ", 4))
+			w = l + 4;
+		else if (!strncmp(l, "\n.BR ", 5))
+			w = l + 5;
+		else
+			continue;
+
+		while (is_key_char(w[k]))
+			++k;
+		if (is_key(strndup_tmp(w, k)))
+			add(ns, w, k);
+	}
+}
+
+
 /* the sample: "key value" and "#key value" lines; prose is "# ..." */
 static void sample_keys(struct names *ns, char *doc)
 {
@@ -144,6 +185,17 @@ static bool has(const struct names *ns, const char *key)
 			return true;
 
 	return false;
+}
+
+
+static const char *strndup_tmp(const char *p, size_t n)
+{
+	static char buf[64];
+
+	n = n < sizeof(buf) ? n : sizeof(buf) - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
 }
 
 
@@ -200,6 +252,45 @@ static void test_manpage(void)
 		return;
 	man_keys(&ns, doc);
 	check_doc(MANPAGE, &ns);
+}
+
+
+/* RELOADING says for each key what SIGHUP does with it, as the table */
+static void test_manpage_reload(void)
+{
+	static const struct {
+		const char *head;
+		enum config_reload r;
+	} paras[] = {
+		{"\nAt once:\n",                  CONFIG_RELOAD_NOW},
+		{"\nRebuilding the SIP stack:\n", CONFIG_RELOAD_STACK},
+		{"\nAfter a restart only:\n",     CONFIG_RELOAD_RESTART},
+	};
+	char *doc = read_doc(MANPAGE);
+
+	if (!doc)
+		return;
+
+	for (size_t i = 0; i < ARRAY_SIZE(paras); i++) {
+		struct names ns = {.n = 0};
+		size_t want = 0;
+		char what[160];
+
+		man_reload_keys(&ns, doc, paras[i].head);
+
+		for (size_t k = 0; config_key_name(k); k++) {
+			if (config_key_reload(k) != paras[i].r)
+				continue;
+			++want;
+			(void)re_snprintf(what, sizeof(what), "RELOADING "
+					  "lists %s under %s",
+					  config_key_name(k), paras[i].head + 1);
+			CU_assertImplementation(has(&ns, config_key_name(k)),
+						__LINE__, what, __FILE__, "",
+						CU_FALSE);
+		}
+		UNIT_ASSERT_INT(ns.n, want);
+	}
 }
 
 
@@ -310,6 +401,8 @@ static void test_features(void)
 			want = !(CONFIG_MSRP && CONFIG_MSRP_RELAY);
 		else if (!strncmp(name, "msrp_", 5))
 			want = !CONFIG_MSRP;
+		else if (!strcmp(name, "reg_event"))
+			want = !CONFIG_XML;
 		else if (!strcmp(name, "reg_event"))
 			want = !CONFIG_XML;
 		else
@@ -520,6 +613,7 @@ static void test_dropins(void)
 static CU_TestInfo doc_tests[] = {
 	{"README's table: every key, no other", test_readme},
 	{"sippushd.conf(5): every key, no other", test_manpage},
+	{"sippushd.conf(5) RELOADING: each key's class", test_manpage_reload},
 	{"the sample: every key, no other; it loads", test_sample},
 	{"the extractors see what is there", test_extractors},
 	CU_TEST_INFO_NULL

@@ -5,6 +5,7 @@ It speaks just enough of the sippushd IPC protocol (doc/ipc.md) to
 subscribe, then misbehaves in one of these ways, chosen by --mode:
   mute    never reads again (its queue in the daemon fills up)
   noack   reads pushes, prints their ids, never ACKs
+  slowack reads pushes, prints their ids, ACKs each --delay seconds later
 It prints "subscribed" once the daemon said OK, then runs until killed.
 """
 import argparse
@@ -16,7 +17,9 @@ import time
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--socket", required=True)
-    ap.add_argument("--mode", choices=["mute", "noack"], default="noack")
+    ap.add_argument("--mode", choices=["mute", "noack", "slowack"],
+                    default="noack")
+    ap.add_argument("--delay", type=float, default=3.0)
     ap.add_argument("app")
     ap.add_argument("filter", nargs="?")
     a = ap.parse_args()
@@ -42,9 +45,15 @@ def main():
         if not msg:
             return
         if msg.startswith(b"PUSH\n"):
+            pid = None
             for line in msg.split(b"\n"):
                 if line.startswith(b"id: ") or line.startswith(b"Id: "):
-                    print("push", line.split(b" ", 1)[1].decode(), flush=True)
+                    pid = line.split(b" ", 1)[1].decode()
+                    print("push", pid, flush=True)
+            if a.mode == "slowack" and pid:
+                time.sleep(a.delay)
+                s.send(("ACK " + pid).encode())
+                print("acked", pid, flush=True)
 
 
 if __name__ == "__main__":
