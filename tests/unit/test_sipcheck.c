@@ -48,6 +48,15 @@ static uint16_t check_n(const char *text, size_t len, enum sip_transp tp,
 	if (scode)
 		CU_ASSERT(chk->reason && *chk->reason);
 
+	/* chk->unsupported points into msg: a copy outlives its free
+	 * (ASan: heap-use-after-free in test_extensions otherwise) */
+	if (pl_isset(&chk->unsupported)) {
+		static char unsup[256];
+
+		(void)pl_strcpy(&chk->unsupported, unsup, sizeof(unsup));
+		pl_set_str(&chk->unsupported, unsup);
+	}
+
 	mem_deref(msg);
 	mem_deref(mb);
 
