@@ -148,6 +148,19 @@ static void XMLCALL doctype_handler(void *arg, const XML_Char *name,
 }
 
 
+/* The line the parser stopped at. expat headers that mark functions
+ * deprecated (XML_ATTR_DEPRECATED: 2.8 and later, e.g. Debian 13's) want
+ * the 64-bit call; Debian 12's 2.5 has only the old one. */
+static unsigned long line_of(XML_Parser p)
+{
+#ifdef XML_ATTR_DEPRECATED
+	return (unsigned long)XML_GetCurrentLineNumber64(p);
+#else
+	return (unsigned long)XML_GetCurrentLineNumber(p);
+#endif
+}
+
+
 /**
  * Parse one complete document.
  *
@@ -211,16 +224,14 @@ int xml_parse(const char *doc, size_t len, xml_start_h *starth,
 		err = x->err;
 		if (errbuf)
 			(void)re_snprintf(errbuf, errsz, "line %lu: %s",
-					  (unsigned long)
-					  XML_GetCurrentLineNumber(x->p),
+					  line_of(x->p),
 					  x->why);
 	}
 	else if (st != XML_STATUS_OK) {
 		err = EBADMSG;
 		if (errbuf)
 			(void)re_snprintf(errbuf, errsz, "line %lu: %s",
-					  (unsigned long)
-					  XML_GetCurrentLineNumber(x->p),
+					  line_of(x->p),
 					  XML_ErrorString(
 						  XML_GetErrorCode(x->p)));
 	}
