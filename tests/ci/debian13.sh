@@ -16,7 +16,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mirror=${TRIXIE_MIRROR:-http://deb.debian.org/debian}
-pkgs="build-essential pkg-config libre-dev libssl-dev libcunit1-dev"
+pkgs="build-essential pkg-config libre-dev libssl-dev libexpat1-dev libcunit1-dev iproute2"
 # CI clones afresh each run: TRIXIE_CACHE_DIR=/var/cache/... keeps the
 # chroot between runs on the same machine
 cache_dir=${TRIXIE_CACHE_DIR:-$top/build/cache}
