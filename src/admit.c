@@ -77,6 +77,7 @@ uint16_t admit_check(struct admit *a, const struct sip_msg *msg,
 		return 404;
 	case ROUTE_NO_SUBSCRIBER:
 		a->reason = "Push Application Not Running";
+		a->no_owner = true;
 		return 480;
 	case ROUTE_CTYPE:
 	default:

@@ -2,6 +2,7 @@
 #ifndef SIPPUSH_ADMIT_H
 #define SIPPUSH_ADMIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "appid.h"
 #include "pushreq.h"
@@ -19,6 +20,8 @@ struct admit {
 	struct route rt;                         /* who takes it */
 	const char *reason;                      /* phrase of a refusal */
 	const char *accept;                      /* filter, for a 415 */
+	bool no_owner;                           /* the 480: served, nobody
+						  * connected (absent.c) */
 };
 
 /** What a refusal carries besides its status line (doc/responses.md) */

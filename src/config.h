@@ -57,6 +57,32 @@ struct config {
 	struct config_sender *senders; /* app_sender lines */
 	size_t senderc;
 	char *user;              /* account to run as when started as root */
+	struct config_exec *execs;     /* app_exec lines, exec_dir's too */
+	size_t execc;
+	char *exec_dir;                /* drop-ins with app_exec lines */
+	uint32_t activation_timeout;   /* ms a held push waits for its app */
+	struct config_store *stores;   /* app_store lines */
+	size_t storec;
+	char *store_dir;               /* NULL: state_dir/store */
+};
+
+enum {
+	CONFIG_EXEC_MAX   = 511,       /* app_exec command, arguments included */
+	CONFIG_EXEC_ARGS  = 16,        /* words of it */
+};
+
+/** app_exec APP COMMAND [ARGS...]: start COMMAND when a push for APP finds
+ *  no owner (activate.c); no shell: words split at blanks */
+struct config_exec {
+	char appid[APPID_SIZE];
+	char cmd[CONFIG_EXEC_MAX + 1];
+};
+
+/** app_store APP COUNT BYTES: keep pushes for APP while it is away */
+struct config_store {
+	char appid[APPID_SIZE];
+	uint32_t count;
+	uint32_t bytes;
 };
 
 /** route_ctype TYPE APP: content-type fallback when no app ID is given */

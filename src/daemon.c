@@ -1,10 +1,13 @@
 /* daemon.c: wires the modules together and owns them: config, SIP stack, registration. */
 #include <string.h>
 #include <errno.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <re.h>
 #include "autoconf.h"
 #include "config.h"
+#include "absent.h"
+#include "activate.h"
 #include "appset.h"
 #include "authz.h"
 #include "deliver.h"
@@ -12,6 +15,8 @@
 #include "ipc.h"
 #include "pager.h"
 #include "push.h"
+#include "pushstore.h"
+#include "log.h"
 #include "router.h"
 #include "sessmode.h"
 #include "options.h"
@@ -41,6 +46,9 @@ struct daemon {
 	struct options *opt;
 	struct router *router;
 	struct deliver *dlv;
+	struct activate *act;      /* app_exec: started on demand */
+	struct pushstore *pstore;  /* app_store: kept while away */
+	struct absent *ab;         /* which of the two, for the intakes */
 	struct pager *pager;
 	struct sessmode *sess;
 	struct ipc *ipc;
@@ -73,6 +81,9 @@ static void destructor(void *arg)
 	d->pager  = mem_deref(d->pager);
 	d->sess   = mem_deref(d->sess);
 	d->ipc    = mem_deref(d->ipc);
+	d->ab     = mem_deref(d->ab);
+	d->act    = mem_deref(d->act);
+	d->pstore = mem_deref(d->pstore);
 	d->dlv    = mem_deref(d->dlv);
 	d->router = mem_deref(d->router);
 	d->apps   = mem_deref(d->apps);
@@ -117,6 +128,23 @@ static int ipc_subscribe(struct ipc_client *c, const char *appid,
 
 	/* the router is the one record of who subscribed to what */
 	return router_subscribe(d->router, c, appid, filter, monitor);
+}
+
+
+/* A subscription was taken: an owner is what a held push and the
+ * stored ones of its app wait for. */
+static void ipc_subscribed(struct ipc_client *c, const char *appid,
+			   bool monitor, bool nostore, void *arg)
+{
+	struct daemon *d = arg;
+	(void)c;
+
+	if (monitor)
+		return;
+
+	activate_ready(d->act, appid);
+	if (!nostore)
+		pushstore_drain(d->pstore, appid);
 }
 
 
@@ -172,6 +200,8 @@ static int ipc_status(struct re_printf *pf, void *arg)
 	err |= deliver_status(pf, d->dlv);
 	err |= pager_status(pf, d->pager);
 	err |= sessmode_status(pf, d->sess);
+	err |= activate_status(pf, d->act);
+	err |= pushstore_status(pf, d->pstore);
 	err |= router_print(pf, d->router);
 
 	return err;
@@ -180,6 +210,7 @@ static int ipc_status(struct re_printf *pf, void *arg)
 
 static const struct ipc_handlers ipc_handlers = {
 	.subscribeh   = ipc_subscribe,
+	.subscribedh  = ipc_subscribed,
 	.unsubscribeh = ipc_unsubscribe,
 	.ackh         = ipc_ack,
 	.nackh        = ipc_nack,
@@ -452,10 +483,26 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 	if (err)
 		goto out;
 
+	/* apps that are away: their commands' output goes where ours does */
+	err = activate_alloc(&d->act, cfg, cfg->ipc_socket,
+			     log_syslog() ? -1 : STDERR_FILENO);
+	if (err)
+		goto out;
+
+	err = pushstore_alloc(&d->pstore, cfg, d->router, d->dlv);
+	if (err)
+		goto out;
+
+	err = absent_alloc(&d->ab, d->act, d->pstore);
+	if (err)
+		goto out;
+
 	err = pager_alloc(&d->pager, ua_sip(d->ua), cfg, d->router, d->apps,
 			  d->dlv, in_session, d);
 	if (err)
 		goto out;
+
+	pager_set_absent(d->pager, d->ab);
 
 	err = sessmode_alloc(&d->sess, ua_sip(d->ua), cfg, d->cuser,
 			     ua_laddr(d->ua), d->apps, d->router, d->dlv);
@@ -463,6 +510,8 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 		DEBUG_WARNING("session mode: %m\n", err);
 		goto out;
 	}
+
+	sessmode_set_absent(d->sess, d->ab);
 
 	err = ipc_alloc(&d->ipc, cfg->ipc_socket, &ipc_handlers, d);
 	if (err) {
@@ -615,6 +664,8 @@ int daemon_reload(struct daemon *d, struct config *cfg)
 	pager_set_config(d->pager, cfg);
 	sessmode_set_config(d->sess, cfg);
 	deliver_set_config(d->dlv, cfg);
+	activate_set_config(d->act, cfg);
+	pushstore_set_config(d->pstore, cfg);
 	mem_deref(d->cfg);
 	d->cfg = mem_ref(cfg);
 
@@ -641,6 +692,14 @@ int daemon_reload(struct daemon *d, struct config *cfg)
 	return appset_set_static(d->apps,
 				 (const char (*)[APPID_SIZE])cfg->apps,
 				 cfg->appc);
+}
+
+
+/** SIGCHLD: collect the app commands that ended (only ours). */
+void daemon_child(struct daemon *d)
+{
+	if (d)
+		activate_reap(d->act);
 }
 
 

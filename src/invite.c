@@ -6,6 +6,7 @@
 #include "appid.h"
 #include "appset.h"
 #include "admit.h"
+#include "absent.h"
 #include "router.h"
 #include "pushreq.h"
 #include "sdpmsrp.h"
@@ -32,6 +33,7 @@ struct invite {
 	const struct config *cfg;
 	struct appset *apps;
 	struct router *router;
+	struct absent *ab;          /* apps that are away; NULL: 480 */
 	struct msrpsock *ms;
 	char *cuser;
 	struct list calls;
@@ -65,6 +67,7 @@ static void destructor(void *arg)
 	mem_deref(inv->sock);
 	mem_deref(inv->apps);
 	mem_deref(inv->router);
+	mem_deref(inv->ab);
 	mem_deref(inv->ms);
 	mem_deref((void *)inv->cfg);
 	mem_deref(inv->cuser);
@@ -132,8 +135,16 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 
 	++inv->n_invites;
 
-	/* the content type is per MSRP message: checked there */
+	/* the content type is per MSRP message: checked there. With no
+	 * owner, an app that is stored for or started on demand takes the
+	 * session all the same: its message decides (msrpsess/msg.c), and
+	 * the app is started now so that it may be there by then */
 	scode = admit_check(&ad, msg, inv->cfg, inv->apps, inv->router, NULL);
+	if (scode && ad.no_owner &&
+	    absent_way(inv->ab, ad.app) != ABSENT_REFUSE) {
+		absent_prepare(inv->ab, ad.app);
+		scode = 0;
+	}
 	if (scode) {
 		reject(inv, msg, scode, ad.reason);
 		return;
@@ -297,6 +308,17 @@ int invite_alloc(struct invite **invp, struct sip *sip,
 		*invp = inv;
 
 	return err;
+}
+
+
+/** What to do with INVITEs for apps that are away (NULL: 480). */
+void invite_set_absent(struct invite *inv, struct absent *ab)
+{
+	if (!inv)
+		return;
+
+	mem_deref(inv->ab);
+	inv->ab = mem_ref(ab);
 }
 
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 struct appset;
+struct absent;
 struct config;
 struct invite;
 struct msrpsock;
@@ -21,6 +22,7 @@ int  invite_alloc(struct invite **invp, struct sip *sip,
 void invite_set_config(struct invite *inv, const struct config *cfg);
 uint32_t invite_calls(const struct invite *inv);
 bool invite_has_dialog(const struct invite *inv, const struct sip_msg *msg);
+void invite_set_absent(struct invite *inv, struct absent *ab);
 int  invite_status(struct re_printf *pf, const struct invite *inv);
 
 #endif

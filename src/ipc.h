@@ -41,6 +41,11 @@ struct ipc_handlers {
 	 * subscription is recorded (router.c: ipc keeps no copy). */
 	int  (*subscribeh)(struct ipc_client *c, const char *appid,
 			   const char *filter, bool monitor, void *arg);
+	/* After a SUBSCRIBE was taken and answered OK: what it asked for
+	 * (nostore: do not hand it the pushes stored while the app was
+	 * away). The daemon starts what waits for the app here. */
+	void (*subscribedh)(struct ipc_client *c, const char *appid,
+			    bool monitor, bool nostore, void *arg);
 	/* 0, or ENOENT: c is not subscribed to appid (NULL = all) */
 	int  (*unsubscribeh)(struct ipc_client *c,
 			     const char *appid /* NULL = all */, void *arg);
@@ -86,6 +91,7 @@ struct ipc_cmd {
 	struct pl appid;         /* SUBSCRIBE; UNSUBSCRIBE (unset: all) */
 	struct pl filter;        /* SUBSCRIBE (unset: any) */
 	bool monitor;            /* SUBSCRIBE */
+	bool nostore;            /* SUBSCRIBE: no stored pushes for me */
 	uint64_t push_id;        /* ACK, NACK */
 	uint16_t code;           /* NACK */
 	struct pl reason;        /* NACK (unset: none) */

@@ -66,3 +66,11 @@ void log_close(void)
 	logst.syslog = false;
 }
 
+
+
+/** True when log lines go to syslog (a child's stderr then has nowhere
+ * useful to go). */
+bool log_syslog(void)
+{
+	return logst.syslog;
+}

@@ -6,5 +6,6 @@
 
 void log_init(bool use_syslog, int level);
 void log_close(void);
+bool log_syslog(void);
 
 #endif

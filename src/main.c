@@ -83,6 +83,10 @@ static void signal_handler(int flags, void *arg)
 	while (read(app->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 
+		case SIGCHLD:
+			daemon_child(app->daemon);
+			break;
+
 		case SIGHUP:
 			DEBUG_INFO("SIGHUP: reloading %s\n", app->conf_path);
 			reload(app);
@@ -133,6 +137,7 @@ static int signals_init(struct app *app)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);   /* app_exec commands, reaped by pid */
 	sigaddset(&set, SIGPIPE);
 
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)

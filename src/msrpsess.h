@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct absent;
 struct config;
 struct deliver;
 struct mbuf;
@@ -38,6 +39,7 @@ int  msrpsock_alloc(struct msrpsock **msp, const struct sa *laddr,
 		    struct tls *server_tls, const struct config *cfg,
 		    struct router *router, struct deliver *dlv);
 void msrpsock_set_config(struct msrpsock *ms, const struct config *cfg);
+void msrpsock_set_absent(struct msrpsock *ms, struct absent *ab);
 int  msrpsock_port(const struct msrpsock *ms);
 bool msrpsess_tls_ok(const struct msrpsock *ms);
 int  msrpsock_status(struct re_printf *pf, const struct msrpsock *ms);

@@ -7,6 +7,7 @@
 #include "appid.h"
 #include "appset.h"
 #include "admit.h"
+#include "absent.h"
 #include "dedup.h"
 #include "push.h"
 #include "router.h"
@@ -44,9 +45,11 @@ struct pager {
 	struct deliver *dlv;
 	pager_dialog_h *dialogh;
 	void *arg;
+	struct absent *ab;       /* apps that are away; NULL: 480 */
 	uint64_t received;
 	uint64_t retrans;
 	uint64_t rejected;
+	uint64_t stored;         /* answered 202 */
 	struct list pending;     /* struct pmsg, for shutdown */
 };
 
@@ -57,6 +60,7 @@ struct pmsg {
 	const struct sip_msg *msg;
 	struct dedup_entry *de;
 	struct delivery *dl;
+	struct activation *act;              /* held for its app to start */
 	struct admit ad;                     /* app, sender, route */
 	char ctype[PUSHREQ_CTYPE_MAX + 1];
 	struct push push;
@@ -69,6 +73,7 @@ static void pmsg_destructor(void *arg)
 
 	list_unlink(&pm->le);
 	deliver_cancel(pm->dl);
+	activate_cancel(pm->act);
 	mem_deref((void *)pm->msg);
 }
 
@@ -83,6 +88,7 @@ static void destructor(void *arg)
 	mem_deref(pg->router);
 	mem_deref(pg->apps);
 	mem_deref(pg->dlv);
+	mem_deref(pg->ab);
 	mem_deref((void *)pg->cfg);
 }
 
@@ -107,7 +113,10 @@ static void verdict(struct pager *pg, const struct sip_msg *msg,
 		    struct dedup_entry *de, uint16_t scode,
 		    const char *reason, const char *accept)
 {
-	if (scode >= 300) {
+	if (scode == 202) {
+		++pg->stored;
+	}
+	else if (scode >= 300) {
 		++pg->rejected;
 		DEBUG_NOTICE("MESSAGE %r from %J: %u %s\n", &msg->callid,
 			     &msg->src, scode, reason);
@@ -127,6 +136,115 @@ static void done_handler(const struct push *p, uint16_t scode,
 	pm->dl = NULL;
 	verdict(pm->pg, pm->msg, pm->de, scode, reason, NULL);
 	mem_deref(pm);
+}
+
+
+/* Hand pm's push to the owner admit_check() found: 0 when the delivery
+ * started (done_handler gives the verdict), else the status now. */
+static uint16_t start_delivery(struct pager *pg, struct pmsg *pm,
+			       const char **reason)
+{
+	struct push *push = &pm->push;
+	uint16_t scode = 0;
+	int err;
+
+	if (deliver_full(pg->dlv)) {
+		*reason = "Too Many Pending Pushes";
+		return 503;
+	}
+
+	list_append(&pg->pending, &pm->le, pm);
+
+	/* the owner may be lost inside deliver_push(): then the verdict,
+	 * and with it the end of pm, came already */
+	mem_ref(pm);
+	err = deliver_push(pg->dlv, &pm->ad.rt, push, done_handler, pm,
+			   &pm->dl);
+	if (err) {
+		list_unlink(&pm->le);
+		*reason = err == EMSGSIZE ? "Push Content Too Large" :
+			"Push Application Not Reachable";
+		scode = err == EMSGSIZE ? 413 : 480;
+	}
+	else {
+		/* per push: debug, not info (a line per push is a write(2)
+		 * per push at the default level; -v shows it) */
+		DEBUG_PRINTF("push %llu: MESSAGE from %s for %s (%s, %zu "
+			     "bytes)\n", push->id, pm->ad.sender, pm->ad.app,
+			     pm->ctype, push->len);
+	}
+	mem_deref(pm);
+
+	return scode;
+}
+
+
+/* The held push's app subscribed (ready), or did not in time. */
+static void held_handler(bool ready, void *arg)
+{
+	struct pmsg *pm = arg;
+	struct pager *pg = pm->pg;
+	const char *reason = "Push Application Not Running", *accept = NULL;
+	uint16_t scode = 480;
+
+	pm->act = NULL;
+	list_unlink(&pm->le);
+
+	if (ready) {
+		switch (router_lookup(pg->router, pm->ad.app, pm->ctype,
+				      &pm->ad.rt)) {
+
+		case ROUTE_OK:
+			scode = start_delivery(pg, pm, &reason);
+			break;
+
+		case ROUTE_CTYPE:
+			scode  = 415;
+			reason = "Unsupported Push Content Type";
+			accept = pm->ad.rt.filter;
+			break;
+
+		default:
+			break;
+		}
+	}
+
+	if (scode) {
+		deliver_report(pg->dlv, &pm->push, scode, reason);
+		verdict(pg, pm->msg, pm->de, scode, reason, accept);
+		mem_deref(pm);
+	}
+}
+
+
+/* Served, but no owner: store it (202), hold it while the app starts,
+ * or 480 (absent.c decides). 0: held. */
+static uint16_t absent(struct pager *pg, struct pmsg *pm,
+		       const char **reason, const char **accept)
+{
+	uint16_t scode;
+
+	*accept = NULL;
+
+	switch (absent_way(pg->ab, pm->ad.app)) {
+
+	case ABSENT_STORE:
+		return absent_store(pg->ab, &pm->push,
+				    pushreq_expiry(pm->msg, time(NULL)), NULL,
+				    reason);
+
+	case ABSENT_HOLD:
+		list_append(&pg->pending, &pm->le, pm);
+		scode = absent_hold(pg->ab, pm->ad.app, held_handler, pm,
+				    &pm->act, reason);
+		if (scode)
+			list_unlink(&pm->le);
+		return scode;
+
+	default:
+		*reason = pm->ad.reason;
+		return 480;
+	}
 }
 
 
@@ -188,40 +306,15 @@ static uint16_t process(struct pager *pg, struct pmsg *pm,
 		push->appid = pm->ad.app;
 	if (pm->ad.sender[0])
 		push->sender = pm->ad.sender;
+	if (scode && pm->ad.no_owner)
+		return absent(pg, pm, reason, accept);
 	if (scode) {
 		*reason = pm->ad.reason;
 		*accept = pm->ad.accept;
 		return scode;
 	}
 
-	if (deliver_full(pg->dlv)) {
-		*reason = "Too Many Pending Pushes";
-		return 503;
-	}
-
-	list_append(&pg->pending, &pm->le, pm);
-
-	/* the owner may be lost inside deliver_push(): then the verdict,
-	 * and with it the end of pm, came already */
-	mem_ref(pm);
-	err = deliver_push(pg->dlv, &pm->ad.rt, push, done_handler, pm,
-			   &pm->dl);
-	if (err) {
-		list_unlink(&pm->le);
-		*reason = err == EMSGSIZE ? "Push Content Too Large" :
-			"Push Application Not Reachable";
-		scode = err == EMSGSIZE ? 413 : 480;
-	}
-	else {
-		/* per push: debug, not info (a line per push is a write(2)
-		 * per push at the default level; -v shows it) */
-		DEBUG_PRINTF("push %llu: MESSAGE from %s for %s (%s, %zu "
-			     "bytes)\n", push->id, pm->ad.sender, pm->ad.app,
-			     pm->ctype, len);
-	}
-	mem_deref(pm);
-
-	return scode;
+	return start_delivery(pg, pm, reason);
 }
 
 
@@ -329,6 +422,17 @@ int pager_alloc(struct pager **pgp, struct sip *sip,
 }
 
 
+/** What to do with pushes for apps that are away (NULL: 480). */
+void pager_set_absent(struct pager *pg, struct absent *ab)
+{
+	if (!pg)
+		return;
+
+	mem_deref(pg->ab);
+	pg->ab = mem_ref(ab);
+}
+
+
 /** Use a reloaded configuration from now on. */
 void pager_set_config(struct pager *pg, const struct config *cfg)
 {
@@ -346,6 +450,7 @@ int pager_status(struct re_printf *pf, const struct pager *pg)
 		return 0;
 
 	return re_hprintf(pf, "messages=%llu\nretransmissions=%llu\n"
-			  "rejected=%llu\n", pg->received, pg->retrans,
-			  pg->rejected);
+			  "rejected=%llu\nmessages_stored=%llu\n",
+			  pg->received, pg->retrans, pg->rejected,
+			  pg->stored);
 }

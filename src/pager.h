@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+struct absent;
 struct appset;
 struct config;
 struct deliver;
@@ -21,6 +22,7 @@ int  pager_alloc(struct pager **pgp, struct sip *sip,
 		 struct appset *apps, struct deliver *dlv,
 		 pager_dialog_h *dialogh, void *arg);
 void pager_set_config(struct pager *pg, const struct config *cfg);
+void pager_set_absent(struct pager *pg, struct absent *ab);
 int  pager_status(struct re_printf *pf, const struct pager *pg);
 
 #endif

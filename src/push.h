@@ -31,6 +31,11 @@ struct push {
 	bool has_fd;               /* the content is file fd (len bytes); it
 				    * travels beside the record (SCM_RIGHTS) */
 	int fd;
+	const char *arrived;       /* a push kept in the store while its app
+				    * was away (pushstore.c): when it came,
+				    * Unix time "S.mmm"; the record says
+				    * "Stored: yes" and "Arrived: S.mmm".
+				    * NULL: a push delivered as it came */
 };
 
 #endif

@@ -240,6 +240,47 @@ int pushreq_ctype(const struct sip_msg *msg, char *buf, size_t sz)
 }
 
 
+/* Expires as delta-seconds; false when there is none or it is not
+ * one: anything else or an absurd value is not a reason to throw
+ * content away */
+static bool expires_of(const struct sip_msg *msg, uint64_t *exp)
+{
+	uint64_t v = 0;
+
+	if (!msg || !pl_isset(&msg->expires) || msg->expires.l > 10)
+		return false;
+
+	for (size_t i = 0; i < msg->expires.l; i++) {
+		char c = msg->expires.p[i];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (uint64_t)(c - '0');
+	}
+
+	*exp = v;
+	return true;
+}
+
+
+/* The Date header as Unix time, or (time_t)-1 */
+static time_t date_of(const struct sip_msg *msg)
+{
+	const struct sip_hdr *dh = sip_msg_hdr(msg, SIP_HDR_DATE);
+	char date[64];
+	struct tm tm;
+
+	if (!dh || pl_strcpy(&dh->val, date, sizeof(date)))
+		return (time_t)-1;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!strptime(date, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+		return (time_t)-1;
+
+	return timegm(&tm);
+}
+
+
 /**
  * Has the push outlived its Expires (RFC 3428 §4 lets a MESSAGE carry
  * one)? Expires: 0 means it is already stale on arrival; with a Date
@@ -247,40 +288,38 @@ int pushreq_ctype(const struct sip_msg *msg, char *buf, size_t sz)
  */
 bool pushreq_expired(const struct sip_msg *msg, time_t now)
 {
-	const struct sip_hdr *dh;
-	char date[64];
-	struct tm tm;
 	uint64_t exp;
 	time_t t;
 
-	if (!msg || !pl_isset(&msg->expires))
+	if (!expires_of(msg, &exp))
 		return false;
-
-	/* delta-seconds: digits only; anything else or an absurd value is
-	 * not a reason to throw content away */
-	if (msg->expires.l > 10)
-		return false;
-	exp = 0;
-	for (size_t i = 0; i < msg->expires.l; i++) {
-		char c = msg->expires.p[i];
-
-		if (c < '0' || c > '9')
-			return false;
-		exp = exp * 10 + (uint64_t)(c - '0');
-	}
 	if (exp == 0)
 		return true;
 
-	dh = sip_msg_hdr(msg, SIP_HDR_DATE);
-	if (!dh || pl_strcpy(&dh->val, date, sizeof(date)))
-		return false;
-
-	memset(&tm, 0, sizeof(tm));
-	if (!strptime(date, "%a, %d %b %Y %H:%M:%S GMT", &tm))
-		return false;
-
-	t = timegm(&tm);
+	t = date_of(msg);
 	return t != (time_t)-1 && t + (time_t)exp < now;
+}
+
+
+/**
+ * When a push stops being worth delivering, for one kept in the store:
+ * Date + Expires, or arrival (now) + Expires without a Date.
+ *
+ * @return Unix time, s; 0 when the push has no usable Expires
+ */
+uint64_t pushreq_expiry(const struct sip_msg *msg, time_t now)
+{
+	uint64_t exp;
+	time_t t;
+
+	if (!expires_of(msg, &exp))
+		return 0;
+
+	t = date_of(msg);
+	if (t == (time_t)-1 || t < 0)
+		t = now;
+
+	return (uint64_t)t + exp;
 }
 
 

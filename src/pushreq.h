@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct appset;
@@ -28,6 +29,7 @@ enum pushreq_target pushreq_target(const struct sip_msg *msg,
 int  pushreq_sender(const struct sip_msg *msg, char *buf, size_t sz);
 int  pushreq_ctype(const struct sip_msg *msg, char *buf, size_t sz);
 bool pushreq_expired(const struct sip_msg *msg, time_t now);
+uint64_t pushreq_expiry(const struct sip_msg *msg, time_t now);
 const char *pushreq_transport(const struct sip_msg *msg);
 
 #endif

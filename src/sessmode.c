@@ -38,6 +38,7 @@ struct sessmode {
 	struct appset *apps;
 	struct router *router;
 	struct deliver *dlv;
+	struct absent *ab;      /* apps that are away (absent.c), or NULL */
 	struct tmr tmr;         /* a rebuild waiting for the sessions */
 };
 
@@ -62,6 +63,7 @@ static void destructor(void *arg)
 	mem_deref(sm->apps);
 	mem_deref(sm->router);
 	mem_deref(sm->dlv);
+	mem_deref(sm->ab);
 }
 
 
@@ -117,6 +119,11 @@ static int build(struct sessmode *sm)
 
 	err = invite_alloc(&sm->inv, sm->sip, cfg, sm->cuser, sm->apps,
 			   sm->router, sm->ms);
+	if (err)
+		goto out;
+
+	msrpsock_set_absent(sm->ms, sm->ab);
+	invite_set_absent(sm->inv, sm->ab);
 
  out:
 	mem_deref(tls);
@@ -233,6 +240,20 @@ int sessmode_reset(struct sessmode *sm, const struct config *cfg,
 	tmr_start(&sm->tmr, 0, rebuild_tmr, sm);
 
 	return 0;
+}
+
+
+/** Content for apps that are away: stored, or held while they start. */
+void sessmode_set_absent(struct sessmode *sm, struct absent *ab)
+{
+	if (!sm)
+		return;
+
+	/* kept: a rebuild gives it to the new listener and handler */
+	mem_deref(sm->ab);
+	sm->ab = mem_ref(ab);
+	msrpsock_set_absent(sm->ms, ab);
+	invite_set_absent(sm->inv, ab);
 }
 
 

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+struct absent;
 struct appset;
 struct config;
 struct deliver;
@@ -23,6 +24,7 @@ int  sessmode_reset(struct sessmode *sm, const struct config *cfg,
 void sessmode_set_config(struct sessmode *sm, const struct config *cfg);
 const char *sessmode_methods(void);
 bool sessmode_has_dialog(const struct sessmode *sm, const struct sip_msg *msg);
+void sessmode_set_absent(struct sessmode *sm, struct absent *ab);
 int  sessmode_status(struct re_printf *pf, const struct sessmode *sm);
 
 #endif

@@ -42,6 +42,13 @@ const char *sessmode_methods(void)
 }
 
 
+void sessmode_set_absent(struct sessmode *sm, struct absent *ab)
+{
+	(void)sm;
+	(void)ab;
+}
+
+
 void sessmode_set_config(struct sessmode *sm, const struct config *cfg)
 {
 	(void)sm;

@@ -113,6 +113,10 @@ int  config_words(struct parse *ps, const char *key, const struct pl *v,
 		  struct pl *w, size_t n, bool rest, const char *what);
 int  config_app(struct parse *ps, const char *key, const struct pl *v,
 		char *id);
+int  config_parse_line(struct parse *ps, struct pl line);
+
+/* files.c */
+int  config_dropins(struct parse *ps, const char *dir, const char *key);
 
 /* diff.c */
 void config_free_fields(struct config *cfg);

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <re.h>
 #include "autoconf.h"
 #include "config.h"
@@ -81,32 +84,26 @@ static bool dropin_name(const char *n)
 }
 
 
-/**
- * Read the drop-in files DIR/ *.conf (no blanks) in name order, at most
- * FILES_MAX of them. A missing directory is no error.
- */
-int config_parser_dir(struct config_parser *p, const char *dir)
+/* DIR/ *.conf, sorted by name, into names (at most FILES_MAX, each
+ * mem-allocated; the caller frees n of them). A missing directory has
+ * none. */
+static int dropin_names(struct parse *ps, const char *dir, char **names,
+			size_t *np)
 {
-	char *names[FILES_MAX];
-	size_t n = 0;
 	struct dirent *de;
+	size_t n = 0;
 	DIR *d;
 	int e = 0;
 
-	if (!p || !dir)
-		return EINVAL;
-
-	if (p->ps.error)
-		return p->ps.error;
+	*np = 0;
 
 	d = opendir(dir);
 	if (!d) {
 		if (errno == ENOENT)
 			return 0;
 		e = errno;
-		(void)re_snprintf(p->ps.err, p->ps.errsz, "%s: cannot open: "
-				  "%m", dir, e);
-		p->ps.error = e;
+		(void)re_snprintf(ps->err, ps->errsz, "%s: cannot open: %m",
+				  dir, e);
 		return e;
 	}
 
@@ -114,8 +111,8 @@ int config_parser_dir(struct config_parser *p, const char *dir)
 		if (!dropin_name(de->d_name))
 			continue;
 		if (n >= FILES_MAX) {
-			(void)re_snprintf(p->ps.err, p->ps.errsz, "%s: more "
-					  "than %u files", dir, FILES_MAX);
+			(void)re_snprintf(ps->err, ps->errsz, "%s: more than %u "
+					  "files", dir, FILES_MAX);
 			e = EFBIG;
 			break;
 		}
@@ -126,6 +123,29 @@ int config_parser_dir(struct config_parser *p, const char *dir)
 	closedir(d);
 
 	qsort(names, n, sizeof(names[0]), name_cmp);
+	*np = n;
+
+	return e;
+}
+
+
+/**
+ * Read the drop-in files DIR/ *.conf (no blanks) in name order, at most
+ * FILES_MAX of them. A missing directory is no error.
+ */
+int config_parser_dir(struct config_parser *p, const char *dir)
+{
+	char *names[FILES_MAX];
+	size_t n = 0;
+	int e;
+
+	if (!p || !dir)
+		return EINVAL;
+
+	if (p->ps.error)
+		return p->ps.error;
+
+	e = dropin_names(&p->ps, dir, names, &n);
 
 	for (size_t i = 0; i < n; i++) {
 		if (!e)
@@ -135,6 +155,121 @@ int config_parser_dir(struct config_parser *p, const char *dir)
 
 	if (e)
 		p->ps.error = e;
+	return e;
+}
+
+
+/* One drop-in of config_dropins(): only KEY lines. */
+static int dropin_file(struct parse *ps, const char *path, const char *key)
+{
+	const char *saved_name = ps->name;
+	size_t kl = strlen(key);
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+	int fd, e = 0;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		(void)re_snprintf(ps->err, ps->errsz, "%s: cannot open: %m",
+				  path, e);
+		return e;
+	}
+
+	/* whoever may write a drop-in decides what the daemon runs: root
+	 * or the daemon's own user, nobody through a group (as acl.d) */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		(void)re_snprintf(ps->err, ps->errsz, "%s: not a regular file "
+				  "owned by root and writable by its owner "
+				  "only", path);
+		e = EPERM;
+		goto out;
+	}
+
+	if (st.st_size > CONFIG_FILE_MAX) {
+		(void)re_snprintf(ps->err, ps->errsz, "%s: larger than %u "
+				  "bytes", path, CONFIG_FILE_MAX);
+		e = EFBIG;
+		goto out;
+	}
+
+	buf = mem_alloc((size_t)st.st_size + 1, NULL);
+	if (!buf) {
+		e = ENOMEM;
+		goto out;
+	}
+
+	n = read(fd, buf, (size_t)st.st_size);
+	if (n < 0) {
+		e = errno;
+		(void)re_snprintf(ps->err, ps->errsz, "%s: %m", path, e);
+		goto out;
+	}
+
+	ps->name = path;
+	ps->line = 0;
+
+	for (const char *s = buf, *end = buf + n; s < end && !e; ) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		struct pl line, t;
+
+		line.p = s;
+		line.l = nl ? (size_t)(nl - s) : (size_t)(end - s);
+		s = nl ? nl + 1 : end;
+		++ps->line;
+
+		t = line;
+		while (t.l && (*t.p == ' ' || *t.p == '\t'))
+			pl_advance(&t, 1);
+		if (!t.l || *t.p == '#' || *t.p == '\r')
+			continue;
+
+		if (memchr(line.p, '\0', line.l))
+			e = config_fail(ps, "-", "NUL byte in file");
+		else if (t.l <= kl || strncmp(t.p, key, kl) ||
+			 (t.p[kl] != ' ' && t.p[kl] != '\t'))
+			e = config_fail(ps, key, "only %s lines belong in a "
+					"drop-in", key);
+		else
+			e = config_parse_line(ps, line);
+	}
+
+	ps->name = saved_name;
+	ps->line = 0;
+
+ out:
+	mem_deref(buf);
+	(void)close(fd);
+	return e;
+}
+
+
+/**
+ * Read the drop-ins of dir (packages ship them, acl.d style): every
+ * NAME.conf in name order, at most FILES_MAX, each with KEY lines only
+ * (and comments), owned by root or us and writable by the owner only.
+ * A missing directory is no error.
+ */
+int config_dropins(struct parse *ps, const char *dir, const char *key)
+{
+	char *names[FILES_MAX];
+	size_t n = 0;
+	int e;
+
+	if (!ps || !dir || !key)
+		return EINVAL;
+
+	e = dropin_names(ps, dir, names, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!e)
+			e = dropin_file(ps, names[i], key);
+		mem_deref(names[i]);
+	}
+
 	return e;
 }
 

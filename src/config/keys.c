@@ -370,6 +370,95 @@ static int elem_sender(struct parse *ps, const struct ckey *k,
 }
 
 
+/* "app_exec APP /path/to/command [ARGS...]": no shell, so no quoting:
+ * the words are split at blanks when the command is started */
+static int elem_exec(struct parse *ps, const struct ckey *k,
+		     const struct pl *v, void *elem, const void *arr, size_t n)
+{
+	const struct config_exec *execs = arr;
+	struct config_exec *ex = elem;
+	struct pl w[2], rest;
+	unsigned words = 0;
+	int err;
+
+	err = config_words(ps, k->name, v, w, 2, true,
+			   "APP-ID /PATH/TO/COMMAND [ARGS...]");
+	if (err)
+		return err;
+
+	err = config_app(ps, k->name, &w[0], ex->appid);
+	if (err)
+		return err;
+
+	if (w[1].p[0] != '/')
+		return config_fail(ps, k->name, "'%r' is not an absolute path "
+				   "(no shell runs it)", &w[1]);
+
+	if (w[1].l > CONFIG_EXEC_MAX)
+		return config_fail(ps, k->name, "command longer than %u",
+				   CONFIG_EXEC_MAX);
+
+	for (rest = w[1]; rest.l; ) {
+		size_t l = 0;
+
+		while (rest.l && (*rest.p == ' ' || *rest.p == '\t'))
+			pl_advance(&rest, 1);
+		while (l < rest.l && rest.p[l] != ' ' && rest.p[l] != '\t')
+			++l;
+		if (l)
+			++words;
+		pl_advance(&rest, l);
+	}
+
+	if (words > CONFIG_EXEC_ARGS)
+		return config_fail(ps, k->name, "more than %u words",
+				   CONFIG_EXEC_ARGS);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(execs[i].appid, ex->appid))
+			return config_fail(ps, k->name, "a command for %s is "
+					   "given already", ex->appid);
+
+	return pl_strcpy(&w[1], ex->cmd, sizeof(ex->cmd));
+}
+
+
+/* "app_store APP COUNT BYTES" */
+static int elem_store(struct parse *ps, const struct ckey *k,
+		      const struct pl *v, void *elem, const void *arr,
+		      size_t n)
+{
+	const struct config_store *stores = arr;
+	struct config_store *st = elem;
+	struct pl w[3];
+	int err;
+
+	err = config_words(ps, k->name, v, w, 3, false,
+			   "APP-ID COUNT BYTES");
+	if (err)
+		return err;
+
+	err = config_app(ps, k->name, &w[0], st->appid);
+	if (err)
+		return err;
+
+	err = config_u32(ps, k->name, &st->count, &w[1], 1, 65536);
+	if (err)
+		return err;
+
+	err = config_u32(ps, k->name, &st->bytes, &w[2], 1, UINT32_MAX);
+	if (err)
+		return err;
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(stores[i].appid, st->appid))
+			return config_fail(ps, k->name, "%s has a store "
+					   "already", st->appid);
+
+	return 0;
+}
+
+
 /* --- the table ----------------------------------------------------------- */
 
 const struct ckey config_keys[] = {
@@ -412,6 +501,18 @@ const struct ckey config_keys[] = {
 	 .elem = elem_route, .max = APPS_MAX, .reload = NOW},
 	{"app_sender", LIST(senders, senderc), .set = config_set_list,
 	 .elem = elem_sender, .max = 4 * APPS_MAX, .reload = NOW},
+	/* apps that are away: started on demand, or their pushes kept */
+	{"app_exec", LIST(execs, execc), .set = config_set_list,
+	 .elem = elem_exec, .max = APPS_MAX, .reload = NOW},
+	{"exec_dir", STR(exec_dir), .set = config_set_str,
+	 .check = check_path, .def = "/etc/sippushd/exec.d", .reload = NOW},
+	{"activation_timeout", VAL(activation_timeout),
+	 .set = config_set_num, .min = 100, .max = 30000, .def = "5000",
+	 .reload = NOW},
+	{"app_store", LIST(stores, storec), .set = config_set_list,
+	 .elem = elem_store, .max = APPS_MAX, .reload = NOW},
+	{"store_dir", STR(store_dir), .set = config_set_str,
+	 .check = check_path, .reload = NOW},
 	/* TLS to the core */
 	{"tls_ca_file", STR(tls_ca_file), .set = config_set_str,
 	 .check = check_path, .features = CF_TLS, .reload = STACK},
@@ -503,6 +604,35 @@ static int check_registrar(struct parse *ps)
 }
 
 
+/* An app with a command or a store is served while nobody runs it:
+ * it is advertised as if it had an app line. */
+static int advertise(struct parse *ps, const char *key, const char *appid)
+{
+	struct config *cfg = ps->cfg;
+	char (*apps)[APPID_SIZE];
+
+	for (size_t i = 0; i < cfg->appc; i++)
+		if (!strcmp(cfg->apps[i], appid))
+			return 0;
+
+	if (cfg->appc >= APPS_MAX)
+		return config_fail(ps, key, "more than %u application IDs",
+				   APPS_MAX);
+
+	apps = cfg->apps ? mem_realloc(cfg->apps, (cfg->appc + 1) *
+				       sizeof(*apps)) :
+		mem_zalloc(sizeof(*apps), NULL);
+	if (!apps)
+		return ENOMEM;
+
+	str_ncpy(apps[cfg->appc], appid, sizeof(apps[0]));
+	cfg->apps = apps;
+	++cfg->appc;
+
+	return 0;
+}
+
+
 /** What no single line can say: required keys, keys that go together. */
 int config_check_whole(struct parse *ps)
 {
@@ -510,6 +640,24 @@ int config_check_whole(struct parse *ps)
 	int err;
 
 	ps->line = 0;
+
+	/* packages ship their apps' commands as drop-ins (acl.d style) */
+	if (cfg->exec_dir) {
+		err = config_dropins(ps, cfg->exec_dir, "app_exec");
+		if (err)
+			return err;
+	}
+
+	for (size_t i = 0; i < cfg->execc; i++) {
+		err = advertise(ps, "app_exec", cfg->execs[i].appid);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < cfg->storec; i++) {
+		err = advertise(ps, "app_store", cfg->stores[i].appid);
+		if (err)
+			return err;
+	}
 
 	for (size_t i = 0; i < config_nkeys; i++) {
 		const struct ckey *k = &config_keys[i];

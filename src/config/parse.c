@@ -259,11 +259,16 @@ int config_words(struct parse *ps, const char *key, const struct pl *v,
 			return config_fail(ps, key, "expected %s", what);
 
 		w[i].p = r.p;
-		if (rest && i == n - 1)
+		if (rest && i == n - 1) {
 			w[i].l = r.l;
-		else
-			w[i].l = strcspn(r.p, " \t") < r.l ?
-				strcspn(r.p, " \t") : r.l;
+		}
+		else {
+			/* by length: the value is not NUL-terminated */
+			w[i].l = 0;
+			while (w[i].l < r.l && r.p[w[i].l] != ' ' &&
+			       r.p[w[i].l] != '\t')
+				++w[i].l;
+		}
 		pl_advance(&r, w[i].l);
 	}
 
@@ -344,7 +349,8 @@ static int set_key(struct parse *ps, const struct pl *k, const struct pl *v)
 }
 
 
-static int parse_line(struct parse *ps, struct pl line)
+/** One "key value" line (blank and comment lines are fine). */
+int config_parse_line(struct parse *ps, struct pl line)
 {
 	struct pl k, v;
 
@@ -493,7 +499,7 @@ int config_parser_text(struct config_parser *p, const char *name,
 		if (memchr(line.p, '\0', line.l))
 			e = config_fail(ps, "-", "NUL byte in file");
 		else
-			e = parse_line(ps, line);
+			e = config_parse_line(ps, line);
 
 		s = nl ? nl + 1 : end;
 	}

@@ -114,12 +114,18 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 		return;
 	}
 
-	DEBUG_INFO("client %u subscribed to %s%s%s%s\n", c->id, canon,
+	DEBUG_INFO("client %u subscribed to %s%s%s%s%s\n", c->id, canon,
 		   pl_isset(&cmd->filter) ? " for " : "",
 		   pl_isset(&cmd->filter) ? filter : "",
-		   cmd->monitor ? " as monitor" : "");
+		   cmd->monitor ? " as monitor" : "",
+		   cmd->nostore ? " (nostore)" : "");
 
 	ipc_reply(c, "OK %s", canon);
+
+	/* after the OK: what waited for the app comes after it, in order */
+	if (ipc->h.subscribedh)
+		ipc->h.subscribedh(c, canon, cmd->monitor, cmd->nostore,
+				   ipc->arg);
 }
 
 

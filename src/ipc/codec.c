@@ -72,7 +72,7 @@ static int decode_subscribe(struct ipc_cmd *cmd, const struct pl *a,
 {
 	if (n < 1)
 		return bad(cmd, EINVAL, "missing app id");
-	if (n > 3)
+	if (n > 4)
 		return bad(cmd, EINVAL, "too many arguments");
 
 	cmd->appid = a[0];
@@ -83,8 +83,14 @@ static int decode_subscribe(struct ipc_cmd *cmd, const struct pl *a,
 				return bad(cmd, EINVAL, "monitor given twice");
 			cmd->monitor = true;
 		}
+		else if (!pl_strcmp(&a[i], "nostore")) {
+			if (cmd->nostore)
+				return bad(cmd, EINVAL, "nostore given twice");
+			cmd->nostore = true;
+		}
 		else if (memchr(a[i].p, '/', a[i].l)) {
-			if (pl_isset(&cmd->filter) || cmd->monitor)
+			if (pl_isset(&cmd->filter) || cmd->monitor ||
+			    cmd->nostore)
 				return bad(cmd, EINVAL,
 					   "filter must come once, before monitor");
 			if (!mediatype_valid(a[i].p, a[i].l,
@@ -95,7 +101,8 @@ static int decode_subscribe(struct ipc_cmd *cmd, const struct pl *a,
 		}
 		else {
 			return bad(cmd, EINVAL,
-				   "bad argument (filter or \"monitor\")");
+				   "bad argument (filter, \"monitor\" or "
+				   "\"nostore\")");
 		}
 	}
 
@@ -354,6 +361,8 @@ int ipc_push_encode(struct mbuf *mb, const struct push *p)
 	err |= mbuf_write_u8(mb, '\n');
 	err |= push_line(mb, "Transport", p->transport);
 	/* optional lines go here, one push_line() each (push.h) */
+	err |= push_line(mb, "Stored", p->arrived ? "yes" : NULL);
+	err |= push_line(mb, "Arrived", p->arrived);
 	err |= mbuf_write_str(mb, p->has_fd ? "Body-Fd: 1\n\n" : "\n");
 	if (err)
 		return err;

@@ -10,6 +10,7 @@
 #include "push.h"
 #include "router.h"
 #include "deliver.h"
+#include "absent.h"
 #include "msrpsess.h"
 #include "msrpsess_priv.h"
 
@@ -24,6 +25,7 @@ static void inmsg_destructor(void *arg)
 
 	list_unlink(&m->le);
 	deliver_cancel(m->dl);
+	activate_cancel(m->act);
 	if (m->fd >= 0)
 		(void)close(m->fd);
 	mem_deref(m->spool);     /* unlinks the file */
@@ -70,6 +72,7 @@ static uint16_t msrp_status(uint16_t sip)
 {
 	switch (sip) {
 	case 200: return 200;
+	case 202: return 200;    /* stored: taken, as far as MSRP can say */
 	case 400: return 400;
 	case 403: return 403;
 	case 413: return 413;
@@ -148,6 +151,12 @@ static void delivered(const struct push *p, uint16_t scode,
 			   m->msgid);
 		report(m, 200, "OK");
 	}
+	else if (scode == 202) {
+		++s->ms->n_delivered;
+		DEBUG_INFO("session %s message %s stored for %s\n", s->sid,
+			   m->msgid, s->appid);
+		report(m, 200, reason);
+	}
 	else {
 		++s->ms->n_failed;
 		DEBUG_NOTICE("session %s message %s: app said %u %s\n",
@@ -165,12 +174,67 @@ static void delivered(const struct push *p, uint16_t scode,
 }
 
 
-/* Every byte is on disk: hand it to the app. */
-static void inmsg_complete(struct inmsg *m)
+static void deliver_msg(struct inmsg *m);
+
+
+/* Its app subscribed (ready), or did not in time. */
+static void held_handler(bool ready, void *arg)
+{
+	struct inmsg *m = arg;
+
+	m->act = NULL;
+
+	if (ready)
+		deliver_msg(m);
+	else
+		inmsg_fail(m, 480, "Push Application Not Running");
+}
+
+
+/* No owner: the store takes the spool file (a Success REPORT, as MSRP
+ * has no "stored"), or it waits for its app to start, or it fails. */
+static void absent_msg(struct inmsg *m)
 {
 	struct msrpsess *s = m->sess;
 	struct msrpsock *ms = s->ms;
-	struct route rt;
+	const char *reason = "Push Application Not Running";
+	uint16_t scode = 480;
+
+	switch (absent_way(ms->ab, s->appid)) {
+
+	case ABSENT_STORE:
+		push_fill(m, -1);
+		m->push.len = (size_t)m->total;
+		scode = absent_store(ms->ab, &m->push, 0,
+				     spool_path(m->spool), &reason);
+		if (scode == 202) {
+			/* observers first, as for a verdict from the app */
+			deliver_report(ms->dlv, &m->push, 202, reason);
+			mem_ref(m);
+			delivered(&m->push, 202, reason, m);
+			mem_deref(m);
+			return;
+		}
+		break;
+
+	case ABSENT_HOLD:
+		scode = absent_hold(ms->ab, s->appid, held_handler, m,
+				    &m->act, &reason);
+		if (!scode)
+			return;
+		break;
+
+	default:
+		break;
+	}
+
+	inmsg_fail(m, scode, reason);
+}
+
+
+/* Every byte is on disk: hand it to the app. */
+static void inmsg_complete(struct inmsg *m)
+{
 	int err;
 
 	err = spool_finish(m->spool);
@@ -179,11 +243,26 @@ static void inmsg_complete(struct inmsg *m)
 		return;
 	}
 
+	deliver_msg(m);
+}
+
+
+/* Route the complete message and deliver it. */
+static void deliver_msg(struct inmsg *m)
+{
+	struct msrpsess *s = m->sess;
+	struct msrpsock *ms = s->ms;
+	struct route rt;
+	int err;
+
 	switch (router_lookup(ms->router, s->appid, m->ctype, &rt)) {
 	case ROUTE_OK:
 		break;
 	case ROUTE_CTYPE:
 		inmsg_fail(m, 415, "Unsupported Content Type");
+		return;
+	case ROUTE_NO_SUBSCRIBER:
+		absent_msg(m);
 		return;
 	default:
 		inmsg_fail(m, 408, "Push Application Not Running");

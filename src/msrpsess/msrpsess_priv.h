@@ -52,6 +52,7 @@ struct msrpsock {
 	struct list conns;          /* accepted, not bound yet */
 	struct router *router;
 	struct deliver *dlv;
+	struct absent *ab;          /* apps that are away; NULL: refuse */
 	const struct config *cfg;   /* referenced; msrpsock_set_config() */
 	char *spool_dir;            /* state_dir/spool */
 	uint64_t n_sessions;
@@ -109,6 +110,7 @@ struct inmsg {
 	enum msrp_report fail;
 	uint16_t failed;            /* dead message: answer chunks with this */
 	struct delivery *dl;
+	struct activation *act;     /* held while its app starts (absent.c) */
 	int fd;                     /* the content, open while it is delivered */
 	struct push push;           /* what the app (and observers) get */
 };

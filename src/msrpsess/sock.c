@@ -31,7 +31,19 @@ static void sock_destructor(void *arg)
 	mem_deref(ms->spool_dir);
 	mem_deref(ms->router);
 	mem_deref(ms->dlv);
+	mem_deref(ms->ab);
 	mem_deref((void *)ms->cfg);
+}
+
+
+/** What to do with content for apps that are away (NULL: refuse). */
+void msrpsock_set_absent(struct msrpsock *ms, struct absent *ab)
+{
+	if (!ms)
+		return;
+
+	mem_deref(ms->ab);
+	ms->ab = mem_ref(ab);
 }
 
 

@@ -120,3 +120,23 @@ same_sha() {
 status_key() {
 	"$SP_CLI" status | grep -qx "$1=$2" || { "$SP_CLI" status; return 1; }
 }
+
+# psend TAG APP FILE [pushsend.py args...]: one MESSAGE with FILE's bytes
+# from tools/pushsend.py (a sender written from RFC 3428) through the
+# test Kamailio; the final status line in $IT_DIR/TAG.status, the whole
+# response in $IT_DIR/TAG.resp.
+psend() {
+	local tag=$1 app=$2 file=$3
+	shift 3
+	python3 "$SP_TOP/tests/integration/tools/pushsend.py" \
+		--proxy "127.0.0.1:$KAM_SIP_PORT" --app "$app" --file "$file" \
+		--out "$IT_DIR/$tag.resp" "$@" >"$IT_DIR/$tag.status" 2>&1
+}
+
+# psend_is TAG CODE: the status psend TAG got.
+psend_is() {
+	local got
+	got=$(cut -d' ' -f2 "$IT_DIR/$1.status")
+	echo "got '$(cat "$IT_DIR/$1.status")', wanted $2"
+	[ "$got" = "$2" ]
+}

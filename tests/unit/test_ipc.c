@@ -74,7 +74,19 @@ static void test_decode_ok(void)
 
 	UNIT_ASSERT_INT(decode(&cmd, "SUBSCRIBE x monitor"), 0);
 	CU_ASSERT(cmd.monitor);
+	CU_ASSERT(!cmd.nostore);
 	CU_ASSERT(!pl_isset(&cmd.filter));
+
+	/* nostore: not the pushes stored while the app was away */
+	UNIT_ASSERT_INT(decode(&cmd, "SUBSCRIBE x text/* nostore"), 0);
+	CU_ASSERT(cmd.nostore);
+	CU_ASSERT(!cmd.monitor);
+	CU_ASSERT(!pl_strcmp(&cmd.filter, "text/*"));
+	UNIT_ASSERT_INT(decode(&cmd, "SUBSCRIBE x text/* monitor nostore"),
+			0);
+	CU_ASSERT(cmd.nostore && cmd.monitor);
+	UNIT_ASSERT_INT(decode(&cmd, "SUBSCRIBE x nostore monitor"), 0);
+	CU_ASSERT(cmd.nostore && cmd.monitor);
 
 	UNIT_ASSERT_INT(decode(&cmd, "SUBSCRIBE x Text/Plain"), 0);
 	CU_ASSERT(!pl_strcmp(&cmd.filter, "Text/Plain"));
@@ -152,7 +164,11 @@ static void test_decode_errors(void)
 		{"HELLO 1 2",              EINVAL,   "usage: HELLO"},
 		{"HELLO 1234567890",       EINVAL,   "usage: HELLO"},
 		{"SUBSCRIBE",              EINVAL,   "missing app id"},
-		{"SUBSCRIBE a b/c monitor x", EINVAL, "too many"},
+		{"SUBSCRIBE a b/c monitor x", EINVAL, "bad argument"},
+		{"SUBSCRIBE a b/c monitor nostore x", EINVAL, "too many"},
+		{"SUBSCRIBE a nostore nostore", EINVAL, "twice"},
+		{"SUBSCRIBE a nostore text/plain", EINVAL, "before monitor"},
+		{"SUBSCRIBE a NoStore",    EINVAL,   "bad argument"},
 		{"SUBSCRIBE a b c d e",    EINVAL,   "too many"},
 		{"SUBSCRIBE a text",       EINVAL,   "bad argument"},
 		{"SUBSCRIBE a Monitor",    EINVAL,   "bad argument"},
@@ -271,6 +287,19 @@ static void test_encode(void)
 	mbuf_write_u8(mb, 0);
 	UNIT_ASSERT_CONTAINS((char *)mb->buf,
 			     "\nSender: \"J%C3%B6rg%01\" <sip:j@x>\n");
+
+	/* a stored push says so, and when it came; after Transport */
+	mbuf_reset(mb);
+	p.sender = "sip:a@b";
+	p.arrived = "1714000000.250";
+	UNIT_ASSERT_INT(ipc_push_encode(mb, &p), 0);
+	mbuf_write_u8(mb, 0);
+	UNIT_ASSERT_CONTAINS((char *)mb->buf, "\nTransport: sip-udp\n"
+			     "Stored: yes\nArrived: 1714000000.250\n\n");
+	p.arrived = "1714000000\n250";
+	mbuf_reset(mb);
+	UNIT_ASSERT_INT(ipc_push_encode(mb, &p), EINVAL);
+	p.arrived = NULL;
 
 	/* the largest body */
 	{

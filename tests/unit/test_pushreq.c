@@ -649,6 +649,34 @@ static void test_expired(void)
 }
 
 
+static uint64_t expiry_of(const char *hdrs, time_t now)
+{
+	struct sip_msg *msg = msg_hdrs(hdrs);
+	uint64_t e;
+
+	CU_ASSERT_FATAL(msg != NULL);
+	e = pushreq_expiry(msg, now);
+	mem_deref(msg);
+	return e;
+}
+
+
+/* For the store: when a kept push is to be dropped. */
+static void test_expiry(void)
+{
+	UNIT_ASSERT_INT(expiry_of("", 5000), 0);
+	UNIT_ASSERT_INT(expiry_of("Date: " T_DATE "\r\n", 5000), 0);
+	UNIT_ASSERT_INT(expiry_of("Expires: x\r\n", 5000), 0);
+	UNIT_ASSERT_INT(expiry_of("Expires: 10\r\n", 5000), 5010);
+	UNIT_ASSERT_INT(expiry_of("Expires: 0\r\n", 5000), 5000);
+	UNIT_ASSERT_INT(expiry_of("Date: " T_DATE "\r\nExpires: 60\r\n",
+				  5000), t_date + 60);
+	UNIT_ASSERT_INT(expiry_of("Date: yesterday\r\nExpires: 60\r\n",
+				  5000), 5060);
+	UNIT_ASSERT_INT(pushreq_expiry(NULL, 5000), 0);
+}
+
+
 /* Expires is delta-seconds below 2^32 (RFC 3261 section 20.19): a value
  * out of that range, or no number at all, is not "Expires: 0". */
 static void test_expires_not_zero(void)
@@ -709,6 +737,7 @@ static CU_TestInfo field_tests[] = {
 	{"content type: parameters checked", test_ctype_params_checked},
 	{"expiry", test_expired},
 	{"expiry: odd Expires values", test_expires_not_zero},
+	{"expiry time of a push kept in the store", test_expiry},
 	{"transport names", test_transport},
 	CU_TEST_INFO_NULL
 };
