@@ -340,8 +340,10 @@ install: all
 	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/sippush.pc
 	$(INSTALL) -m 0644 include/sippush/*.h $(DESTDIR)$(INCDIR)/sippush/
 	$(INSTALL) -m 0640 doc/sippushd.conf.sample $(DESTDIR)$(sysconfdir)/sippushd.conf
-	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	$(INSTALL) -m 0644 doc/man/sippush.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 doc/man/libsippush.3 $(DESTDIR)$(MANDIR)/man3/
 	$(INSTALL) -m 0644 doc/man/sippushd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 0644 doc/man/sippushd.8 $(DESTDIR)$(MANDIR)/man8/
 

@@ -1,7 +1,8 @@
-/* listen.c: "sippush listen": subscribe, print and optionally store each push, then ACK it. */
+/* listen.c: "sippush listen": subscribe; for each push store it, run a handler, print a line, answer. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,13 +10,41 @@
 #include <unistd.h>
 #include <sippush/client.h>
 #include "cmd.h"
+#include "fileout.h"
+#include "handler.h"
+#include "json.h"
+
+/*
+ * The order for each push is what a script relies on: the files are
+ * written and synced, then the handler runs (--exec), then the push is
+ * answered, and only then is its line printed. So a line (or JSON
+ * object) on stdout means: the files are there, the verdict is given.
+ */
 
 static volatile sig_atomic_t stop;
 
 static const char usage_text[] =
 	"usage: sippush [-S SOCKET] listen [--count N] [--dir DIR] "
 	"[--nack CODE]\n"
-	"                      [--filter TYPE] [--monitor] APP-ID...\n";
+	"                      [--filter TYPE] [--monitor] [--nostore] "
+	"[--json]\n"
+	"                      [--reconnect] APP-ID...\n"
+	"                      [--timeout MS] [--nack-code EXIT=CODE]... "
+	"--exec CMD [ARGS...]\n";
+
+struct listen {
+	unsigned long count;
+	unsigned long nack;
+	const char *dir;
+	char dirpath[PATH_MAX];
+	int dirfd;
+	const char *filter;
+	unsigned flags;
+	bool json;
+	bool reconnect;
+	bool exec;
+	struct handler h;
+};
 
 
 static void on_signal(int sig)
@@ -25,117 +54,37 @@ static void on_signal(int sig)
 }
 
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-
-		p   += n;
-		len -= (size_t)n;
-	}
-
-	return 0;
-}
-
-
-/*
- * Write name in dirfd through a temporary name and rename(), so that a
- * reader never sees half a file. fsync first: the ACK that follows tells
- * the sender the push is safe, so it had better be on disk.
- */
-/* Copy len bytes of a body that came as a file descriptor, in bounded
- * pieces: a large push never sits in this process's memory. */
-static int copy_fd(int out, int in, size_t len)
-{
-	char buf[65536];
-	off_t off = 0;
-
-	while (len) {
-		ssize_t n = pread(in, buf, len < sizeof(buf) ? len :
-				  sizeof(buf), off);
-		int err;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (n == 0)
-			return EIO;     /* shorter than announced */
-
-		err = write_all(out, buf, (size_t)n);
-		if (err)
-			return err;
-
-		off += n;
-		len -= (size_t)n;
-	}
-
-	return 0;
-}
-
-
-static int store_file(int dirfd, const char *name, const void *data,
-		      size_t len, int srcfd)
-{
-	char tmp[64];
-	int fd, err;
-
-	(void)snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-		    O_CLOEXEC, 0644);
-	if (fd < 0)
-		return errno;
-
-	err = srcfd >= 0 ? copy_fd(fd, srcfd, len) : write_all(fd, data, len);
-	if (!err && fsync(fd) < 0)
-		err = errno;
-	if (close(fd) < 0 && !err)
-		err = errno;
-	if (!err && renameat(dirfd, tmp, dirfd, name) < 0)
-		err = errno;
-
-	if (err)
-		(void)unlinkat(dirfd, tmp, 0);
-
-	return err;
-}
-
-
 /* Only the numeric id goes into file names: app ID and sender come from
  * elsewhere and are never trusted as path parts. Body first, .meta
  * last, so a .meta file means the push is complete. */
-static int store(int dirfd, const struct sippush_push *p)
+static int store(const struct listen *l, struct sippush *c,
+		 const struct sippush_push *p)
 {
+	const char *stored = sippush_header(c, "Stored");
+	const char *arrived = sippush_header(c, "Arrived");
 	char name[64], meta[SIPPUSH_HDR_MAX];
 	int n, err;
 
 	(void)snprintf(name, sizeof(name), "%llu.body",
 		       (unsigned long long)p->id);
-	err = store_file(dirfd, name, p->body, p->len, p->fd);
+	err = fileout_write(l->dirfd, name, p->body, p->len, p->fd);
 	if (err)
 		return err;
 
 	n = snprintf(meta, sizeof(meta), "Id: %llu\nApp-Id: %s\n"
 		     "Content-Type: %s\nContent-Length: %zu\nSender: %s\n"
-		     "Transport: %s\n", (unsigned long long)p->id, p->appid,
-		     p->ctype, p->len, p->sender, p->transport);
+		     "Transport: %s\n%s%s%s%s%s%s", (unsigned long long)p->id,
+		     p->appid, p->ctype, p->len, p->sender, p->transport,
+		     stored ? "Stored: " : "", stored ? stored : "",
+		     stored ? "\n" : "", arrived ? "Arrived: " : "",
+		     arrived ? arrived : "", arrived ? "\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(meta))
 		return EOVERFLOW;
 
 	(void)snprintf(name, sizeof(name), "%llu.meta",
 		       (unsigned long long)p->id);
 
-	return store_file(dirfd, name, meta, (size_t)n, -1);
+	return fileout_write(l->dirfd, name, meta, (size_t)n, -1);
 }
 
 
@@ -147,32 +96,178 @@ static const char *why(struct sippush *c, int err)
 }
 
 
-int cmd_listen(int argc, char **argv)
+/* The line (or object) for a push whose files and verdict are done. */
+static void print_push(const struct listen *l, struct sippush *c,
+		       const struct sippush_push *p, unsigned code, int exit)
+{
+	const char *stored = sippush_header(c, "Stored");
+
+	if (l->json) {
+		char body[PATH_MAX + 32], meta[PATH_MAX + 32];
+		struct json_outcome o = {
+			.verdict = code ? "nack" : "ack", .code = code,
+			.exit = exit,
+		};
+
+		if (l->dir) {
+			(void)snprintf(body, sizeof(body), "%s/%llu.body",
+				       l->dirpath, (unsigned long long)p->id);
+			(void)snprintf(meta, sizeof(meta), "%s/%llu.meta",
+				       l->dirpath, (unsigned long long)p->id);
+			o.body = body;
+			o.meta = meta;
+		}
+
+		(void)json_push(stdout, c, p, &o);
+	}
+	else {
+		printf("push %llu app=%s type=%s len=%zu sender=%s",
+		       (unsigned long long)p->id, p->appid, p->ctype, p->len,
+		       p->sender);
+		if (stored)
+			printf(" stored=%s arrived=%s", stored,
+			       sippush_header(c, "Arrived") ?
+			       sippush_header(c, "Arrived") : "-");
+		if (exit >= 0)
+			printf(" exit=%d", exit);
+		if (code)
+			printf(" nack=%u", code);
+		putchar('\n');
+	}
+
+	fflush(stdout);
+}
+
+
+/* One push: files, handler, verdict, line. CLI_EXIT_OK to go on. */
+static int one(struct listen *l, struct sippush *c,
+	       const struct sippush_push *p)
+{
+	struct handler_verdict v;
+	char reason[HANDLER_REASON_MAX] = "sippush listen --nack";
+	unsigned code = (unsigned)l->nack;
+	int exit = -1, err;
+
+	if (l->dirfd >= 0) {
+		err = store(l, c, p);
+		if (err) {
+			fprintf(stderr, "sippush: cannot store push %llu in "
+				"%s: %s\n", (unsigned long long)p->id, l->dir,
+				strerror(err));
+			(void)sippush_nack(c, p->id, 500, "Cannot Store");
+			return CLI_EXIT_FAIL;
+		}
+	}
+
+	if (l->exec) {
+		err = handler_run(&l->h, c, p, &v);
+		if (err)
+			fprintf(stderr, "sippush: %s: %s\n", l->h.argv[0],
+				strerror(err));
+		else if (v.timed_out)
+			fprintf(stderr, "sippush: push %llu: %s still ran "
+				"after %u ms: killed\n",
+				(unsigned long long)p->id, l->h.argv[0],
+				l->h.timeout_ms);
+		code = v.code;
+		exit = v.exit;
+		(void)snprintf(reason, sizeof(reason), "%s", v.reason);
+	}
+
+	err = code ? sippush_nack(c, p->id, code, reason) :
+		sippush_ack(c, p->id);
+	if (err == ENOENT) {
+		/* too late: the daemon gave up on it already */
+		fprintf(stderr, "sippush: %s %llu: %s\n", code ? "NACK" :
+			"ACK", (unsigned long long)p->id, why(c, err));
+	}
+	else if (err && !(err == EINTR && stop)) {
+		fprintf(stderr, "sippush: %s %llu: %s\n", code ? "NACK" :
+			"ACK", (unsigned long long)p->id, why(c, err));
+		return err == ECONNRESET ? -1 : CLI_EXIT_FAIL;
+	}
+
+	print_push(l, c, p, code, exit);
+
+	return CLI_EXIT_OK;
+}
+
+
+static int subscribe_all(const struct listen *l, struct sippush *c,
+			 int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		int err = sippush_subscribe_ex(c, argv[i], l->filter,
+					       l->flags);
+
+		if (err) {
+			fprintf(stderr, "sippush: subscribe %s: %s\n", argv[i],
+				why(c, err));
+			return !strncmp(sippush_last_reply(c), "ERR ", 4) ?
+				CLI_EXIT_REFUSED : CLI_EXIT_FAIL;
+		}
+
+		fprintf(stderr, "sippush: subscribed to %s%s%s\n",
+			sippush_last_reply(c) + 3,
+			l->flags & SIPPUSH_SUB_MONITOR ? " (monitor)" : "",
+			l->flags & SIPPUSH_SUB_NOSTORE ? " (nostore)" : "");
+	}
+
+	return CLI_EXIT_OK;
+}
+
+
+/* --exec takes the rest of the command line: cut it off before getopt. */
+static int take_exec(struct listen *l, int *argc, char **argv)
+{
+	for (int i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--exec"))
+			continue;
+
+		if (i + 1 >= *argc) {
+			fprintf(stderr, "sippush: --exec wants a command\n");
+			return CLI_EXIT_USAGE;
+		}
+
+		l->exec   = true;
+		l->h.argv = &argv[i + 1];
+		argv[i]   = NULL;
+		*argc     = i;
+		break;
+	}
+
+	return CLI_EXIT_OK;
+}
+
+
+static int options(struct listen *l, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"count",   required_argument, NULL, 'c'},
-		{"dir",     required_argument, NULL, 'd'},
-		{"nack",    required_argument, NULL, 'n'},
-		{"filter",  required_argument, NULL, 'f'},
-		{"monitor", no_argument,       NULL, 'm'},
-		{"help",    no_argument,       NULL, 'h'},
+		{"count",     required_argument, NULL, 'c'},
+		{"dir",       required_argument, NULL, 'd'},
+		{"nack",      required_argument, NULL, 'n'},
+		{"filter",    required_argument, NULL, 'f'},
+		{"monitor",   no_argument,       NULL, 'm'},
+		{"nostore",   no_argument,       NULL, 's'},
+		{"json",      no_argument,       NULL, 'j'},
+		{"reconnect", no_argument,       NULL, 'r'},
+		{"timeout",   required_argument, NULL, 't'},
+		{"nack-code", required_argument, NULL, 'x'},
+		{"help",      no_argument,       NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	unsigned long count = 0, done = 0, nack = 0;
-	const char *dir = NULL, *filter = NULL;
-	struct sippush *c = NULL;
-	struct sigaction sa;
-	bool monitor = false;
-	int ch, dirfd = -1, rc = CLI_EXIT_OK;
+	unsigned long v;
 	char *end;
+	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:d:n:f:mh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:d:n:f:msjrt:x:h", opts,
+				 NULL)) != -1) {
 		switch (ch) {
 
 		case 'c':
 			errno = 0;
-			count = strtoul(optarg, &end, 10);
-			if (errno || *end || !count || *optarg == '-') {
+			l->count = strtoul(optarg, &end, 10);
+			if (errno || *end || !l->count || *optarg == '-') {
 				fprintf(stderr, "sippush: bad --count %s\n",
 					optarg);
 				return CLI_EXIT_USAGE;
@@ -180,12 +275,12 @@ int cmd_listen(int argc, char **argv)
 			break;
 
 		case 'd':
-			dir = optarg;
+			l->dir = optarg;
 			break;
 
 		case 'n':
-			nack = strtoul(optarg, &end, 10);
-			if (*end || nack < 400 || nack > 699) {
+			l->nack = strtoul(optarg, &end, 10);
+			if (*end || l->nack < 400 || l->nack > 699) {
 				fprintf(stderr, "sippush: --nack wants a SIP "
 					"status code, 400-699\n");
 				return CLI_EXIT_USAGE;
@@ -193,16 +288,49 @@ int cmd_listen(int argc, char **argv)
 			break;
 
 		case 'f':
-			filter = optarg;
+			l->filter = optarg;
 			break;
 
 		case 'm':
-			monitor = true;
+			l->flags |= SIPPUSH_SUB_MONITOR;
+			break;
+
+		case 's':
+			l->flags |= SIPPUSH_SUB_NOSTORE;
+			break;
+
+		case 'j':
+			l->json = true;
+			break;
+
+		case 'r':
+			l->reconnect = true;
+			break;
+
+		case 't':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !v || v > 3600000 ||
+			    *optarg == '-') {
+				fprintf(stderr, "sippush: --timeout wants ms, "
+					"1-3600000\n");
+				return CLI_EXIT_USAGE;
+			}
+			l->h.timeout_ms = (unsigned)v;
+			break;
+
+		case 'x':
+			if (handler_map_add(&l->h, optarg)) {
+				fprintf(stderr, "sippush: --nack-code wants "
+					"EXIT=CODE (EXIT 1-255, CODE 400-699; "
+					"at most %d)\n", HANDLER_MAP_MAX);
+				return CLI_EXIT_USAGE;
+			}
 			break;
 
 		case 'h':
 			fputs(usage_text, stdout);
-			return CLI_EXIT_OK;
+			return -1;
 
 		default:
 			fputs(usage_text, stderr);
@@ -215,13 +343,54 @@ int cmd_listen(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 
-	if (dir) {
-		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dirfd < 0) {
-			fprintf(stderr, "sippush: %s: %s\n", dir,
+	if (l->exec && l->nack) {
+		fprintf(stderr, "sippush: --nack and --exec: the command's exit "
+			"status is the verdict\n");
+		return CLI_EXIT_USAGE;
+	}
+
+	if (!l->exec && (l->h.mapc || l->h.timeout_ms)) {
+		fprintf(stderr, "sippush: --nack-code and --timeout go with "
+			"--exec\n");
+		return CLI_EXIT_USAGE;
+	}
+
+	return CLI_EXIT_OK;
+}
+
+
+int cmd_listen(int argc, char **argv)
+{
+	struct listen l;
+	unsigned long done = 0;
+	struct sippush *c = NULL;
+	struct sigaction sa;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	l.dirfd = -1;
+
+	rc = take_exec(&l, &argc, argv);
+	if (rc)
+		return rc;
+
+	rc = options(&l, argc, argv);
+	if (rc)
+		return rc < 0 ? CLI_EXIT_OK : rc;
+
+	if (l.exec && !l.h.timeout_ms)
+		l.h.timeout_ms = HANDLER_TIMEOUT_MS;
+	l.h.socket = cli_socket;
+
+	if (l.dir) {
+		l.dirfd = open(l.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (l.dirfd < 0 || !realpath(l.dir, l.dirpath)) {
+			fprintf(stderr, "sippush: %s: %s\n", l.dir,
 				strerror(errno));
-			return CLI_EXIT_FAIL;
+			rc = CLI_EXIT_FAIL;
+			goto out;
 		}
+		l.h.dir = l.dirpath;
 	}
 
 	/* no SA_RESTART: a signal ends the wait in sippush_recv() */
@@ -237,22 +406,11 @@ int cmd_listen(int argc, char **argv)
 		goto out;
 	}
 
-	for (int i = optind; i < argc; i++) {
-		int err = sippush_subscribe(c, argv[i], filter, monitor);
+	rc = subscribe_all(&l, c, argc - optind, argv + optind);
+	if (rc)
+		goto out;
 
-		if (err) {
-			fprintf(stderr, "sippush: subscribe %s: %s\n", argv[i],
-				why(c, err));
-			rc = !strncmp(sippush_last_reply(c), "ERR ", 4) ?
-				CLI_EXIT_REFUSED : CLI_EXIT_FAIL;
-			goto out;
-		}
-
-		fprintf(stderr, "sippush: subscribed to %s%s\n",
-			sippush_last_reply(c) + 3, monitor ? " (monitor)" : "");
-	}
-
-	while (!stop && (!count || done < count)) {
+	while (!stop && (!l.count || done < l.count)) {
 		struct sippush_push p;
 		int err = sippush_recv(c, &p, -1);
 
@@ -265,6 +423,22 @@ int cmd_listen(int argc, char **argv)
 			continue;
 		}
 
+		if (err == ECONNRESET && l.reconnect) {
+			fprintf(stderr, "sippush: the daemon closed the "
+				"connection: reconnecting\n");
+			err = sippush_reconnect(c, -1);
+			if (err == EINTR && stop)
+				break;
+			if (err) {
+				fprintf(stderr, "sippush: reconnect: %s\n",
+					why(c, err));
+				rc = CLI_EXIT_FAIL;
+				goto out;
+			}
+			fprintf(stderr, "sippush: reconnected\n");
+			continue;
+		}
+
 		if (err) {
 			fprintf(stderr, "sippush: %s\n", err == ECONNRESET ?
 				"the daemon closed the connection" :
@@ -273,52 +447,26 @@ int cmd_listen(int argc, char **argv)
 			goto out;
 		}
 
-		printf("push %llu app=%s type=%s len=%zu sender=%s\n",
-		       (unsigned long long)p.id, p.appid, p.ctype, p.len,
-		       p.sender);
-		fflush(stdout);
-
-		if (dirfd >= 0) {
-			err = store(dirfd, &p);
-			if (err) {
-				fprintf(stderr, "sippush: cannot store push "
-					"%llu in %s: %s\n",
-					(unsigned long long)p.id, dir,
-					strerror(err));
-				(void)sippush_nack(c, p.id, 500,
-						   "Cannot store");
-				rc = CLI_EXIT_FAIL;
-				goto out;
-			}
+		rc = one(&l, c, &p);
+		if (rc < 0 && l.reconnect) {
+			/* the answer did not reach the daemon: it failed or
+			 * kept the push; go on with the next */
+			rc = CLI_EXIT_OK;
+			continue;
 		}
-
-		err = nack ? sippush_nack(c, p.id, (unsigned)nack,
-					  "sippush listen --nack") :
-			sippush_ack(c, p.id);
-		if (err == ENOENT) {
-			/* too late: the daemon gave up on it already */
-			fprintf(stderr, "sippush: %s %llu: %s\n",
-				nack ? "NACK" : "ACK",
-				(unsigned long long)p.id, why(c, err));
-		}
-		else if (err && !(err == EINTR && stop)) {
-			fprintf(stderr, "sippush: %s %llu: %s\n",
-				nack ? "NACK" : "ACK",
-				(unsigned long long)p.id, why(c, err));
-			rc = CLI_EXIT_FAIL;
+		if (rc)
 			goto out;
-		}
 
 		++done;
 	}
 
-	if (stop && count && done < count)
+	if (stop && l.count && done < l.count)
 		rc = CLI_EXIT_FAIL;
 
  out:
 	sippush_close(c);
-	if (dirfd >= 0)
-		(void)close(dirfd);
+	if (l.dirfd >= 0)
+		(void)close(l.dirfd);
 
-	return rc;
+	return rc < 0 ? CLI_EXIT_FAIL : rc;
 }

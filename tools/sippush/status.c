@@ -1,33 +1,46 @@
-/* status.c: "sippush status": print the daemon's STATUS reply. */
+/* status.c: "sippush status": print the daemon's STATUS reply, as lines or one JSON object. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sippush/client.h>
 #include "cmd.h"
+#include "json.h"
+
+static const char usage_text[] = "usage: sippush [-S SOCKET] status [--json]\n";
 
 
 int cmd_status(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
 	static char buf[SIPPUSH_RECORD_MAX];
 	struct sippush *c;
+	bool json = false;
 	int ch, err;
 
-	while ((ch = getopt(argc, argv, "h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (ch) {
 
+		case 'j':
+			json = true;
+			break;
+
 		case 'h':
-			printf("usage: sippush [-S SOCKET] status\n");
+			fputs(usage_text, stdout);
 			return CLI_EXIT_OK;
 
 		default:
-			fprintf(stderr, "usage: sippush [-S SOCKET] status\n");
+			fputs(usage_text, stderr);
 			return CLI_EXIT_USAGE;
 		}
 	}
 
 	if (optind != argc) {
-		fprintf(stderr, "usage: sippush [-S SOCKET] status\n");
+		fputs(usage_text, stderr);
 		return CLI_EXIT_USAGE;
 	}
 
@@ -44,7 +57,10 @@ int cmd_status(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 
-	fputs(buf, stdout);
+	if (json)
+		(void)json_status(stdout, buf);
+	else
+		fputs(buf, stdout);
 	sippush_close(c);
 
 	return CLI_EXIT_OK;
