@@ -10,7 +10,7 @@
 
 #define DEBUG_MODULE "absent"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * One decision for both intakes (pager.c for a MESSAGE, msrpsess/msg.c

@@ -18,7 +18,7 @@
 
 #define DEBUG_MODULE "acl"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * In the manner of ubus's acl.d: the access list is a set of allow

@@ -9,7 +9,7 @@
 
 #define DEBUG_MODULE "activate"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * On a device the apps that take pushes are often not running. Instead

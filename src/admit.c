@@ -8,7 +8,7 @@
 
 #define DEBUG_MODULE "admit"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * One place for what MESSAGE (pager.c) and INVITE (invite.c) have in

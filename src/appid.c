@@ -7,7 +7,7 @@
 
 #define DEBUG_MODULE "appid"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * Canonical form: the lower-case URN, "x-wap-application:mms.ua". It is

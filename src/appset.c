@@ -7,7 +7,7 @@
 
 #define DEBUG_MODULE "appset"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * An ID is advertised while it is pinned by an "app" line or referenced

@@ -7,7 +7,7 @@
 
 #define DEBUG_MODULE "authz"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 
 /* "sip:user@host" against the sender's URI: scheme sip/sips alike,

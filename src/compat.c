@@ -7,7 +7,7 @@
 
 #define DEBUG_MODULE "compat"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * LIBRE_VERNUM comes from `pkg-config --modversion libre` (Makefile):

@@ -6,7 +6,7 @@
 
 #define DEBUG_MODULE "cpim"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 #define NS_IMDN "urn:ietf:params:imdn"
 

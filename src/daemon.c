@@ -27,7 +27,7 @@
 
 #define DEBUG_MODULE "daemon"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 enum {
 	STOP_UNREG_MS = 2000,   /* how long shutdown waits for the un-REGISTER;

@@ -9,7 +9,7 @@
 
 #define DEBUG_MODULE "dedup"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * Why not libre's server transactions: one costs ~4.6 KB for 32 s on UDP

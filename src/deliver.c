@@ -10,7 +10,7 @@
 
 #define DEBUG_MODULE "deliver"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * A push is "accepted" towards the sender only when its owner ACKs: that

@@ -7,7 +7,7 @@
 
 #define DEBUG_MODULE "imdn"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 #define NS_IMDN "urn:ietf:params:xml:ns:imdn"
 /* Our extension (RFC 5438 §7.4 allows ##other after the notification):

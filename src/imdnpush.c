@@ -10,7 +10,7 @@
 
 #define DEBUG_MODULE "imdnpush"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * RFC 5438 §5: the sender lists which notifications it wants. Delivery

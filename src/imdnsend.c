@@ -12,7 +12,7 @@
 
 #define DEBUG_MODULE "imdnsend"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * One notification is in flight at a time, in the order they were

@@ -13,7 +13,7 @@
 
 #define DEBUG_MODULE "instance"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * The instance ID must survive reboots and reflashing of the config:

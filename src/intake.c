@@ -8,7 +8,7 @@
 
 #define DEBUG_MODULE "intake"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * libre hands a request to its listeners in the order they were

@@ -15,7 +15,7 @@
 
 #define DEBUG_MODULE "invite"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * An INVITE is routed exactly like a MESSAGE (Accept-Contact, then

@@ -12,7 +12,7 @@
 
 #define DEBUG_MODULE "launch"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * The command of an app that has a push waiting and no subscriber. It

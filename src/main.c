@@ -17,7 +17,7 @@
 
 #define DEBUG_MODULE "main"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 enum {
 	EXIT_CONFIG = 2,   /* bad command line or configuration file */

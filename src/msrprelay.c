@@ -9,7 +9,7 @@
 
 #define DEBUG_MODULE "msrprelay"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * One connection to the relay, shared by every relay session (src/msrpsess/

@@ -6,7 +6,7 @@
 
 #define DEBUG_MODULE "natka"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * A UDP flow behind NAT is reachable only while the NAT keeps its

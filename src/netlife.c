@@ -9,7 +9,7 @@
 
 #define DEBUG_MODULE "netlife"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * The three watchers in one place, so the daemon hears decisions, not

@@ -11,7 +11,7 @@
 
 #define DEBUG_MODULE "netpath"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * "Which address do we use" is the kernel's routing decision, so we ask

@@ -14,7 +14,7 @@
 
 #define DEBUG_MODULE "netwatch"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * The kernel tells us (RTMGRP_* multicast groups) instead of us asking on a

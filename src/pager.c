@@ -17,7 +17,7 @@
 
 #define DEBUG_MODULE "pager"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * One direction: MESSAGE in -> checks -> authorize -> route -> deliver

@@ -7,7 +7,7 @@
 
 #define DEBUG_MODULE "pidf"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 #define NS_PIDF "urn:ietf:params:xml:ns:pidf"
 /* OMA Presence SIMPLE's PIDF extension: service-description names a

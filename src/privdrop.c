@@ -14,7 +14,7 @@
 
 #define DEBUG_MODULE "privdrop"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * The daemon needs no privilege at all once its sockets are open (SIP

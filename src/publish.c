@@ -9,7 +9,7 @@
 
 #define DEBUG_MODULE "publish"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * RFC 3903 §4: the first PUBLISH carries the document and gets an

@@ -6,7 +6,7 @@
 
 #define DEBUG_MODULE "pushkey"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * A sender that gets no answer sends the push again as a new request:

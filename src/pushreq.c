@@ -11,7 +11,7 @@
 
 #define DEBUG_MODULE "pushreq"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * Everything read here comes from the network and is treated as hostile:

@@ -14,7 +14,7 @@
 
 #define DEBUG_MODULE "pushstore"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * A push for an app with an app_store line that finds no owner is

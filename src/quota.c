@@ -6,7 +6,7 @@
 
 #define DEBUG_MODULE "quota"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * One shape for every "no single X may take it all" rule: a table of

@@ -6,7 +6,7 @@
 
 #define DEBUG_MODULE "ranges"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * A sorted array of disjoint, non-adjacent half-open intervals. The usual

@@ -7,7 +7,7 @@
 
 #define DEBUG_MODULE "reg"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * Our own REGISTER client on libre's dialog/request/auth primitives, not

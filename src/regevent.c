@@ -10,7 +10,7 @@
 
 #define DEBUG_MODULE "regevent"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * libre's sipsub keeps the dialog, refreshes it at 90 % and retries a

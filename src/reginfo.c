@@ -7,7 +7,7 @@
 
 #define DEBUG_MODULE "reginfo"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 #define NS_REGINFO "urn:ietf:params:xml:ns:reginfo"
 

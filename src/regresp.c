@@ -6,7 +6,7 @@
 
 #define DEBUG_MODULE "regresp"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * RFC 3608 Service-Route: the route set for our own out-of-dialog requests

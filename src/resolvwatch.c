@@ -13,7 +13,7 @@
 
 #define DEBUG_MODULE "resolvwatch"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * resolv.conf is rarely a plain file that is rewritten in place: DHCP

@@ -6,7 +6,7 @@
 
 #define DEBUG_MODULE "route"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * Requests we start outside a dialog go "through the core", like the

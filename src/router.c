@@ -9,7 +9,7 @@
 
 #define DEBUG_MODULE "router"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * The rule for several subscribers of one application ID: one owner at a

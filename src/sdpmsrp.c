@@ -7,7 +7,7 @@
 
 #define DEBUG_MODULE "sdpmsrp"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * Parsed by hand rather than with libre's sdp module: that module is

@@ -10,7 +10,7 @@
 
 #define DEBUG_MODULE "sessmode"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * A rebuild (new address, msrp_listen, relay, TLS files) replaces the

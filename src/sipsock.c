@@ -9,7 +9,7 @@
 
 #define DEBUG_MODULE "sipsock"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * libre 1.1.0 creates the SIP transports' sockets in sip_transp_add()

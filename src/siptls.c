@@ -8,7 +8,7 @@
 
 #define DEBUG_MODULE "siptls"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * libre 1.1.0 starts SIP TLS connections without SSL_set_verify, host

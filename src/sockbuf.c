@@ -7,7 +7,7 @@
 
 #define DEBUG_MODULE "sockbuf"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * At the kernel's default receive buffer (~208 KiB) a SIP UDP socket

@@ -11,7 +11,7 @@
 
 #define DEBUG_MODULE "sockfilt"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * A classic BPF program attached with SO_ATTACH_FILTER runs in the

@@ -11,7 +11,7 @@
 
 #define DEBUG_MODULE "spool"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * One file per MSRP message, named by a random number (never by anything

@@ -11,7 +11,7 @@
 
 #define DEBUG_MODULE "statelock"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * A second daemon started on the same state_dir used to clean "stale"

@@ -10,7 +10,7 @@
 
 #define DEBUG_MODULE "token"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * An MSRP session-id is what binds a connection to a push (RFC 4975

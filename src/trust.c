@@ -9,7 +9,7 @@
 
 #define DEBUG_MODULE "trust"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * The seed (OMA-AD-SIP_Push §5.2) leaves authenticating the push sender

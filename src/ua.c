@@ -11,7 +11,7 @@
 
 #define DEBUG_MODULE "ua"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * Transaction hash sizes: libre's lookups walk one bucket chain per

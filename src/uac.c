@@ -6,7 +6,7 @@
 
 #define DEBUG_MODULE "uac"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 struct uac_cred {
 	char *user;

@@ -7,7 +7,7 @@
 
 #define DEBUG_MODULE "xml"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * One reader for every document we take from the network (imdn+xml,

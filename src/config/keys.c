@@ -13,7 +13,7 @@
 
 #define DEBUG_MODULE "config"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * Adding a key: one row in keys[] below, one field in struct config

@@ -10,7 +10,7 @@
 
 #define DEBUG_MODULE "config"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * The format is libre's conf format (what baresip uses), but parsed here

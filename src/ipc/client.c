@@ -20,7 +20,7 @@
 
 #define DEBUG_MODULE "ipc"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 
 static void client_fd_handler(int flags, void *arg);

@@ -19,7 +19,7 @@
 
 #define DEBUG_MODULE "ipc"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 static void accept_handler(int flags, void *arg);
 

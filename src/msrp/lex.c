@@ -8,7 +8,7 @@
 
 #define DEBUG_MODULE "msrp"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 static const char *const hdr_names[] = {
 	"To-Path", "From-Path", "Message-ID", "Byte-Range",

@@ -8,7 +8,7 @@
 
 #define DEBUG_MODULE "msrp"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /* --- URIs ------------------------------------------------------------ */
 

@@ -11,7 +11,7 @@
 
 #define DEBUG_MODULE "msrpsess"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 
 void mconn_send(struct mconn *c, struct mbuf *mb)

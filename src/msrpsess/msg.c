@@ -16,7 +16,7 @@
 
 #define DEBUG_MODULE "msrpsess"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 
 static void inmsg_destructor(void *arg)

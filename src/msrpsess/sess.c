@@ -9,7 +9,7 @@
 
 #define DEBUG_MODULE "msrpsess"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 
 static bool sess_cmp(struct le *le, void *arg)

@@ -10,7 +10,7 @@
 
 #define DEBUG_MODULE "msrpsess"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 
 static void accept_handler(const struct sa *peer, void *arg)

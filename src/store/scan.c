@@ -13,7 +13,7 @@
 
 #define DEBUG_MODULE "store"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 
 static bool dec(const char *s, size_t n, uint64_t *v)

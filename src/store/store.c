@@ -11,7 +11,7 @@
 
 #define DEBUG_MODULE "store"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * Whatever store_put() returned 0 for survives a SIGKILL or a power cut

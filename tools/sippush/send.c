@@ -13,7 +13,7 @@
 
 #define DEBUG_MODULE "send"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * For integrators and tests: it sends what a network PSA would send,

@@ -17,7 +17,7 @@
 
 #define DEBUG_MODULE "send_msrp"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
-#include <re_dbg.h>
+#include "dbg.h"
 
 /*
  * The flow: a TCP listener for MSRP first (so the a=path we offer is
