@@ -134,6 +134,7 @@ ipc_seeds = {
     "hello": "HELLO 1\n", "subscribe": "SUBSCRIBE mms.ua\n",
     "subscribe-filter": "SUBSCRIBE x-oma-application:ulp.ua application/vnd.omaloc-supl-init\n",
     "subscribe-monitor": "SUBSCRIBE 0x04 * monitor\n",
+    "subscribe-nostore": "SUBSCRIBE mms.ua text/* monitor nostore\n",
     "unsubscribe": "UNSUBSCRIBE\n", "unsubscribe-one": "UNSUBSCRIBE mms.ua",
     "ack": "ACK 18446744073709551615\n", "nack": "NACK 12 486 Busy Here now\n",
     "status": "STATUS\n", "ping": "PING",
@@ -148,6 +149,11 @@ config_seeds = {
             "app mms.ua\napp 0x10\napp x-oma-application:cpm:ua\n"
             "route_ctype text/plain mms.ua\napp_sender mms.ua *@operator.test\n"
             "sip_transports udp,tcp,tls\ntls_verify no\nmax_message_size 65536\n",
+    "away": "sip_aor sip:a@b\nsip_registrar sip:10.0.0.1\n"
+            "app_exec mms.ua /usr/libexec/mms-agent --once\n"
+            "app_exec 0x10 /bin/true\nactivation_timeout 2500\n"
+            "app_store mms.ua 100 1048576\napp_store ulp.ua 1 1\n"
+            "store_dir /var/spool/sippushd\nexec_dir /nonexistent/exec.d\n",
     "bad-key": "sip_aor sip:a@b\nsip_registrar sip:x\nfoo bar\n",
     "bad-nul": "sip_aor sip:a@b\x00\n",
 }
