@@ -13,6 +13,7 @@
 #include "router.h"
 #include "deliver.h"
 #include "pushreq.h"
+#include "pushmeta.h"
 #include "pager.h"
 
 #define DEBUG_MODULE "pager"
@@ -63,6 +64,7 @@ struct pmsg {
 	struct activation *act;              /* held for its app to start */
 	struct admit ad;                     /* app, sender, route */
 	char ctype[PUSHREQ_CTYPE_MAX + 1];
+	struct pushmeta meta;                /* the push's fields point here */
 	struct push push;
 };
 
@@ -300,12 +302,20 @@ static uint16_t process(struct pager *pg, struct pmsg *pm,
 		return 410;
 	}
 
+	scode = pushmeta_read(&pm->meta, msg, pm->ctype, push->body, len,
+			      reason);
+	if (scode)
+		return scode;
+
 	scode = admit_check(&pm->ad, msg, cfg, pg->apps, pg->router,
 			    pm->ctype);
 	if (pm->ad.app[0])
 		push->appid = pm->ad.app;
 	if (pm->ad.sender[0])
 		push->sender = pm->ad.sender;
+
+	/* on a refusal too: an observer owes the sender an IMDN for it */
+	pushmeta_apply(&pm->meta, push);
 	if (scode && pm->ad.no_owner)
 		return absent(pg, pm, reason, accept);
 	if (scode) {

@@ -36,6 +36,38 @@ struct push {
 				    * Unix time "S.mmm"; the record says
 				    * "Stored: yes" and "Arrived: S.mmm".
 				    * NULL: a push delivered as it came */
+
+	/* What the request said besides (pushmeta.c), byte-exact; NULL:
+	 * the request did not carry it (doc/ipc.md section 6) */
+	const char *call_id;       /* Call-ID */
+	const char *date;          /* Date */
+	const char *initiator;     /* X-Wap-Initiator-URI */
+	const char *location;      /* Content-Location */
+	const char *push_flag;     /* Push-Flag, decimal */
+	const char *encoding;      /* Content-Encoding other than identity
+				    * (the owner takes it: the body is as
+				    * sent, still encoded) */
+	const char *imdn_msgid;    /* imdn.Message-ID of a message/cpim push */
+	const char *imdn_dispo;    /* imdn.Disposition-Notification */
+	const char *push_key;      /* pushkey.c: the same for a retry */
+
+	/* A message/cpim push (RFC 3862) the intake could read: the inner
+	 * content and the wrapper's headers. Subscribers that asked for it
+	 * ("unwrap") get a record of the inner content with these as
+	 * CPIM-* lines (deliver.c makes that view, with unwrapped set);
+	 * the others get the wrapper whole. NULL: not CPIM. */
+	const struct push_cpim *cpim;
+	bool unwrapped;
+};
+
+/** The inside of a message/cpim push (strings NUL-ended, or NULL) */
+struct push_cpim {
+	const char *ctype;         /* inner Content-Type */
+	const uint8_t *body;       /* inner content, len bytes */
+	size_t len;
+	const char *from;          /* URI of the CPIM From */
+	const char *to;            /* URI of the first CPIM To */
+	const char *datetime;      /* DateTime, as sent */
 };
 
 #endif

@@ -1,5 +1,7 @@
 /* router.c: the routing table and the one record of subscriptions: who receives a push for an application ID. */
 #include <string.h>
+#include <strings.h>
+#include <ctype.h>
 #include <re.h>
 #include "autoconf.h"
 #include "appid.h"
@@ -44,7 +46,9 @@ struct sub {
 	struct rentry *e;
 	struct rhandle *h;
 	bool monitor;
+	bool unwrap;                   /* message/cpim: the inner content */
 	char filter[FILTER_MAX + 1];   /* "" = everything */
+	char enc[ROUTE_ENCODINGS_MAX + 1]; /* codings it takes, "a,b" */
 };
 
 struct rentry {
@@ -238,6 +242,85 @@ static void drop_sub(struct router *r, struct sub *s)
 }
 
 
+static bool coding_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		strchr("-.!%*_+`'~", c);
+}
+
+
+/* "gzip,BR" -> "gzip,br": tokens (RFC 3261 §25.1), lower-case, a comma
+ * between, none empty; identity is always taken and not listed */
+static int encodings_norm(char *out, size_t sz, const char *in)
+{
+	size_t n = 0;
+	bool start = true;
+
+	out[0] = '\0';
+	if (!in || !*in)
+		return 0;
+
+	for (; *in; in++) {
+		char c = (char)tolower((unsigned char)*in);
+
+		if (c == ',') {
+			if (start)
+				return EINVAL;
+			start = true;
+		}
+		else if (coding_char(c)) {
+			start = false;
+		}
+		else {
+			return EINVAL;
+		}
+
+		if (n + 1 >= sz)
+			return EINVAL;
+		out[n++] = c;
+	}
+
+	out[n] = '\0';
+	return start ? EINVAL : 0;
+}
+
+
+/* Is coding (a token) in the list "a,b"? */
+static bool coding_in(const char *list, const char *coding, size_t len)
+{
+	for (const char *p = list; *p; ) {
+		size_t l = strcspn(p, ",");
+
+		if (l == len && !strncasecmp(p, coding, len))
+			return true;
+		p += l + (p[l] == ',');
+	}
+
+	return false;
+}
+
+
+/* Does a subscriber with codings list take every coding of enc (", ")? */
+static bool codings_ok(const char *list, const char *enc)
+{
+	if (!enc)
+		return true;
+
+	for (const char *p = enc; *p; ) {
+		size_t l;
+
+		while (*p == ',' || *p == ' ')
+			++p;
+		l = strcspn(p, ", ");
+		if (l && !coding_in(list, p, l))
+			return false;
+		p += l;
+	}
+
+	return true;
+}
+
+
 /**
  * Add a subscription.
  *
@@ -254,6 +337,23 @@ static void drop_sub(struct router *r, struct sub *s)
 int router_subscribe(struct router *r, void *handle, const char *appid,
 		     const char *filter, bool monitor)
 {
+	return router_subscribe_ex(r, handle, appid, filter, monitor, NULL);
+}
+
+
+/**
+ * Add a subscription with options: message/cpim pushes unwrapped, and
+ * the content-codings the subscriber decodes itself.
+ *
+ * @param opts  NULL: none (as router_subscribe())
+ *
+ * @return as router_subscribe(); EINVAL also for a bad encodings list
+ */
+int router_subscribe_ex(struct router *r, void *handle, const char *appid,
+			const char *filter, bool monitor,
+			const struct router_opts *opts)
+{
+	char enc[ROUTE_ENCODINGS_MAX + 1];
 	struct rentry *e = NULL;
 	struct rhandle *h;
 	struct sub *s = NULL;
@@ -265,6 +365,9 @@ int router_subscribe(struct router *r, void *handle, const char *appid,
 	if (!filter_all(filter) &&
 	    (strlen(filter) > FILTER_MAX ||
 	     !mediatype_valid(filter, strlen(filter), MEDIATYPE_WILDCARD)))
+		return EINVAL;
+
+	if (encodings_norm(enc, sizeof(enc), opts ? opts->encodings : NULL))
 		return EINVAL;
 
 	h = find_handle(r, handle);
@@ -306,6 +409,8 @@ int router_subscribe(struct router *r, void *handle, const char *appid,
 	s->e = e;
 	s->h = h;
 	s->monitor = monitor;
+	s->unwrap  = opts && opts->unwrap;
+	str_ncpy(s->enc, enc, sizeof(s->enc));
 	if (!filter_all(filter))
 		str_ncpy(s->filter, filter, sizeof(s->filter));
 
@@ -316,8 +421,11 @@ int router_subscribe(struct router *r, void *handle, const char *appid,
 	list_append(&h->subs, &s->hle, s);
 
 	++r->subc;
-	DEBUG_INFO("%s subscribed to %s%s%s\n", monitor ? "monitor" : "owner",
-		   appid, s->filter[0] ? " filter " : "", s->filter);
+	DEBUG_INFO("%s subscribed to %s%s%s%s%s%s\n",
+		   monitor ? "monitor" : "owner", appid,
+		   s->filter[0] ? " filter " : "", s->filter,
+		   s->unwrap ? " unwrap" : "", s->enc[0] ? " encoding=" : "",
+		   s->enc);
 
 	return 0;
 
@@ -393,9 +501,43 @@ bool router_subscribed(const struct router *r, const void *handle,
 enum route_result router_lookup(const struct router *r, const char *appid,
 				const char *ctype, struct route *rt)
 {
+	const struct route_query q = {ctype, NULL, NULL};
+
+	return router_query(r, appid, &q, rt);
+}
+
+
+/* Does subscription s take the push? Its filter sees the inner type of
+ * a CPIM push if it unwraps, the type as sent otherwise. */
+static bool takes(const struct sub *s, const struct route_query *q)
+{
+	const char *type = s->unwrap && q->inner ? q->inner : q->ctype;
+
+	if (!codings_ok(s->enc, q->encoding))
+		return false;
+
+	/* no type yet (an INVITE): the filter is checked per message */
+	return !type || mediatype_match(s->filter, type);
+}
+
+
+/**
+ * Find who gets a push, by everything the filters look at: the type,
+ * the inner type of a message/cpim push, the content-codings.
+ *
+ * @param r      Router
+ * @param appid  Canonical application ID
+ * @param q      The push
+ * @param rt     Filled with owner and matching monitors (each with its
+ *               unwrap wish) on ROUTE_OK, the owner's filter on
+ *               ROUTE_CTYPE, its codings on ROUTE_ENCODING
+ */
+enum route_result router_query(const struct router *r, const char *appid,
+			       const struct route_query *q, struct route *rt)
+{
 	const struct rentry *e;
 
-	if (!r || !appid || !rt)
+	if (!r || !appid || !q || !rt)
 		return ROUTE_NOT_SERVED;
 
 	memset(rt, 0, sizeof(*rt));
@@ -407,21 +549,28 @@ enum route_result router_lookup(const struct router *r, const char *appid,
 	if (!e || !e->owner)
 		return ROUTE_NO_SUBSCRIBER;
 
-	/* no type yet (an INVITE): the filter is checked per message */
-	if (ctype && !mediatype_match(e->owner->filter, ctype)) {
+	if (!codings_ok(e->owner->enc, q->encoding)) {
+		rt->encodings = e->owner->enc;
+		return ROUTE_ENCODING;
+	}
+
+	if (!takes(e->owner, q)) {
 		rt->filter = e->owner->filter;
 		return ROUTE_CTYPE;
 	}
 
-	rt->owner  = e->owner->h->handle;
-	rt->filter = e->owner->filter[0] ? e->owner->filter : NULL;
+	rt->owner     = e->owner->h->handle;
+	rt->filter    = e->owner->filter[0] ? e->owner->filter : NULL;
+	rt->encodings = e->owner->enc;
+	rt->unwrap    = e->owner->unwrap && q->inner;
 
 	for (struct le *le = list_head(&e->monitors); le; le = le->next) {
 		const struct sub *s = le->data;
 
-		if (rt->monitorc < ROUTE_MONITORS_MAX &&
-		    (!ctype || mediatype_match(s->filter, ctype)))
+		if (rt->monitorc < ROUTE_MONITORS_MAX && takes(s, q)) {
+			rt->monitor_unwrap[rt->monitorc] = s->unwrap && q->inner;
 			rt->monitorv[rt->monitorc++] = s->h->handle;
+		}
 	}
 
 	return ROUTE_OK;

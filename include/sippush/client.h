@@ -190,6 +190,12 @@ SIPPUSH_API int sippush_nack(struct sippush *c, uint64_t id, unsigned code,
  * its store while the app was away) or "Arrived" (when the daemon
  * received it, Unix time in seconds with milliseconds: "1714000000.250").
  *
+ * Besides the six fixed ones, doc/ipc.md section 6 lists the optional
+ * lines: Stored, Arrived, Call-ID, Date, X-Wap-Initiator-URI,
+ * Content-Location, Push-Flag, Content-Encoding, Imdn-Message-ID,
+ * Imdn-Disposition-Notification and Push-Key (the key to de-duplicate a
+ * sender's retries by).
+ *
  * @return the value (valid as long as the push), or NULL without one
  */
 SIPPUSH_API const char *sippush_header(const struct sippush *c,

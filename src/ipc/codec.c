@@ -363,6 +363,15 @@ int ipc_push_encode(struct mbuf *mb, const struct push *p)
 	/* optional lines go here, one push_line() each (push.h) */
 	err |= push_line(mb, "Stored", p->arrived ? "yes" : NULL);
 	err |= push_line(mb, "Arrived", p->arrived);
+	err |= push_line(mb, "Call-ID", p->call_id);
+	err |= push_line(mb, "Date", p->date);
+	err |= push_line(mb, "X-Wap-Initiator-URI", p->initiator);
+	err |= push_line(mb, "Content-Location", p->location);
+	err |= push_line(mb, "Push-Flag", p->push_flag);
+	err |= push_line(mb, "Content-Encoding", p->encoding);
+	err |= push_line(mb, "Imdn-Message-ID", p->imdn_msgid);
+	err |= push_line(mb, "Imdn-Disposition-Notification", p->imdn_dispo);
+	err |= push_line(mb, "Push-Key", p->push_key);
 	err |= mbuf_write_str(mb, p->has_fd ? "Body-Fd: 1\n\n" : "\n");
 	if (err)
 		return err;

@@ -208,6 +208,30 @@ it_check "mms app got only mms" grep -qx "App-Id: x-wap-application:mms.ua" "$IT
 it_check "mms app got exactly one" test "$(find "$IT_DIR/mms" -name '*.body' | wc -l)" -eq 1
 it_check "ulp app got only its own" grep -qx "for-ulp" "$IT_DIR"/ulp/*.body
 
+# --- the record carries the request's metadata byte-exact (doc/ipc.md 6) -------------
+mkdir -p "$IT_DIR/meta"
+listen metal --count 1 --dir "$IT_DIR/meta" mms.ua
+"$SP_CLI" send --proxy "sip:127.0.0.1:$KAM_SIP_PORT" --to sip:pra@sippush.test \
+	--app mms.ua --type text/plain --data meta \
+	--header 'Date: Sat, 13 Nov 2010 23:29:00 GMT' \
+	--header 'X-Wap-Initiator-URI: http://psa.sippush.test/news?id=1&x=%41' \
+	--header 'Content-Location: http://psa.sippush.test/p/42;v=1' \
+	--header 'Push-Flag: 3' >"$IT_DIR/meta.out" 2>&1
+it_check "push with metadata -> 200" grep -q "^200" "$IT_DIR/meta.out"
+wait "$LPID"
+for line in 'Date: Sat, 13 Nov 2010 23:29:00 GMT' \
+	'X-Wap-Initiator-URI: http://psa.sippush.test/news?id=1&x=%41' \
+	'Content-Location: http://psa.sippush.test/p/42;v=1' 'Push-Flag: 3'; do
+	it_check "record line byte-exact: ${line%%:*}" grep -qxF "$line" "$IT_DIR"/meta/*.meta
+done
+it_check "record carries the Call-ID and a 24-hex Push-Key" \
+	bash -c "grep -qE '^Call-ID: .+' $IT_DIR/meta/*.meta && grep -qE '^Push-Key: [0-9a-f]{24}\$' $IT_DIR/meta/*.meta"
+"$SP_CLI" send --proxy "sip:127.0.0.1:$KAM_SIP_PORT" --to sip:pra@sippush.test \
+	--app mms.ua --type text/plain --data meta --header 'Push-Flag: 999' \
+	>"$IT_DIR/badflag.out" 2>&1
+it_check "Push-Flag out of range -> 400 Bad Push-Flag" grep -q "^400 Bad Push-Flag" "$IT_DIR/badflag.out"
+it_check "... with a log line" grep -q "400 Bad Push-Flag" "$IT_DIR/d.log"
+
 # --- a new app ID is advertised by subscribing, then routed by the core ---------
 listen dyn --count 1 fs.ua
 it_check "subscribing to fs.ua re-registers with it" \

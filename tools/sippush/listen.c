@@ -60,9 +60,14 @@ static void on_signal(int sig)
 static int store(const struct listen *l, struct sippush *c,
 		 const struct sippush_push *p)
 {
-	const char *stored = sippush_header(c, "Stored");
-	const char *arrived = sippush_header(c, "Arrived");
+	/* the optional record lines (doc/ipc.md section 6), as sent */
+	static const char *const opt[] = {
+		"Stored", "Arrived", "Call-ID", "Date", "X-Wap-Initiator-URI",
+		"Content-Location", "Push-Flag", "Content-Encoding",
+		"Imdn-Message-ID", "Imdn-Disposition-Notification", "Push-Key",
+	};
 	char name[64], meta[SIPPUSH_HDR_MAX];
+	size_t len;
 	int n, err;
 
 	(void)snprintf(name, sizeof(name), "%llu.body",
@@ -73,18 +78,28 @@ static int store(const struct listen *l, struct sippush *c,
 
 	n = snprintf(meta, sizeof(meta), "Id: %llu\nApp-Id: %s\n"
 		     "Content-Type: %s\nContent-Length: %zu\nSender: %s\n"
-		     "Transport: %s\n%s%s%s%s%s%s", (unsigned long long)p->id,
-		     p->appid, p->ctype, p->len, p->sender, p->transport,
-		     stored ? "Stored: " : "", stored ? stored : "",
-		     stored ? "\n" : "", arrived ? "Arrived: " : "",
-		     arrived ? arrived : "", arrived ? "\n" : "");
+		     "Transport: %s\n", (unsigned long long)p->id,
+		     p->appid, p->ctype, p->len, p->sender, p->transport);
 	if (n < 0 || (size_t)n >= sizeof(meta))
 		return EOVERFLOW;
+	len = (size_t)n;
+
+	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
+		const char *v = sippush_header(c, opt[i]);
+
+		if (!v)
+			continue;
+		n = snprintf(meta + len, sizeof(meta) - len, "%s: %s\n",
+			     opt[i], v);
+		if (n < 0 || (size_t)n >= sizeof(meta) - len)
+			return EOVERFLOW;
+		len += (size_t)n;
+	}
 
 	(void)snprintf(name, sizeof(name), "%llu.meta",
 		       (unsigned long long)p->id);
 
-	return fileout_write(l->dirfd, name, meta, (size_t)n, -1);
+	return fileout_write(l->dirfd, name, meta, len, -1);
 }
 
 
