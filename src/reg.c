@@ -3,6 +3,8 @@
 #include <re.h>
 #include "autoconf.h"
 #include "backoff.h"
+#include "natka.h"
+#include "regresp.h"
 #include "reg.h"
 
 #define DEBUG_MODULE "reg"
@@ -30,25 +32,35 @@ struct reg {
 	struct sip_auth *auth;
 	struct sip_request *req;
 	struct sip_keepalive *ka;
+	struct natka *natka;      /* STUN keep-alive of a UDP flow */
+	struct regresp *resp;     /* what the last 2xx told us */
 	struct tmr tmr;
 	char *cuser;
 	char *allow;
 	char *auth_user;
 	char *auth_pass;
+	char *instance;
 	struct sa laddr;          /* where the last REGISTER went out from */
+	struct sa peer;           /* the flow's far end (last 2xx's source) */
+	struct sa nostun;         /* an edge that did not answer STUN */
 	enum sip_transp tp;
+	uint32_t regid;
 	uint32_t expires;         /* what we ask for */
 	uint32_t granted;         /* what the registrar gave */
 	uint32_t keepalive;
+	uint32_t keepalive_udp;
 	uint32_t retry_base;
 	uint32_t retry_max;
 	uint32_t failc;
 	uint32_t authc;           /* credentials sent this cycle */
 	uint32_t c423;
 	uint32_t sent;            /* REGISTERs sent in all */
+	uint32_t challenges;      /* 401/407 answers in all */
 	enum reg_state state;
 	bool unreg;
 	bool again;               /* reg_now() while a request was out */
+	bool authed;              /* auth holds a nonce the core accepted */
+	bool preauth;             /* this request carries that nonce */
 	reg_params_h *paramsh;
 	reg_state_h *stateh;
 	void *arg;
@@ -67,6 +79,8 @@ static void destructor(void *arg)
 
 	tmr_cancel(&reg->tmr);
 	mem_deref(reg->ka);
+	mem_deref(reg->natka);
+	mem_deref(reg->resp);
 	mem_deref(reg->req);
 	mem_deref(reg->dlg);
 	mem_deref(reg->auth);
@@ -74,6 +88,7 @@ static void destructor(void *arg)
 	mem_deref(reg->allow);
 	mem_deref(reg->auth_user);
 	mem_deref(reg->auth_pass);
+	mem_deref(reg->instance);
 	mem_deref(reg->sip);
 }
 
@@ -118,11 +133,20 @@ static void set_state(struct reg *reg, enum reg_state state, uint16_t scode,
 }
 
 
+/*
+ * A refresh (or the re-REGISTER after a network change) reuses the nonce
+ * of the last accepted REGISTER: libre's auth sends it again with nc+1,
+ * so a core that still knows the nonce answers 200 at once: one round
+ * trip instead of two. If the core refuses it, the fresh challenge is
+ * answered as usual (reg_challenge()).
+ */
 static void start_cycle(struct reg *reg)
 {
 	int err;
 
-	sip_auth_reset(reg->auth);
+	if (!reg->authed)
+		sip_auth_reset(reg->auth);
+	reg->preauth = reg->authed;
 	reg->authc = 0;
 	reg->c423  = 0;
 
@@ -158,6 +182,7 @@ static void retry_later(struct reg *reg, uint16_t scode, const char *reason)
 		     reason ? reason : "", reg->failc, delay);
 
 	reg->ka = mem_deref(reg->ka);
+	reg->natka = mem_deref(reg->natka);
 	tmr_start(&reg->tmr, delay, tmr_handler, reg);
 	set_state(reg, REG_FAILED, scode, reason);
 }
@@ -165,12 +190,12 @@ static void retry_later(struct reg *reg, uint16_t scode, const char *reason)
 
 /* The flow to the core broke (keep-alive unanswered, connection closed):
  * RFC 5626 §4.4.1 says register again at once, then back off. */
-static void keepalive_handler(int err, void *arg)
+static void flow_lost(struct reg *reg, int err)
 {
-	struct reg *reg = arg;
-	(void)err;
-
 	DEBUG_NOTICE("flow to registrar lost (%m); registering again\n", err);
+
+	reg->ka = mem_deref(reg->ka);
+	reg->natka = mem_deref(reg->natka);
 
 	if (reg->unreg || reg->req)
 		return;
@@ -180,6 +205,40 @@ static void keepalive_handler(int err, void *arg)
 		start_cycle(reg);
 	else
 		retry_later(reg, 0, "flow lost");
+}
+
+
+static void keepalive_handler(int err, void *arg)
+{
+	flow_lost(arg, err);
+}
+
+
+static void natka_handler(enum natka_event ev, int err,
+			  const struct sa *mapped, void *arg)
+{
+	struct reg *reg = arg;
+
+	switch (ev) {
+
+	case NATKA_CHANGED:
+		/* the core's binding points at a mapping the NAT dropped */
+		DEBUG_NOTICE("NAT mapping changed to %J; registering again\n",
+			     mapped);
+		(void)reg_now(reg);
+		break;
+
+	case NATKA_FAILED:
+		flow_lost(reg, err);
+		break;
+
+	case NATKA_UNSUPPORTED:
+		/* not a dead flow: the edge does not do STUN. Asked again
+		 * only when the flow goes to another edge. */
+		reg->nostun = reg->peer;
+		reg->natka = mem_deref(reg->natka);
+		break;
+	}
 }
 
 
@@ -245,27 +304,101 @@ static void granted_expiry(struct reg *reg, const struct sip_msg *msg)
 }
 
 
-static void start_keepalive(struct reg *reg, const struct sip_msg *msg)
+/* A Flow-Timer from the registrar is the upper bound (RFC 5626 §5.4). */
+static uint32_t flow_ival(const struct sip_msg *msg, uint32_t ival)
 {
-	const struct sip_hdr *ft;
-	uint32_t ival = reg->keepalive;
-	int err;
+	const struct sip_hdr *ft = sip_msg_hdr(msg, SIP_HDR_FLOW_TIMER);
 
-	/* CRLF ping/pong only on connection flows; UDP bindings are kept
-	 * by the refresh. A NAT binding on UDP would want STUN keep-alives
-	 * (RFC 5626 §4.4.2; libre has a STUN client): not done here yet. */
-	if (reg->ka || msg->tp == SIP_TRANSP_UDP || !ival)
-		return;
-
-	/* a Flow-Timer from the registrar is the upper bound (RFC 5626 §5.4) */
-	ft = sip_msg_hdr(msg, SIP_HDR_FLOW_TIMER);
 	if (ft && pl_u32(&ft->val) && pl_u32(&ft->val) < ival)
 		ival = pl_u32(&ft->val);
 
-	err = sip_keepalive_start(&reg->ka, reg->sip, msg, ival,
-				  keepalive_handler, reg);
+	return ival;
+}
+
+
+/* UDP: STUN on the flow (RFC 5626 §4.4.1) keeps the NAT binding. A
+ * refresh from the same edge over the same socket keeps the running
+ * keep-alive (and its reflexive address). */
+static void start_stun(struct reg *reg, const struct sip_msg *msg)
+{
+	struct natka_conf kc;
+	int err;
+
+	if (!reg->keepalive_udp || !msg->sock)
+		return;
+
+	if (sa_cmp(&reg->nostun, &msg->src, SA_ALL))
+		return;
+
+	if (reg->natka && sa_cmp(&reg->peer, &msg->src, SA_ALL))
+		return;
+
+	memset(&kc, 0, sizeof(kc));
+	kc.interval = flow_ival(msg, reg->keepalive_udp);
+
+	reg->natka = mem_deref(reg->natka);
+	err = natka_alloc(&reg->natka, msg->sock, &msg->src, &kc,
+			  natka_handler, reg);
+	if (err)
+		DEBUG_WARNING("STUN keep-alive not started: %m\n", err);
+}
+
+
+static void start_keepalive(struct reg *reg, const struct sip_msg *msg)
+{
+	uint32_t ival = reg->keepalive;
+	int err;
+
+	if (msg->tp == SIP_TRANSP_UDP) {
+		start_stun(reg, msg);
+		return;
+	}
+
+	/* CRLF ping/pong on connection flows */
+	if (reg->ka || !ival)
+		return;
+
+	err = sip_keepalive_start(&reg->ka, reg->sip, msg,
+				  flow_ival(msg, ival), keepalive_handler, reg);
 	if (err)
 		DEBUG_WARNING("keep-alive not started: %m\n", err);
+}
+
+
+/* Keep what the 2xx says about routes, GRUUs and identities. */
+static void keep_response(struct reg *reg, const struct sip_msg *msg)
+{
+	struct regresp *rr = NULL;
+	const char *old;
+
+	if (!reg->instance || regresp_decode(&rr, msg, reg->instance))
+		return;
+
+	old = regresp_pub_gruu(reg->resp);
+	if (regresp_pub_gruu(rr) &&
+	    (!old || strcmp(old, regresp_pub_gruu(rr))))
+		DEBUG_INFO("public GRUU %s\n", regresp_pub_gruu(rr));
+
+	mem_deref(reg->resp);
+	reg->resp = rr;
+}
+
+
+/*
+ * Answer a 401/407. A refused cached nonce (preauth) is not a wrong
+ * password: forget it and answer the fresh challenge as the first one.
+ */
+static int reg_challenge(struct reg *reg, const struct sip_msg *msg)
+{
+	++reg->challenges;
+
+	if (reg->preauth) {
+		reg->preauth = false;
+		reg->authed  = false;
+		sip_auth_reset(reg->auth);
+	}
+
+	return sip_auth_authenticate(reg->auth, msg);
 }
 
 
@@ -300,7 +433,7 @@ static void response_handler(int err, const struct sip_msg *msg, void *arg)
 	if (reg->unreg) {
 		/* the un-REGISTER may be challenged like any other */
 		if ((scode == 401 || scode == 407) && reg->auth_user &&
-		    reg->authc < 1 && !sip_auth_authenticate(reg->auth, msg)) {
+		    reg->authc < 1 && !reg_challenge(reg, msg)) {
 			++reg->authc;
 			if (!send_register(reg))
 				return;
@@ -323,8 +456,11 @@ static void response_handler(int err, const struct sip_msg *msg, void *arg)
 			return;
 		}
 
-		reg->failc = 0;
+		reg->failc  = 0;
+		reg->authed = reg->auth_user && (reg->authc || reg->preauth);
+		keep_response(reg, msg);
 		start_keepalive(reg, msg);
+		reg->peer = msg->src;
 		set_state(reg, REG_REGISTERED, scode, reason);
 		DEBUG_PRINTF("refresh in %u s\n",
 			     reg->granted * REFRESH_PCT / 100);
@@ -353,12 +489,13 @@ static void response_handler(int err, const struct sip_msg *msg, void *arg)
 		}
 		if (reg->authc >= MAX_AUTH ||
 		    (reg->authc && !stale_challenge(msg))) {
+			reg->authed = false;
 			retry_later(reg, scode, "credentials rejected "
 				    "(check sip_auth_user/sip_auth_pass)");
 			return;
 		}
 
-		err = sip_auth_authenticate(reg->auth, msg);
+		err = reg_challenge(reg, msg);
 		if (err) {
 			retry_later(reg, scode, "cannot answer challenge");
 			return;
@@ -402,7 +539,7 @@ static int send_handler(enum sip_transp tp, const struct sa *src,
 			  reg, expires);
 	if (reg->paramsh)
 		err |= mbuf_printf(mb, "%H", reg->paramsh, reg->arg);
-	err |= mbuf_printf(mb, ";reg-id=1\r\n");
+	err |= mbuf_printf(mb, ";reg-id=%u\r\n", reg->regid);
 
 	return err;
 }
@@ -462,6 +599,7 @@ int reg_alloc(struct reg **regp, struct sip *sip, const struct reg_conf *rc,
 	      reg_params_h *paramsh, reg_state_h *stateh, void *arg)
 {
 	struct reg *reg;
+	char *route = NULL;
 	int err;
 
 	if (!regp || !sip || !rc || !rc->registrar || !rc->aor || !rc->cuser ||
@@ -474,18 +612,39 @@ int reg_alloc(struct reg **regp, struct sip *sip, const struct reg_conf *rc,
 
 	tmr_init(&reg->tmr);
 	reg->sip        = mem_ref(sip);
+	reg->regid      = rc->regid ? rc->regid : 1;
 	reg->expires    = rc->expires ? rc->expires : 600;
 	reg->keepalive  = rc->keepalive;
+	reg->keepalive_udp = rc->keepalive_udp;
+	sa_init(&reg->peer, AF_UNSPEC);
+	sa_init(&reg->nostun, AF_UNSPEC);
 	reg->retry_base = rc->retry_base ? rc->retry_base : 2000;
 	reg->retry_max  = rc->retry_max ? rc->retry_max : 300000;
 	reg->paramsh    = paramsh;
 	reg->stateh     = stateh;
 	reg->arg        = arg;
 
+	if (rc->outbound_proxy) {
+		/* RFC 3261 §8.1.2: the proxy as a loose route, the home
+		 * domain stays the Request-URI */
+		err = re_sdprintf(&route, "%s%s", rc->outbound_proxy,
+				  strstr(rc->outbound_proxy, ";lr") ?
+				  "" : ";lr");
+		if (err)
+			goto out;
+	}
+
 	err = sip_dialog_alloc(&reg->dlg, rc->registrar, rc->aor, NULL,
-			       rc->aor, NULL, 0);
+			       rc->aor, route ? (const char **)&route : NULL,
+			       route ? 1 : 0);
 	if (err)
 		goto out;
+
+	if (rc->instance) {
+		err = str_dup(&reg->instance, rc->instance);
+		if (err)
+			goto out;
+	}
 
 	err = sip_auth_alloc(&reg->auth, auth_handler, reg, false);
 	if (err)
@@ -508,6 +667,7 @@ int reg_alloc(struct reg **regp, struct sip *sip, const struct reg_conf *rc,
 	start_cycle(reg);
 
  out:
+	mem_deref(route);
 	if (err)
 		mem_deref(reg);
 	else
@@ -615,7 +775,10 @@ void reg_unregister(struct reg *reg, reg_done_h *doneh, void *arg)
 		return;
 	}
 
-	sip_auth_reset(reg->auth);
+	/* the accepted nonce saves a round trip here too */
+	if (!reg->authed)
+		sip_auth_reset(reg->auth);
+	reg->preauth = reg->authed;
 	reg->authc = 0;
 	if (send_register(reg))
 		finish_unreg(reg);
@@ -632,4 +795,101 @@ enum reg_state reg_state(const struct reg *reg)
 uint32_t reg_sent(const struct reg *reg)
 {
 	return reg ? reg->sent : 0;
+}
+
+
+/** 401/407 answers received in all (a refresh should need none) */
+uint32_t reg_challenges(const struct reg *reg)
+{
+	return reg ? reg->challenges : 0;
+}
+
+
+/** What the last 2xx said (routes, GRUUs, identities), or NULL */
+const struct regresp *reg_regresp(const struct reg *reg)
+{
+	return reg ? reg->resp : NULL;
+}
+
+
+/** The local address the last REGISTER went out from (unset before) */
+const struct sa *reg_laddr(const struct reg *reg)
+{
+	return reg ? &reg->laddr : NULL;
+}
+
+
+/**
+ * The flow is gone (the local address changed, the transports were
+ * rebuilt): drop its keep-alives and what is in flight, and REGISTER at
+ * once with the same instance and reg-id, so the core replaces the old
+ * binding (RFC 5626 §4.2.1). The accepted nonce is kept.
+ */
+void reg_flow_reset(struct reg *reg, const char *why)
+{
+	if (!reg || reg->unreg)
+		return;
+
+	DEBUG_INFO("flow reset (%s): registering again\n", why ? why : "");
+
+	reg->ka    = mem_deref(reg->ka);
+	reg->natka = mem_deref(reg->natka);
+	reg->req   = mem_deref(reg->req);
+	reg->again = false;
+	sa_init(&reg->peer, AF_UNSPEC);
+	sa_init(&reg->nostun, AF_UNSPEC);
+	reg->failc = 0;
+
+	tmr_cancel(&reg->tmr);
+	start_cycle(reg);
+}
+
+
+/**
+ * No network: stop sending (retries, keep-alives, a request in flight)
+ * until reg_flow_reset() starts again. The binding may well still be
+ * there at the core; the state stays as it is.
+ */
+void reg_hold(struct reg *reg)
+{
+	if (!reg || reg->unreg)
+		return;
+
+	tmr_cancel(&reg->tmr);
+	reg->ka    = mem_deref(reg->ka);
+	reg->natka = mem_deref(reg->natka);
+	reg->req   = mem_deref(reg->req);
+	reg->again = false;
+
+	DEBUG_INFO("no network: REGISTER on hold\n");
+}
+
+
+static const char *tp_name(enum sip_transp tp)
+{
+	switch (tp) {
+
+	case SIP_TRANSP_UDP: return "udp";
+	case SIP_TRANSP_TCP: return "tcp";
+	case SIP_TRANSP_TLS: return "tls";
+	default:             return "?";
+	}
+}
+
+
+/** Status lines: the flow, its keep-alive, what the core told us */
+int reg_status(struct re_printf *pf, const struct reg *reg)
+{
+	int err = 0;
+
+	if (!reg)
+		return 0;
+
+	if (sa_isset(&reg->laddr, SA_ADDR))
+		err |= re_hprintf(pf, "flow%u=%s %J -> %J\n", reg->regid,
+				  tp_name(reg->tp), &reg->laddr, &reg->peer);
+	err |= natka_status(pf, reg->natka);
+	err |= regresp_status(pf, reg->resp);
+
+	return err;
 }

@@ -5,8 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct sa;
 struct sip;
 struct re_printf;
+struct regresp;
 struct reg;
 
 enum reg_state {
@@ -26,14 +28,19 @@ typedef void (reg_state_h)(enum reg_state state, uint16_t scode,
 typedef void (reg_done_h)(void *arg);
 
 struct reg_conf {
-	const char *registrar;   /* Request-URI of the REGISTER */
+	const char *registrar;   /* Request-URI (registrar, or home domain
+				  * with an outbound proxy) */
+	const char *outbound_proxy; /* first hop (loose route), or NULL */
 	const char *aor;
 	const char *cuser;       /* user part of our Contact */
 	const char *allow;       /* methods we take, for Allow */
 	const char *auth_user;   /* NULL: no credentials */
 	const char *auth_pass;
+	const char *instance;    /* our +sip.instance, to find our GRUUs */
+	uint32_t regid;          /* RFC 5626 reg-id of this flow (0: 1) */
 	uint32_t expires;        /* s */
 	uint32_t keepalive;      /* s, CRLF keep-alive on TCP/TLS flows */
+	uint32_t keepalive_udp;  /* s, STUN keep-alive on UDP flows; 0 off */
 	uint32_t retry_base;     /* ms, first retry delay */
 	uint32_t retry_max;      /* ms, upper bound of the backoff */
 };
@@ -47,6 +54,12 @@ void reg_refresh_within(struct reg *reg, uint32_t secs);
 int  reg_contact(struct re_printf *pf, const struct reg *reg);
 enum reg_state reg_state(const struct reg *reg);
 const char *reg_state_name(enum reg_state state);
+uint32_t reg_challenges(const struct reg *reg);
+const struct regresp *reg_regresp(const struct reg *reg);
+const struct sa *reg_laddr(const struct reg *reg);
+void reg_flow_reset(struct reg *reg, const char *why);
+void reg_hold(struct reg *reg);
+int  reg_status(struct re_printf *pf, const struct reg *reg);
 
 uint32_t reg_sent(const struct reg *reg);
 #endif
