@@ -64,6 +64,11 @@ struct config {
 	struct config_store *stores;   /* app_store lines */
 	size_t storec;
 	char *store_dir;               /* NULL: state_dir/store */
+	char *sip_interface;     /* use this interface's address; NULL any */
+	uint32_t sip_keepalive_udp; /* s, STUN keep-alive on UDP; 0 off */
+	char *resolv_conf;       /* name servers from here, watched */
+	struct config_proxy *proxies;  /* sip_outbound_proxy lines: a flow each */
+	size_t proxyc;
 };
 
 enum {
@@ -83,6 +88,11 @@ struct config_store {
 	char appid[APPID_SIZE];
 	uint32_t count;
 	uint32_t bytes;
+};
+
+/** sip_outbound_proxy URI: the first hop of one registration flow */
+struct config_proxy {
+	char uri[256];
 };
 
 /** route_ctype TYPE APP: content-type fallback when no app ID is given */

@@ -13,6 +13,7 @@
 #include "deliver.h"
 #include "instance.h"
 #include "ipc.h"
+#include "netlife.h"
 #include "pager.h"
 #include "push.h"
 #include "pushstore.h"
@@ -22,6 +23,7 @@
 #include "options.h"
 #include "reg.h"
 #include "regevent.h"
+#include "regresp.h"
 #include "ua.h"
 #include "daemon.h"
 
@@ -43,6 +45,8 @@ struct daemon {
 	struct appset *apps;
 	struct reg *reg;
 	struct regevent *regev;  /* reg_event yes */
+	struct reg *reg2;        /* a second flow (second outbound proxy) */
+	struct netlife *nl;      /* follows the network (netlife.c) */
 	struct options *opt;
 	struct router *router;
 	struct deliver *dlv;
@@ -62,6 +66,7 @@ struct daemon {
 	daemon_exit_h *exith;
 	void *arg;
 	bool stopping;
+	bool net_reset;          /* the rebuild is for a network change */
 };
 
 
@@ -77,6 +82,8 @@ static void destructor(void *arg)
 	d->unreg  = mem_deref(d->unreg);
 	d->regev  = mem_deref(d->regev);
 	d->reg    = mem_deref(d->reg);
+	d->reg2   = mem_deref(d->reg2);
+	d->nl     = mem_deref(d->nl);
 	d->opt    = mem_deref(d->opt);
 	d->pager  = mem_deref(d->pager);
 	d->sess   = mem_deref(d->sess);
@@ -193,6 +200,9 @@ static int ipc_status(struct re_printf *pf, void *arg)
 	err  = re_hprintf(pf, "registration=%s\n",
 			  reg_state_name(reg_state(d->reg)));
 	err |= re_hprintf(pf, "aor=%s\n", d->cfg->sip_aor);
+	err |= netlife_status(pf, d->nl);
+	err |= reg_status(pf, d->reg);
+	err |= reg_status(pf, d->reg2);
 	err |= re_hprintf(pf, "advertised=%H\n", appset_list_print, d->apps);
 	err |= re_hprintf(pf, "subscriptions=%zu\n", router_count(d->router));
 	err |= re_hprintf(pf, "clients=%u\ndropped_clients=%u\n",
@@ -226,21 +236,8 @@ static void apps_changed(void *arg)
 	/* the binding is updated in place: same instance and reg-id */
 	if (d->reg && !d->stopping)
 		(void)reg_now(d->reg);
-}
-
-
-/* A binding needs a subscription to hear about it: (re)subscribe to the
- * reg event whenever we are registered (regevent.c does nothing if it
- * is subscribed already, or if the core does not offer the package). */
-static void reg_state_changed(enum reg_state state, uint16_t scode,
-			      const char *reason, void *arg)
-{
-	struct daemon *d = arg;
-	(void)scode;
-	(void)reason;
-
-	if (state == REG_REGISTERED && d->regev && !d->stopping)
-		(void)regevent_start(d->regev);
+	if (d->reg2 && !d->stopping)
+		(void)reg_now(d->reg2);
 }
 
 
@@ -362,13 +359,40 @@ static int user_part(char **cuser, const char *aor)
 }
 
 
+/* A 2xx made us REGISTERED: its public GRUU (RFC 5627) becomes the
+ * Contact of our INVITE answers, and a binding needs a subscription to
+ * hear about it: (re)subscribe to the reg event (regevent.c does nothing
+ * if it is subscribed already, or if the core does not offer the
+ * package). */
+static void reg_state_changed(enum reg_state state, uint16_t scode,
+			      const char *reason, void *arg)
+{
+	struct daemon *d = arg;
+	(void)scode;
+	(void)reason;
+
+	if (state != REG_REGISTERED || d->stopping)
+		return;
+
+	sessmode_set_contact(d->sess, regresp_pub_gruu(reg_regresp(d->reg)));
+
+	if (d->regev)
+		(void)regevent_start(d->regev);
+}
+
+
 /* Register the running configuration's identity (a new binding, or the
- * same one replaced: same instance and reg-id). */
+ * same one replaced: same instance and reg-id): one flow per outbound
+ * proxy (RFC 5626 reg-id 1 and 2), or one to the registrar. Not before
+ * there is a network: netlife.c says when. */
 static int reg_start(struct daemon *d)
 {
 	const struct config *cfg = d->cfg;
 	struct reg_conf rc;
 	int err;
+
+	if (!sa_isset(ua_laddr(d->ua), SA_ADDR))
+		return 0;
 
 	memset(&rc, 0, sizeof(rc));
 	rc.registrar = cfg->sip_registrar;
@@ -377,11 +401,16 @@ static int reg_start(struct daemon *d)
 	rc.allow     = d->allow;
 	rc.auth_user = cfg->sip_auth_user;
 	rc.auth_pass = cfg->sip_auth_pass;
+	rc.instance  = d->instance;
 	rc.expires   = cfg->sip_expires;
 	rc.keepalive = cfg->sip_keepalive;
+	rc.keepalive_udp = cfg->sip_keepalive_udp;
+	rc.regid     = 1;
+	rc.outbound_proxy = cfg->proxyc ? cfg->proxies[0].uri : NULL;
 
-	DEBUG_INFO("registering %s at %s as %s\n", cfg->sip_aor,
-		   cfg->sip_registrar, d->instance);
+	DEBUG_INFO("registering %s at %s%s%s as %s\n", cfg->sip_aor,
+		   cfg->sip_registrar, rc.outbound_proxy ? " via " : "",
+		   rc.outbound_proxy ? rc.outbound_proxy : "", d->instance);
 
 	/* the reg event subscription follows the binding it watches */
 	d->regev = mem_deref(d->regev);
@@ -389,8 +418,104 @@ static int reg_start(struct daemon *d)
 	if (err)
 		return err;
 
-	return reg_alloc(&d->reg, ua_sip(d->ua), &rc, contact_params,
-			 reg_state_changed, d);
+	err = reg_alloc(&d->reg, ua_sip(d->ua), &rc, contact_params,
+			reg_state_changed, d);
+	if (err || cfg->proxyc < 2)
+		return err;
+
+	rc.regid = 2;
+	rc.outbound_proxy = cfg->proxies[1].uri;
+	return reg_alloc(&d->reg2, ua_sip(d->ua), &rc, contact_params, NULL,
+			 d);
+}
+
+
+/* --- the network: netlife.c decides, the SIP stack follows ------------- */
+
+static void net_moved(const struct sa *v4, const struct sa *v6, void *arg)
+{
+	struct daemon *d = arg;
+	(void)v4;
+	(void)v6;
+
+	if (d->stopping)
+		return;
+
+	/* a fixed sip_listen does not move; the flow may have */
+	if (d->cfg->sip_listen && d->reg) {
+		reg_flow_reset(d->reg, "network changed");
+		reg_flow_reset(d->reg2, "network changed");
+		return;
+	}
+
+	d->net_reset = true;
+	(void)daemon_reset_stack(d, "local address changed");
+	d->net_reset = false;
+}
+
+
+static void net_back(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->stopping)
+		return;
+
+	if (!d->reg) {
+		net_moved(NULL, NULL, d);
+		return;
+	}
+
+	reg_flow_reset(d->reg, "network back");
+	reg_flow_reset(d->reg2, "network back");
+}
+
+
+static void net_gone(void *arg)
+{
+	struct daemon *d = arg;
+
+	/* nothing can be sent: no retries until a network is back */
+	reg_hold(d->reg);
+	reg_hold(d->reg2);
+}
+
+
+static void net_dns(const struct sa *srvv, uint32_t srvc, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (!srvc || d->stopping)
+		return;
+
+	ua_dns_set(d->ua, srvv, srvc);
+
+	/* a REGISTER stuck on the old servers starts over at once */
+	if (d->reg && reg_state(d->reg) != REG_REGISTERED)
+		reg_flow_reset(d->reg, "name servers changed");
+	if (d->reg2 && reg_state(d->reg2) != REG_REGISTERED)
+		reg_flow_reset(d->reg2, "name servers changed");
+}
+
+
+static const struct netlife_handlers net_handlers = {
+	net_moved, net_back, net_gone, net_dns
+};
+
+
+static int net_start(struct daemon *d)
+{
+	struct netlife_conf nc;
+	char host[256] = "";
+
+	(void)ua_first_hop_host(d->cfg, host, sizeof(host));
+	memset(&nc, 0, sizeof(nc));
+	nc.ifname      = d->cfg->sip_interface;
+	nc.host        = host[0] ? host : NULL;
+	nc.resolv_conf = d->cfg->resolv_conf;
+
+	d->nl = mem_deref(d->nl);
+	return netlife_alloc(&d->nl, &nc, &net_handlers, d);
 }
 
 
@@ -450,6 +575,12 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 			  sessmode_methods());
 
 	err = identity(d);
+	if (err)
+		goto out;
+
+	/* before the stack: its first look says whether there is a network
+	 * (no: the stack starts without transports, and waits) */
+	err = net_start(d);
 	if (err)
 		goto out;
 
@@ -568,6 +699,7 @@ static void unreg_done_reset(void *arg)
 int daemon_reset_stack(struct daemon *d, const char *why)
 {
 	struct options *opt = NULL;
+	bool keep;
 	int err;
 
 	if (!d || d->stopping)
@@ -580,16 +712,37 @@ int daemon_reset_stack(struct daemon *d, const char *why)
 
 	DEBUG_NOTICE("rebuilding the SIP stack: %s\n", d->reset_why);
 
-	/* its flow, keep-alive and timers belong to the old transports, and
-	 * so does the reg event subscription that watches it */
+	/* A network change keeps the registration: the same binding moves
+	 * (reg_flow_reset(): new flow, same instance/reg-id, and the nonce
+	 * the core accepted, so one round trip). Anything else: its flow,
+	 * keep-alive and timers belong to the old transports. The reg event
+	 * subscription's dialog is on the old transports either way. */
 	d->regev = mem_deref(d->regev);
-	d->reg = mem_deref(d->reg);
+	keep = d->net_reset && d->reg;
+	if (!keep) {
+		d->reg  = mem_deref(d->reg);
+		d->reg2 = mem_deref(d->reg2);
+	}
 
 	err = identity(d);
 	if (err)
 		goto out;
 
+	/* a reload may name another interface, proxy or resolv.conf */
+	if (!d->net_reset) {
+		err = net_start(d);
+		if (err)
+			goto out;
+	}
+
 	err = ua_reset_transports(d->ua, d->cfg);
+	if (err == ENETUNREACH) {
+		/* no retry timer: netlife.c calls when a network is there */
+		DEBUG_NOTICE("no network: the SIP stack waits for one\n");
+		reg_hold(d->reg);
+		reg_hold(d->reg2);
+		return err;
+	}
 	if (err)
 		goto out;
 
@@ -604,7 +757,14 @@ int daemon_reset_stack(struct daemon *d, const char *why)
 	if (err)
 		goto out;
 
-	err = reg_start(d);
+	if (keep) {
+		err = regevent_setup(d, d->cfg);
+		reg_flow_reset(d->reg, why);
+		reg_flow_reset(d->reg2, why);
+	}
+	else {
+		err = reg_start(d);
+	}
 
  out:
 	if (err) {
@@ -723,6 +883,8 @@ static void close_stack(void *arg)
 	d->unreg = mem_deref(d->unreg);
 	d->regev = mem_deref(d->regev);
 	d->reg   = mem_deref(d->reg);
+	d->reg2  = mem_deref(d->reg2);
+	d->nl    = mem_deref(d->nl);
 	d->opt   = mem_deref(d->opt);
 	d->pager = mem_deref(d->pager);
 	d->sess  = mem_deref(d->sess);
@@ -756,7 +918,14 @@ void daemon_stop(struct daemon *d, daemon_exit_h *exith, void *arg)
 
 	DEBUG_INFO("stopping: removing registration\n");
 
+	if (!d->reg) {
+		/* never registered (no network since the start) */
+		close_stack(d);
+		return;
+	}
+
 	tmr_start(&d->tmr_stop, STOP_UNREG_MS, close_stack, d);
+	reg_unregister(d->reg2, NULL, NULL);
 	reg_unregister(d->reg, unreg_done, d);
 }
 
@@ -764,5 +933,13 @@ void daemon_stop(struct daemon *d, daemon_exit_h *exith, void *arg)
 /** REGISTER requests sent so far (readiness: the first one is out). */
 uint32_t daemon_reg_sent(const struct daemon *d)
 {
-	return d ? reg_sent(d->reg) : 0;
+	if (!d)
+		return 0;
+
+	/* waiting for a network counts: the daemon runs, apps may connect,
+	 * and a service manager must not time the start out */
+	if (!d->reg && !netlife_up(d->nl))
+		return 1;
+
+	return reg_sent(d->reg);
 }

@@ -351,6 +351,26 @@ bool invite_has_dialog(const struct invite *inv, const struct sip_msg *msg)
 }
 
 
+/** The Contact of answers from now on (a GRUU, or the Contact user) */
+int invite_set_contact(struct invite *inv, const char *contact)
+{
+	char *c = NULL;
+	int err;
+
+	if (!inv || !contact)
+		return EINVAL;
+
+	err = str_dup(&c, contact);
+	if (err)
+		return err;
+
+	mem_deref(inv->cuser);
+	inv->cuser = c;
+
+	return 0;
+}
+
+
 /** Sessions in progress */
 uint32_t invite_calls(const struct invite *inv)
 {

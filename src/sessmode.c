@@ -6,6 +6,7 @@
 #include "msrpsess.h"
 #include "invite.h"
 #include "msrprelay.h"
+#include "regresp.h"
 #include "sessmode.h"
 
 #define DEBUG_MODULE "sessmode"
@@ -34,6 +35,9 @@ struct sessmode {
 	struct sip *sip;
 	const struct config *cfg;
 	char *cuser;
+	char *gruu;             /* our public GRUU, once the core gave one */
+	/* the Contact of our INVITE answers: gruu, else cuser */
+	char contact[REGRESP_MAX_URI + 1];
 	struct sa laddr;        /* SIP's address: MSRP's default */
 	struct appset *apps;
 	struct router *router;
@@ -60,6 +64,7 @@ static void destructor(void *arg)
 	parts_free(sm);
 	mem_deref((void *)sm->cfg);
 	mem_deref(sm->cuser);
+	mem_deref(sm->gruu);
 	mem_deref(sm->apps);
 	mem_deref(sm->router);
 	mem_deref(sm->dlv);
@@ -78,6 +83,10 @@ static int build(struct sessmode *sm)
 	struct tls *tls = NULL;
 	struct sa laddr;
 	int err;
+
+	/* no network yet: built when SIP has an address (sessmode_reset) */
+	if (!cfg->msrp_listen && !sa_isset(&sm->laddr, SA_ADDR))
+		return 0;
 
 	if (cfg->msrp_listen) {
 		err = sa_decode(&laddr, cfg->msrp_listen,
@@ -117,7 +126,7 @@ static int build(struct sessmode *sm)
 			goto out;
 	}
 
-	err = invite_alloc(&sm->inv, sm->sip, cfg, sm->cuser, sm->apps,
+	err = invite_alloc(&sm->inv, sm->sip, cfg, sm->contact, sm->apps,
 			   sm->router, sm->ms);
 	if (err)
 		goto out;
@@ -195,8 +204,10 @@ int sessmode_alloc(struct sessmode **smp, struct sip *sip,
 	sm->dlv    = mem_ref(dlv);
 
 	err = str_dup(&sm->cuser, cuser);
-	if (!err)
+	if (!err) {
+		str_ncpy(sm->contact, cuser, sizeof(sm->contact));
 		err = build(sm);
+	}
 
 	if (err)
 		mem_deref(sm);
@@ -228,6 +239,7 @@ int sessmode_reset(struct sessmode *sm, const struct config *cfg,
 
 	mem_deref(sm->cuser);
 	sm->cuser = c;
+	str_ncpy(sm->contact, sm->gruu ? sm->gruu : c, sizeof(sm->contact));
 	sessmode_set_config(sm, cfg);
 	sm->laddr = *sip_laddr;
 
@@ -254,6 +266,26 @@ void sessmode_set_absent(struct sessmode *sm, struct absent *ab)
 	sm->ab = mem_ref(ab);
 	msrpsock_set_absent(sm->ms, ab);
 	invite_set_absent(sm->inv, ab);
+}
+
+
+/**
+ * Answer INVITEs with this Contact (our public GRUU, RFC 5627 §4.3:
+ * in-dialog requests then reach this instance through the core), or
+ * with the plain Contact user again (NULL).
+ */
+void sessmode_set_contact(struct sessmode *sm, const char *gruu)
+{
+	if (!sm)
+		return;
+
+	sm->gruu = mem_deref(sm->gruu);
+	if (gruu && str_dup(&sm->gruu, gruu))
+		DEBUG_WARNING("GRUU not kept: out of memory\n");
+
+	str_ncpy(sm->contact, sm->gruu ? sm->gruu : sm->cuser,
+		 sizeof(sm->contact));
+	(void)invite_set_contact(sm->inv, sm->contact);
 }
 
 

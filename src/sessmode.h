@@ -22,6 +22,7 @@ int  sessmode_alloc(struct sessmode **smp, struct sip *sip,
 int  sessmode_reset(struct sessmode *sm, const struct config *cfg,
 		    const char *cuser, const struct sa *sip_laddr);
 void sessmode_set_config(struct sessmode *sm, const struct config *cfg);
+void sessmode_set_contact(struct sessmode *sm, const char *gruu);
 const char *sessmode_methods(void);
 bool sessmode_has_dialog(const struct sessmode *sm, const struct sip_msg *msg);
 void sessmode_set_absent(struct sessmode *sm, struct absent *ab);

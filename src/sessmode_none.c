@@ -17,6 +17,12 @@ int sessmode_alloc(struct sessmode **smp, struct sip *sip,
 }
 
 
+void sessmode_set_contact(struct sessmode *sm, const char *gruu)
+{
+	(void)sm; (void)gruu;
+}
+
+
 int sessmode_reset(struct sessmode *sm, const struct config *cfg,
 		   const char *cuser, const struct sa *sip_laddr)
 {

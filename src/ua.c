@@ -5,6 +5,8 @@
 #include <re.h>
 #include "autoconf.h"
 #include "config.h"
+#include "netpath.h"
+#include "resolvwatch.h"
 #include "siptls.h"
 #include "sockbuf.h"
 #include "ua.h"
@@ -31,6 +33,7 @@ enum {
 struct ua {
 	struct sa laddr;    /* the address SIP runs on (port as configured) */
 	const struct config *cfg;   /* what the transports were made from */
+	struct sa laddr6;   /* ... and its IPv6 one as well (dual stack) */
 	struct sip *sip;
 	struct dnsc *dnsc;
 	struct tls *tls;
@@ -79,89 +82,102 @@ int ua_registrar_host(const struct config *cfg, char *host, size_t sz)
 }
 
 
-/* The local address the kernel would use towards the registrar: a sane
- * default for sip_listen on a handset whose address comes from DHCP. */
-static int source_towards(struct sa *src, const struct config *cfg)
+/** Host of the first hop: the (first) outbound proxy, else the registrar */
+int ua_first_hop_host(const struct config *cfg, char *host, size_t sz)
 {
-	char host[256];
-	struct sa dst;
-	socklen_t len;
-	int fd, err = 0;
+	struct uri uri;
+	struct pl pl;
 
-	if (ua_registrar_host(cfg, host, sizeof(host)) ||
-	    sa_set_str(&dst, host, 5060)) {
-		/* a DNS name: fall back to the default route's address */
-		return net_default_source_addr_get(AF_INET, src);
-	}
+	if (!cfg->proxyc)
+		return ua_registrar_host(cfg, host, sz);
 
-	fd = socket(sa_af(&dst), SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
+	pl_set_str(&pl, cfg->proxies[0].uri);
+	if (uri_decode(&uri, &pl))
+		return EINVAL;
 
-	if (connect(fd, &dst.u.sa, dst.len) < 0) {
-		err = errno;
-		goto out;
-	}
-
-	sa_init(src, sa_af(&dst));
-	len = sizeof(src->u);
-	if (getsockname(fd, &src->u.sa, &len) < 0)
-		err = errno;
-	src->len = len;
-
- out:
-	(void)close(fd);
-	return err;
+	return pl_strcpy(&uri.host, host, sz);
 }
 
 
-static int dns_init(struct ua *ua)
+/* Name servers of resolv_conf (none is fine: numeric hosts still work,
+ * and netlife.c brings new ones when the file changes) */
+static uint32_t dns_servers(struct sa *nsv, uint32_t n,
+			    const struct config *cfg)
 {
-	struct sa nsv[4];
-	uint32_t nsn = ARRAY_SIZE(nsv);
-	char domain[64] = "";
-	int err;
-
-	err = dns_srv_get(domain, sizeof(domain), nsv, &nsn);
-	if (err || !nsn) {
-		/* no resolv.conf: numeric hosts still work */
-		DEBUG_PRINTF("no DNS servers: numeric hosts only\n");
+	if (!cfg->resolv_conf || resolvwatch_read(cfg->resolv_conf, nsv, &n))
 		return 0;
-	}
+
+	return n;
+}
+
+
+/* A DNS client always, even without servers yet: libre's SIP stack
+ * takes it once, at sip_alloc(). */
+static int dns_init(struct ua *ua, const struct config *cfg)
+{
+	struct sa nsv[RESOLVWATCH_MAX_NS];
+	uint32_t nsn = dns_servers(nsv, ARRAY_SIZE(nsv), cfg);
+
+	if (!nsn)
+		DEBUG_INFO("no name servers in %s yet\n", cfg->resolv_conf);
 
 	return dnsc_alloc(&ua->dnsc, NULL, nsv, nsn);
 }
 
 
 /* resolv.conf may have changed with the network: read it again */
-static void dns_refresh(struct ua *ua)
+static void dns_refresh(struct ua *ua, const struct config *cfg)
 {
-	struct sa nsv[4];
-	uint32_t nsn = ARRAY_SIZE(nsv);
-	char domain[64] = "";
+	struct sa nsv[RESOLVWATCH_MAX_NS];
+	uint32_t nsn = dns_servers(nsv, ARRAY_SIZE(nsv), cfg);
 
-	if (!ua->dnsc || dns_srv_get(domain, sizeof(domain), nsv, &nsn) ||
-	    !nsn)
-		return;
-
-	(void)dnsc_srv_set(ua->dnsc, nsv, nsn);
+	if (nsn)
+		ua_dns_set(ua, nsv, nsn);
 }
 
 
-/* The local address for SIP: sip_listen, or the one towards the registrar */
-static int local_addr(struct sa *laddr, const struct config *cfg)
+/*
+ * The local addresses for SIP: sip_listen, or per address family the one
+ * the kernel uses towards the first hop (netpath.c; sip_interface's if
+ * set). Both families when both are there (RFC 3263 dual stack: the
+ * core's name may resolve to either). ENETUNREACH: no network yet.
+ */
+static int local_addrs(struct sa *v4, struct sa *v6, const struct config *cfg)
 {
+	struct netpath np;
+	const struct sa *a;
+	char host[256] = "";
 	int err;
 
-	if (cfg->sip_listen)
-		err = sa_decode(laddr, cfg->sip_listen,
-				strlen(cfg->sip_listen));
-	else
-		err = source_towards(laddr, cfg);
-	if (err)
-		DEBUG_WARNING("no local address for SIP: %m\n", err);
+	sa_init(v4, AF_UNSPEC);
+	sa_init(v6, AF_UNSPEC);
 
-	return err;
+	if (cfg->sip_listen)
+		return sa_decode(v4, cfg->sip_listen, strlen(cfg->sip_listen));
+
+	(void)ua_first_hop_host(cfg, host, sizeof(host));
+	err = netpath_init(&np, cfg->sip_interface, host[0] ? host : NULL);
+	if (err)
+		return err;
+	(void)netpath_update(&np);
+
+	a = netpath_laddr(&np, AF_INET);
+	if (a)
+		*v4 = *a;
+	a = netpath_laddr(&np, AF_INET6);
+	if (a)
+		*v6 = *a;
+
+	if (!sa_isset(v4, SA_ADDR) && !sa_isset(v6, SA_ADDR))
+		return ENETUNREACH;
+
+	/* the first is the main one (MSRP, OPTIONS) */
+	if (!sa_isset(v4, SA_ADDR)) {
+		*v4 = *v6;
+		sa_init(v6, AF_UNSPEC);
+	}
+
+	return 0;
 }
 
 
@@ -249,8 +265,9 @@ static int transports_add(struct ua *ua, const struct config *cfg,
  */
 int ua_alloc(struct ua **uap, const struct config *cfg)
 {
+	struct sa laddr, laddr6;
 	struct ua *ua;
-	struct sa laddr;
+	bool offline;
 	int err;
 
 	if (!uap || !cfg)
@@ -260,11 +277,16 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 	if (!ua)
 		return ENOMEM;
 
-	err = local_addr(&laddr, cfg);
-	if (err)
+	/* no network yet: a stack without transports, ua_reset_transports()
+	 * adds them when there is one */
+	err = local_addrs(&laddr, &laddr6, cfg);
+	offline = err == ENETUNREACH;
+	if (err && !offline) {
+		DEBUG_WARNING("no local address for SIP: %m\n", err);
 		goto out;
+	}
 
-	err = dns_init(ua);
+	err = dns_init(ua, cfg);
 	if (err)
 		goto out;
 
@@ -275,15 +297,18 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 		goto out;
 
 	err = tls_ctx(&ua->tls, cfg);
-	if (err)
+	if (err || offline)
 		goto out;
 
 	err = transports_add(ua, cfg, &laddr);
+	if (!err && sa_isset(&laddr6, SA_ADDR))
+		err = transports_add(ua, cfg, &laddr6);
 	if (err)
 		goto out;
 
-	ua->laddr = laddr;
-	ua->cfg   = mem_ref((void *)cfg);
+	ua->laddr  = laddr;
+	ua->laddr6 = laddr6;
+	ua->cfg    = mem_ref((void *)cfg);
 
  out:
 	if (err)
@@ -304,11 +329,14 @@ static bool streq(const char *a, const char *b)
 /* Would cfg make the transports we have? (Then they stay: a socket a
  * waiting request holds could keep the port from being bound again.) */
 static bool same_transports(const struct ua *ua, const struct config *cfg,
-			    const struct sa *laddr)
+			    const struct sa *laddr, const struct sa *laddr6)
 {
 	const struct config *o = ua->cfg;
 
 	return o && sa_cmp(&ua->laddr, laddr, SA_ALL) &&
+		(sa_isset(&ua->laddr6, SA_ADDR) ? sa_cmp(&ua->laddr6, laddr6,
+							  SA_ALL) :
+		 !sa_isset(laddr6, SA_ADDR)) &&
 		o->transports == cfg->transports &&
 		o->udp_rcvbuf == cfg->udp_rcvbuf &&
 		o->tls_verify == cfg->tls_verify &&
@@ -336,7 +364,7 @@ static bool same_transports(const struct ua *ua, const struct config *cfg,
 int ua_reset_transports(struct ua *ua, const struct config *cfg)
 {
 	struct tls *tls = NULL;
-	struct sa laddr;
+	struct sa laddr, laddr6;
 	int err;
 
 	if (!ua || !cfg || ua->closing)
@@ -344,13 +372,15 @@ int ua_reset_transports(struct ua *ua, const struct config *cfg)
 
 	/* what can fail without a listener goes first: the old transports
 	 * stay if the new address or TLS context is not there */
-	err = local_addr(&laddr, cfg);
-	if (err)
+	err = local_addrs(&laddr, &laddr6, cfg);
+	if (err) {
+		DEBUG_WARNING("no local address for SIP: %m\n", err);
 		return err;
+	}
 
-	dns_refresh(ua);
+	dns_refresh(ua, cfg);
 
-	if (same_transports(ua, cfg, &laddr)) {
+	if (same_transports(ua, cfg, &laddr, &laddr6)) {
 		mem_deref((void *)ua->cfg);
 		ua->cfg = mem_ref((void *)cfg);
 		return 0;
@@ -368,15 +398,29 @@ int ua_reset_transports(struct ua *ua, const struct config *cfg)
 	ua->cfg = NULL;
 
 	err = transports_add(ua, cfg, &laddr);
+	if (!err && sa_isset(&laddr6, SA_ADDR))
+		err = transports_add(ua, cfg, &laddr6);
 	if (err) {
 		sip_transp_flush(ua->sip);
 		sa_init(&ua->laddr, AF_UNSPEC);
+		sa_init(&ua->laddr6, AF_UNSPEC);
 		return err;
 	}
 
-	ua->laddr = laddr;
-	ua->cfg   = mem_ref((void *)cfg);
+	ua->laddr  = laddr;
+	ua->laddr6 = laddr6;
+	ua->cfg    = mem_ref((void *)cfg);
 	return 0;
+}
+
+
+/** New name servers (resolv.conf changed): the next lookups use them */
+void ua_dns_set(struct ua *ua, const struct sa *srvv, uint32_t srvc)
+{
+	if (!ua || !ua->dnsc)
+		return;
+
+	(void)dnsc_srv_set(ua->dnsc, srvv, srvc);
 }
 
 
@@ -386,10 +430,18 @@ struct sip *ua_sip(const struct ua *ua)
 }
 
 
-/** The local address SIP runs on (other media, MSRP, use its IP). */
+/** The local address SIP runs on (other media, MSRP, use its IP);
+ * unset while there is no network */
 const struct sa *ua_laddr(const struct ua *ua)
 {
 	return ua ? &ua->laddr : NULL;
+}
+
+
+/** The IPv6 address SIP runs on as well (dual stack), or NULL */
+const struct sa *ua_laddr6(const struct ua *ua)
+{
+	return ua && sa_isset(&ua->laddr6, SA_ADDR) ? &ua->laddr6 : NULL;
 }
 
 

@@ -459,6 +459,54 @@ static int elem_store(struct parse *ps, const struct ckey *k,
 }
 
 
+/* A network interface name as the kernel takes it (IFNAMSIZ - 1) */
+static int check_ifname(struct parse *ps, const struct ckey *k,
+			const struct pl *v)
+{
+	if (!v->l || v->l > 15)
+		goto bad;
+
+	for (size_t i = 0; i < v->l; i++) {
+		char c = v->p[i];
+
+		if (!isalnum((unsigned char)c) && !strchr("-_.@", c))
+			goto bad;
+	}
+
+	return 0;
+
+ bad:
+	return config_fail(ps, k->name, "'%r' is not an interface name", v);
+}
+
+
+static int elem_proxy(struct parse *ps, const struct ckey *k,
+		      const struct pl *v, void *elem, const void *arr,
+		      size_t n)
+{
+	const struct config_proxy *proxies = arr;
+	struct config_proxy *px = elem;
+	int err;
+
+	if (v->l >= sizeof(px->uri))
+		return config_fail(ps, k->name, "URI longer than %zu",
+				   sizeof(px->uri) - 1);
+
+	err = sip_uri(ps, k->name, v, false);
+	if (err)
+		return err;
+
+	(void)pl_strcpy(v, px->uri, sizeof(px->uri));
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(proxies[i].uri, px->uri))
+			return config_fail(ps, k->name, "%s given twice",
+					   px->uri);
+
+	return 0;
+}
+
+
 /* --- the table ----------------------------------------------------------- */
 
 const struct ckey config_keys[] = {
@@ -484,6 +532,15 @@ const struct ckey config_keys[] = {
 	 .check = check_instance, .reload = STACK},
 	{"reg_event", VAL(reg_event), .set = config_set_bool, .def = "no",
 	 .features = CF_XML, .reload = STACK},
+	/* the network: see README "Network changes" */
+	{"sip_interface", STR(sip_interface), .set = config_set_str,
+	 .check = check_ifname, .reload = STACK},
+	{"sip_keepalive_udp", VAL(sip_keepalive_udp), .set = config_set_num,
+	 .min = 0, .max = 840, .def = "25", .reload = STACK},
+	{"sip_outbound_proxy", LIST(proxies, proxyc), .set = config_set_list,
+	 .elem = elem_proxy, .max = 2, .reload = STACK},
+	{"resolv_conf", STR(resolv_conf), .set = config_set_str,
+	 .check = check_path, .def = "/etc/resolv.conf", .reload = STACK},
 	{"udp_rcvbuf", VAL(udp_rcvbuf), .set = config_set_num,
 	 .min = 0, .max = 64u << 20, .def = "1048576", .reload = STACK},
 	/* local side */
