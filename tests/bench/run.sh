@@ -30,6 +30,10 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$BENCH_DIR/../integration/lib.sh"
 # shellcheck source-path=SCRIPTDIR source=../integration/sippushd.sh
 . "$BENCH_DIR/../integration/sippushd.sh"
+# shellcheck source-path=SCRIPTDIR source=../integration/netns.sh
+. "$BENCH_DIR/../integration/netns.sh"
+# shellcheck source-path=SCRIPTDIR source=netlife.sh
+. "$BENCH_DIR/netlife.sh"
 cd "$IT_TOP" || exit 1
 
 # --- parameters ----------------------------------------------------------------
@@ -43,6 +47,7 @@ if [ "$MODE" = full ]; then
 	BURST_N=100000 BURST_S=5 BURST_WAIT=40
 	GATE_MAX_MS=8000 GATE_BUDGET_MS=60000
 	TP_BUDGET_S=300 SCALE_MAX_S=75
+	NL_N=20 NL_RESTARTS=5 NL_IDLE_S=90
 else
 	TP_START=2000 TP_SECS=1 TP_PROBES=1 TP_MAX=2000
 	LAT_N=500 LAT_RATE=1000
@@ -52,6 +57,7 @@ else
 	BURST_N=5000 BURST_S=1 BURST_WAIT=4
 	GATE_MAX_MS=0 GATE_BUDGET_MS=0
 	TP_BUDGET_S=60 SCALE_MAX_S=10
+	NL_N=3 NL_RESTARTS=1 NL_IDLE_S=10
 fi
 [ "${BENCH_GATE:-1}" = 0 ] && GATE_BUDGET_MS=0
 NCPU=$(nproc)
@@ -894,6 +900,7 @@ want idle && idle_end
 want scale && bench_scale
 want burst && bench_burst
 want sizes && sizes_rows
+want netlife && bench_netlife
 
 mkdir -p "$SP_BUILD/bench"
 echo

@@ -7,7 +7,7 @@
 #   wan0 10.77.1.2/24  ---  lan0 10.77.1.1/24
 #        fd77:1::2/64       fd77:1::1/64
 #                           wan0 192.0.2.1/24       ---  eth0 192.0.2.10/24 (+ .11, .12)
-#                                fd77:2::1/64                 fd77:2::10/64 (+ ::11, ::12)
+#                                fd77:2::1/64                 fd77:2::10/64 (+ ::11-::13)
 #   wan1 10.77.3.2/24  ---  lan1 10.77.3.1/24   (second uplink: down until ns_dev_addr_up wan1)
 #        fd77:3::2/64       fd77:3::1/64
 #
@@ -29,7 +29,9 @@
 #   ns_dev_addr_up [IF], ns_dev_addr_down [IF], ns_dns_start [OPTION...],
 #   ns_resolv_conf FILE [SERVER...], ns_sip_ping NS ADDR PORT,
 #   ns_kamailio_start NAME TEMPLATE ADDR4 ADDR6 [DEFINE...], ns_kam_ctl NAME,
-#   ns_kamailio_stop NAME, ns_conntrack_udp, ns_wait_reg USER SRC TIMEOUT_S
+#   ns_kamailio_stop NAME, ns_kam_events NAME, ns_conntrack_udp,
+#   ns_wait_reg USER SRC TIMEOUT_S, ns_reg200_ms T0_MS TEXT TIMEOUT_S,
+#   ns_push NAME TEXT [SEND_ARG...], ns_status_has TEXT
 
 NS_TAG=$(printf 'sp%05d%04x' "$$" "$RANDOM")
 NS_DEV=$NS_TAG-dev
@@ -43,9 +45,11 @@ NS_GW4=10.77.1.1 NS_GW6=fd77:1::1
 NS_GW4B=10.77.3.1 NS_GW6B=fd77:3::1
 NS_PUB4=192.0.2.1 NS_PUB6=fd77:2::1
 NS_CORE4=192.0.2.10 NS_CORE6=fd77:2::10
-# extra core addresses for a second Kamailio (edge proxy) and a third
+# extra core addresses for a second and a third Kamailio (edge proxies),
+# and the one of the IPv6-only registrar name (v6.core.test)
 NS_CORE4B=192.0.2.11 NS_CORE6B=fd77:2::11
-NS_CORE4C=192.0.2.12 NS_CORE6C=fd77:2::12
+NS_CORE4C=192.0.2.12 NS_CORE6C=fd77:2::13
+NS_CORE6V=fd77:2::12
 NS_MADE=()
 declare -A NS_KAM_PID=()
 
@@ -142,7 +146,7 @@ ns_init() {
 	for a in "$NS_CORE4" "$NS_CORE4B" "$NS_CORE4C"; do
 		ip -n "$NS_CORE" addr add "$a/24" dev eth0 || return 1
 	done
-	for a in "$NS_CORE6" "$NS_CORE6B" "$NS_CORE6C"; do
+	for a in "$NS_CORE6" "$NS_CORE6B" "$NS_CORE6C" "$NS_CORE6V"; do
 		ip -n "$NS_CORE" addr add "$a/64" dev eth0 nodad || return 1
 	done
 	ip -n "$NS_CORE" link set eth0 up &&
@@ -197,7 +201,7 @@ ns_dev_addr_down() {
 
 # ns_dnsmasq_opts: the record options for NS_DOMAIN (stdout, one per line).
 #   sip.core.test      A + AAAA  (the registrar, dual stack)
-#   v6.core.test       AAAA only (fd77:2::12)
+#   v6.core.test       AAAA only (fd77:2::12, NS_CORE6V)
 #   edge.core.test     A + AAAA  (the second core address: an edge proxy)
 #   core.test          NAPTR -> _sip._udp / _sip._tcp -> sip.core.test:5060
 #   v6only.test        NAPTR/SRV -> v6.core.test:5060 (no A anywhere)
@@ -205,7 +209,7 @@ ns__dnsmasq_opts() {
 	cat <<EOF
 --host-record=sip.$NS_DOMAIN,$NS_CORE4,$NS_CORE6
 --host-record=edge.$NS_DOMAIN,$NS_CORE4B,$NS_CORE6B
---host-record=v6.$NS_DOMAIN,$NS_CORE6C
+--host-record=v6.$NS_DOMAIN,$NS_CORE6V
 --naptr-record=$NS_DOMAIN,10,10,S,SIP+D2U,,_sip._udp.$NS_DOMAIN
 --naptr-record=$NS_DOMAIN,20,10,S,SIP+D2T,,_sip._tcp.$NS_DOMAIN
 --srv-host=_sip._udp.$NS_DOMAIN,sip.$NS_DOMAIN,5060,10,10
@@ -301,8 +305,8 @@ ns_kam_ctl() {
 # and [ADDR6]; @ADDR4@ @ADDR6@ @RUNDIR@ @NAME@ @DOMAIN@ @CTL@ @EDGE4@
 # @CORE4@ @CORE6@ are replaced, each DEFINE is passed as `-A DEFINE`
 # (#!ifdef in the template). Log $IT_DIR/kam-NAME.log. The first instance
-# started also becomes lib.sh's Kamailio (KAM_CTL, it_bindings,
-# it_kam_events read $IT_DIR/kamailio.log, a link to its log).
+# started also becomes lib.sh's Kamailio (KAM_CTL, it_bindings; and
+# it_kam_events through a link $IT_DIR/kamailio.log, if there is none).
 ns_kamailio_start() {
 	local name=${1:?name} tpl=$IT_TOP/tests/kamailio/${2:?template} a4=${3:?addr4} a6=${4:?addr6}
 	local log=$IT_DIR/kam-$name.log cfg=$IT_DIR/kam-$name.cfg pid d defs=()
@@ -323,8 +327,9 @@ ns_kamailio_start() {
 	if [ -z "${KAM_CTL_NS:-}" ]; then
 		KAM_CTL_NS=$(ns_kam_ctl "$name")
 		KAM_CTL=$KAM_CTL_NS
-		ln -sf "$log" "$IT_DIR/kamailio.log"
 		export KAM_CTL
+		# lib.sh's it_kam_events, unless a loopback Kamailio has it
+		[ -e "$IT_DIR/kamailio.log" ] || ln -s "$log" "$IT_DIR/kamailio.log"
 	fi
 	for _ in $(seq 200); do
 		if ! kill -0 "$pid" 2>/dev/null; then
@@ -358,18 +363,67 @@ ns_conntrack_udp() {
 	ns_exec "$NS_NAT" conntrack -L -p udp 2>/dev/null
 }
 
-# ns_wait_reg USER SRC TIMEOUT_S: waits until Kamailio logged a 200 to a
+# ns_kam_events NAME: the "IT ..." event lines of Kamailio instance NAME.
+ns_kam_events() {
+	sed -n 's/.*<script>: \(IT .*\)/\1/p' "$IT_DIR/kam-${1:?name}.log"
+}
+
+# ns_wait_reg USER SRC TIMEOUT_S: waits until Kamailio "core" logged a 200 to a
 # REGISTER of USER whose source address (as Kamailio saw it) starts with
 # SRC (e.g. "udp:192.0.2.1:"); prints that event line.
 ns_wait_reg() {
 	local user=${1:?user} src=${2:?src} deadline line
 	deadline=$(($(it__now_ms) + ${3:?timeout} * 1000))
 	while :; do
-		line=$(it_kam_events | grep -F "IT REG 200 to=sip:$user@" | grep -F "src=$src" | tail -n 1)
+		line=$(ns_kam_events core | grep -F "IT REG 200 to=sip:$user@" | grep -F "src=$src" | tail -n 1)
 		[ -n "$line" ] && { echo "$line"; return 0; }
 		[ "$(it__now_ms)" -lt "$deadline" ] || break
 		sleep 0.05
 	done
 	it__log "no REGISTER 200 for $user from $src within ${3}s"
 	return 1
+}
+
+# ns_reg200_ms T0_MS TEXT TIMEOUT_S: prints the ms from T0_MS (it__now_ms)
+# to Kamailio "core"'s first REGISTER 200 at or after it whose event line
+# contains TEXT (e.g. "src=udp:192.0.2.1:" or "contact=<sip:pra@10.77.1.3:")
+# (Kamailio's own timestamp, same clock).
+ns_reg200_ms() {
+	local t0=${1:?t0} text=${2:?text} deadline line t
+	deadline=$(($(it__now_ms) + ${3:?timeout} * 1000))
+	while :; do
+		while IFS= read -r line; do
+			t=${line##*t=}
+			t=${t/./}
+			t=$((10#$t / 1000))
+			if [ "$t" -ge "$t0" ]; then
+				echo $((t - t0))
+				return 0
+			fi
+		done < <(ns_kam_events core | grep -F "IT REG 200 " | grep -F -- "$text")
+		[ "$(it__now_ms)" -lt "$deadline" ] || return 1
+		sleep 0.02
+	done
+}
+
+# ns_push NAME TEXT [SEND_ARG...]: one push (sippush send, from the core
+# namespace through Kamailio "core") for mms.ua reaches an app listening
+# now (sippush listen --count 1 --dir), byte-exact. Needs sippushd.sh.
+ns_push() {
+	local name=$1 text=$2 out
+	shift 2
+	mkdir -p "$IT_DIR/$name"
+	listen "$name" --count 1 --dir "$IT_DIR/$name" mms.ua || return 1
+	out=$(ns_exec "$NS_CORE" "$SP_CLI" send --proxy "sip:$NS_CORE4:5060" \
+		--to "sip:pra@$NS_DOMAIN" --app mms.ua --data "$text" --timeout 20 "$@" 2>&1)
+	echo "send: $out"
+	wait_listen "$LPID" || return 1
+	grep -qx -- "$text" "$IT_DIR/$name"/*.body
+}
+
+# ns_status_has TEXT: `sippush status` has a line containing TEXT.
+ns_status_has() {
+	local st
+	st=$("$SP_CLI" status) || return 1
+	grep -qF -- "$1" <<<"$st" || { echo "$st"; return 1; }
 }

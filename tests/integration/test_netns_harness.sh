@@ -85,7 +85,7 @@ it_check "DNS: AAAA sip.$NS_DOMAIN over IPv6" \
 it_check "DNS: v6.$NS_DOMAIN has no A record (an empty answer)" \
 	exit_is 1 probe "$NS_DEV" dns "$NS_CORE4" "v6.$NS_DOMAIN" A
 it_check "DNS: v6.$NS_DOMAIN has an AAAA record" \
-	out_has "AAAA $NS_CORE6C" probe "$NS_DEV" dns "$NS_CORE4" "v6.$NS_DOMAIN" AAAA
+	out_has "AAAA $NS_CORE6V" probe "$NS_DEV" dns "$NS_CORE4" "v6.$NS_DOMAIN" AAAA
 
 if ! ns_kamailio_start core core.cfg.in "$NS_CORE4" "$NS_CORE6"; then
 	it_fail "kamailio started in the core namespace"
