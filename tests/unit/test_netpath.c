@@ -11,6 +11,7 @@
 #include "unit.h"
 
 static bool in_netns;
+static bool netns_failed;
 
 
 static bool sh(const char *cmd)
@@ -24,9 +25,41 @@ static bool sh(const char *cmd)
 }
 
 
-/* A private network namespace with two uplinks, nothing configured. */
+/* One IPv6 sysctl of interface ifname, written through /proc/sys: no
+ * sysctl(8), which a minimal system (a debootstrap chroot) lacks; when it
+ * was missing, the old shell loop went on without a word, the addresses
+ * went with their link and the IPv6 route steps failed. */
+static bool ip6conf(const char *ifname, const char *key, const char *val)
+{
+	char path[128];
+	FILE *f;
+	bool ok;
+
+	(void)snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s",
+		       ifname, key);
+	f = fopen(path, "w");
+	if (!f) {
+		(void)fprintf(stderr, "netpath test: %s: %s\n", path,
+			      strerror(errno));
+		return false;
+	}
+	ok = fputs(val, f) >= 0;
+	ok = (fclose(f) == 0) && ok;
+	if (!ok)
+		(void)fprintf(stderr, "netpath test: %s: write failed\n", path);
+
+	return ok;
+}
+
+
+/* A private network namespace with two uplinks, nothing configured:
+ * addresses without duplicate detection, and kept while a link is down
+ * (the down/up steps expect them back, as on a handset). */
 static int setup(void)
 {
+	static const char *const ifs[] = {"npa", "npa-peer", "npb",
+					  "npb-peer"};
+
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
 		(void)fprintf(stderr, "\n*** SKIP netpath routing tests: "
 			      "need root for a network namespace (%s); the "
@@ -35,16 +68,33 @@ static int setup(void)
 		return 0;
 	}
 
-	in_netns =
-		sh("ip link set lo up") &&
-		sh("ip link add npa type veth peer name npa-peer") &&
-		sh("ip link add npb type veth peer name npb-peer") &&
-		sh("for i in npa npa-peer npb npb-peer; do "
-		   "sysctl -q -w net.ipv6.conf.$i.accept_dad=0 "
-		   "net.ipv6.conf.$i.keep_addr_on_down=1 >/dev/null; "
-		   "ip link set $i up; done");
+	netns_failed =
+		!sh("ip link set lo up") ||
+		!sh("ip link add npa type veth peer name npa-peer") ||
+		!sh("ip link add npb type veth peer name npb-peer");
 
+	for (size_t i = 0; !netns_failed && i < ARRAY_SIZE(ifs); i++) {
+		char cmd[64];
+
+		(void)snprintf(cmd, sizeof(cmd), "ip link set %s up", ifs[i]);
+		netns_failed = !ip6conf(ifs[i], "accept_dad", "0") ||
+			!ip6conf(ifs[i], "keep_addr_on_down", "1") ||
+			!sh(cmd);
+	}
+
+	in_netns = !netns_failed;
 	return 0;
+}
+
+
+/* Whether the routing tests run: not without root (skipped loudly
+ * above), and a namespace whose set-up failed is a failure, not a skip. */
+static bool netns_ready(void)
+{
+	if (netns_failed)
+		CU_FAIL("network namespace set-up failed (see above)");
+
+	return in_netns;
 }
 
 
@@ -65,7 +115,7 @@ static void test_changes(void)
 {
 	struct netpath np;
 
-	if (!in_netns)
+	if (!netns_ready())
 		return;
 
 	UNIT_ASSERT_INT(netpath_init(&np, NULL, "core.test"), 0);
@@ -126,7 +176,7 @@ static void test_pinned(void)
 {
 	struct netpath np;
 
-	if (!in_netns)
+	if (!netns_ready())
 		return;
 
 	/* pinned to npb: its address, though the default route is on npa */
@@ -158,7 +208,7 @@ static void test_literal_host(void)
 {
 	struct netpath np;
 
-	if (!in_netns)
+	if (!netns_ready())
 		return;
 
 	/* an IP core on a connected network needs no default route, and
