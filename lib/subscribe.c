@@ -66,21 +66,25 @@ static void sub_forget(struct sippush *c, const char *appid)
 }
 
 
-SIPPUSH_API int sippush_subscribe_ex(struct sippush *c, const char *appid,
-				     const char *filter, unsigned flags)
+SIPPUSH_API int sippush_subscribe_enc(struct sippush *c, const char *appid,
+				      const char *filter, unsigned flags,
+				      const char *encodings)
 {
 	char line[SIPPUSH_CMD_MAX];
 	int n, err;
 
 	if (!c || !spc_word_ok(appid) || (filter && (!spc_word_ok(filter) ||
 						 !strchr(filter, '/'))) ||
+	    (encodings && (!spc_word_ok(encodings) ||
+			   strchr(encodings, '/'))) ||
 	    (flags & ~(unsigned)(SIPPUSH_SUB_MONITOR | SIPPUSH_SUB_NOSTORE)))
 		return EINVAL;
 
-	n = snprintf(line, sizeof(line), "SUBSCRIBE %s%s%s%s%s", appid,
+	n = snprintf(line, sizeof(line), "SUBSCRIBE %s%s%s%s%s%s%s", appid,
 		     filter ? " " : "", filter ? filter : "",
 		     flags & SIPPUSH_SUB_MONITOR ? " monitor" : "",
-		     flags & SIPPUSH_SUB_NOSTORE ? " nostore" : "");
+		     flags & SIPPUSH_SUB_NOSTORE ? " nostore" : "",
+		     encodings ? " encoding=" : "", encodings ? encodings : "");
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return EINVAL;
 
@@ -89,6 +93,13 @@ SIPPUSH_API int sippush_subscribe_ex(struct sippush *c, const char *appid,
 		sub_remember(c, line);
 
 	return err;
+}
+
+
+SIPPUSH_API int sippush_subscribe_ex(struct sippush *c, const char *appid,
+				     const char *filter, unsigned flags)
+{
+	return sippush_subscribe_enc(c, appid, filter, flags, NULL);
 }
 
 

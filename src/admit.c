@@ -16,7 +16,9 @@
  * (doc/responses.md): 400 for an unusable sender or a malformed app ID,
  * 404 for no app ID or one we do not serve, 403 for a sender the app
  * does not take, 480 when nobody is subscribed, 415 when the owner's
- * filter refuses the type (pager only: an INVITE's type is per message).
+ * filter refuses the type (pager only: an INVITE's type is per message)
+ * or the owner does not take the content-coding (RFC 3261 §8.2.3: with
+ * Accept-Encoding; an app takes a coding by SUBSCRIBE encoding=).
  * The header fields a refusal carries are written here too, for the
  * stateless MESSAGE answer and the INVITE transaction alike.
  */
@@ -30,14 +32,16 @@
  * @param cfg     Configuration (route_ctype, app_sender)
  * @param apps    Advertised application IDs
  * @param router  Routing table
- * @param ctype   Content type of the push, or NULL if not known yet
+ * @param q       What the push is (type, codings), or NULL if not known
+ *                yet
  *
  * @return 0 if admitted, else the SIP status to answer with
  */
 uint16_t admit_check(struct admit *a, const struct sip_msg *msg,
 		     const struct config *cfg, const struct appset *apps,
-		     const struct router *router, const char *ctype)
+		     const struct router *router, const struct route_query *q)
 {
+	static const struct route_query unknown = {NULL, NULL, NULL};
 	struct pl spl;
 
 	if (!a || !msg || !cfg)
@@ -69,7 +73,7 @@ uint16_t admit_check(struct admit *a, const struct sip_msg *msg,
 		return 403;
 	}
 
-	switch (router_lookup(router, a->app, ctype, &a->rt)) {
+	switch (router_query(router, a->app, q ? q : &unknown, &a->rt)) {
 	case ROUTE_OK:
 		return 0;
 	case ROUTE_NOT_SERVED:
@@ -79,6 +83,10 @@ uint16_t admit_check(struct admit *a, const struct sip_msg *msg,
 		a->reason = "Push Application Not Running";
 		a->no_owner = true;
 		return 480;
+	case ROUTE_ENCODING:
+		a->reason = "Unsupported Content-Encoding";
+		a->accept_enc = a->rt.encodings;
+		return 415;
 	case ROUTE_CTYPE:
 	default:
 		a->reason = "Unsupported Push Content Type";
@@ -106,6 +114,10 @@ int admit_reply_hdrs(struct re_printf *pf, void *arg)
 		return re_hprintf(pf, "Retry-After: %u\r\n", ar->retry_after);
 
 	case 415:
+		if (ar->accept_enc)
+			return re_hprintf(pf, "Accept-Encoding: identity%s%s"
+					  "\r\n", *ar->accept_enc ? ", " : "",
+					  ar->accept_enc);
 		return re_hprintf(pf, "Accept: %s\r\n",
 				  ar->accept && *ar->accept ? ar->accept :
 				  "*/*");

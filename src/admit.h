@@ -20,6 +20,8 @@ struct admit {
 	struct route rt;                         /* who takes it */
 	const char *reason;                      /* phrase of a refusal */
 	const char *accept;                      /* filter, for a 415 */
+	const char *accept_enc;                  /* the owner's codings, for
+						  * a 415 for the coding */
 	bool no_owner;                           /* the 480: served, nobody
 						  * connected (absent.c) */
 };
@@ -29,11 +31,13 @@ struct admit_reply {
 	uint16_t scode;
 	uint32_t retry_after;     /* s: Retry-After with 480 and 503 */
 	const char *accept;       /* Accept with 415; NULL or "": any type */
+	const char *accept_enc;   /* with 415: refused for its coding;
+				   * Accept-Encoding: identity and these */
 };
 
 uint16_t admit_check(struct admit *a, const struct sip_msg *msg,
 		     const struct config *cfg, const struct appset *apps,
-		     const struct router *router, const char *ctype);
+		     const struct router *router, const struct route_query *q);
 int admit_reply_hdrs(struct re_printf *pf, void *arg);
 
 #endif

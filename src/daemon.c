@@ -121,7 +121,8 @@ static int accept_types(struct re_printf *pf, void *arg)
 /* --- local apps: IPC requests flow into router and delivery ------------ */
 
 static int ipc_subscribe(struct ipc_client *c, const char *appid,
-			 const char *filter, bool monitor, void *arg)
+			 const char *filter, bool monitor,
+			 const struct router_opts *opts, void *arg)
 {
 	struct daemon *d = arg;
 	uint32_t uid, gid, pid;
@@ -134,7 +135,7 @@ static int ipc_subscribe(struct ipc_client *c, const char *appid,
 		return err;
 
 	/* the router is the one record of who subscribed to what */
-	return router_subscribe(d->router, c, appid, filter, monitor);
+	return router_subscribe_ex(d->router, c, appid, filter, monitor, opts);
 }
 
 

@@ -103,7 +103,7 @@ static void reject(struct invite *inv, const struct sip_msg *msg,
 		   uint16_t scode, const char *reason)
 {
 	struct admit_reply ar = {scode, inv->cfg->retry_after,
-				 "application/sdp"};
+				 "application/sdp", NULL};
 
 	++inv->n_rejected;
 	DEBUG_NOTICE("INVITE %r from %J: %u %s\n", &msg->callid, &msg->src,

@@ -8,6 +8,7 @@
 
 struct ipc;
 struct ipc_client;
+struct router_opts;
 struct mbuf;
 struct push;
 struct re_printf;
@@ -40,7 +41,8 @@ struct ipc_handlers {
 	 * calls authz_subscribe() with ipc_client_cred()) and where the
 	 * subscription is recorded (router.c: ipc keeps no copy). */
 	int  (*subscribeh)(struct ipc_client *c, const char *appid,
-			   const char *filter, bool monitor, void *arg);
+			   const char *filter, bool monitor,
+			   const struct router_opts *opts, void *arg);
 	/* After a SUBSCRIBE was taken and answered OK: what it asked for
 	 * (nostore: do not hand it the pushes stored while the app was
 	 * away). The daemon starts what waits for the app here. */
@@ -92,6 +94,7 @@ struct ipc_cmd {
 	struct pl filter;        /* SUBSCRIBE (unset: any) */
 	bool monitor;            /* SUBSCRIBE */
 	bool nostore;            /* SUBSCRIBE: no stored pushes for me */
+	struct pl encodings;     /* SUBSCRIBE encoding=LIST (unset: none) */
 	uint64_t push_id;        /* ACK, NACK */
 	uint16_t code;           /* NACK */
 	struct pl reason;        /* NACK (unset: none) */

@@ -65,6 +65,7 @@ struct pmsg {
 	struct admit ad;                     /* app, sender, route */
 	char ctype[PUSHREQ_CTYPE_MAX + 1];
 	struct pushmeta meta;                /* the push's fields point here */
+	struct route_query q;                /* what the filters look at */
 	struct push push;
 };
 
@@ -97,9 +98,11 @@ static void destructor(void *arg)
 
 /* The final answer, with the header fields each status needs. */
 static void reply(struct pager *pg, const struct sip_msg *msg,
-		  uint16_t scode, const char *reason, const char *accept)
+		  uint16_t scode, const char *reason, const char *accept,
+		  const char *accept_enc)
 {
-	struct admit_reply ar = {scode, pg->cfg->retry_after, accept};
+	struct admit_reply ar = {scode, pg->cfg->retry_after, accept,
+				 accept_enc};
 	int err;
 
 	err = sip_replyf(pg->sip, msg, scode, reason,
@@ -113,7 +116,8 @@ static void reply(struct pager *pg, const struct sip_msg *msg,
 
 static void verdict(struct pager *pg, const struct sip_msg *msg,
 		    struct dedup_entry *de, uint16_t scode,
-		    const char *reason, const char *accept)
+		    const char *reason, const char *accept,
+		    const char *accept_enc)
 {
 	if (scode == 202) {
 		++pg->stored;
@@ -124,7 +128,7 @@ static void verdict(struct pager *pg, const struct sip_msg *msg,
 			     &msg->src, scode, reason);
 	}
 
-	reply(pg, msg, scode, reason, accept);
+	reply(pg, msg, scode, reason, accept, accept_enc);
 	dedup_finish(pg->dd, de, scode, reason);
 }
 
@@ -136,7 +140,7 @@ static void done_handler(const struct push *p, uint16_t scode,
 	(void)p;
 
 	pm->dl = NULL;
-	verdict(pm->pg, pm->msg, pm->de, scode, reason, NULL);
+	verdict(pm->pg, pm->msg, pm->de, scode, reason, NULL, NULL);
 	mem_deref(pm);
 }
 
@@ -187,17 +191,24 @@ static void held_handler(bool ready, void *arg)
 	struct pmsg *pm = arg;
 	struct pager *pg = pm->pg;
 	const char *reason = "Push Application Not Running", *accept = NULL;
+	const char *accept_enc = NULL;
 	uint16_t scode = 480;
 
 	pm->act = NULL;
 	list_unlink(&pm->le);
 
 	if (ready) {
-		switch (router_lookup(pg->router, pm->ad.app, pm->ctype,
-				      &pm->ad.rt)) {
+		switch (router_query(pg->router, pm->ad.app, &pm->q,
+				     &pm->ad.rt)) {
 
 		case ROUTE_OK:
 			scode = start_delivery(pg, pm, &reason);
+			break;
+
+		case ROUTE_ENCODING:
+			scode  = 415;
+			reason = "Unsupported Content-Encoding";
+			accept_enc = pm->ad.rt.encodings;
 			break;
 
 		case ROUTE_CTYPE:
@@ -213,7 +224,8 @@ static void held_handler(bool ready, void *arg)
 
 	if (scode) {
 		deliver_report(pg->dlv, &pm->push, scode, reason);
-		verdict(pg, pm->msg, pm->de, scode, reason, accept);
+		verdict(pg, pm->msg, pm->de, scode, reason, accept,
+			accept_enc);
 		mem_deref(pm);
 	}
 }
@@ -307,8 +319,11 @@ static uint16_t process(struct pager *pg, struct pmsg *pm,
 	if (scode)
 		return scode;
 
-	scode = admit_check(&pm->ad, msg, cfg, pg->apps, pg->router,
-			    pm->ctype);
+	pm->q.ctype    = pm->ctype;
+	pm->q.inner    = pm->meta.is_cpim ? pm->meta.inner_ctype : NULL;
+	pm->q.encoding = pm->meta.encoding[0] ? pm->meta.encoding : NULL;
+
+	scode = admit_check(&pm->ad, msg, cfg, pg->apps, pg->router, &pm->q);
 	if (pm->ad.app[0])
 		push->appid = pm->ad.app;
 	if (pm->ad.sender[0])
@@ -348,7 +363,7 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 
 	case DEDUP_DONE:
 		++pg->retrans;
-		reply(pg, msg, scode, reason, NULL);
+		reply(pg, msg, scode, reason, NULL, NULL);
 		return true;
 
 	case DEDUP_NEW:
@@ -360,7 +375,7 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 
 	pm = mem_zalloc(sizeof(*pm), pmsg_destructor);
 	if (!pm) {
-		verdict(pg, msg, de, 500, "Out Of Memory", NULL);
+		verdict(pg, msg, de, 500, "Out Of Memory", NULL, NULL);
 		return true;
 	}
 
@@ -372,7 +387,8 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 	if (scode) {
 		/* observers first, as for a verdict from the app */
 		deliver_report(pg->dlv, &pm->push, scode, reason);
-		verdict(pg, msg, de, scode, reason, accept);
+		verdict(pg, msg, de, scode, reason, accept,
+			pm->ad.accept_enc);
 		mem_deref(pm);
 	}
 

@@ -141,6 +141,19 @@ SIPPUSH_API int sippush_subscribe_ex(struct sippush *c, const char *appid,
 				     const char *filter, unsigned flags);
 
 /**
+ * sippush_subscribe_ex() for an app that decodes content-codings itself
+ * (RFC 3261 §20.12): encodings lists them ("gzip" or "gzip,deflate",
+ * no spaces). A push with those codings then comes as sent, still
+ * encoded, with a Content-Encoding record line; without, its sender
+ * hears 415 with Accept-Encoding.
+ *
+ * @return as sippush_subscribe_ex(); EINVAL for a bad list
+ */
+SIPPUSH_API int sippush_subscribe_enc(struct sippush *c, const char *appid,
+				      const char *filter, unsigned flags,
+				      const char *encodings);
+
+/**
  * Stop the pushes of one app ID, or of all with appid NULL.
  *
  * @return 0, ENOENT (not subscribed to it), other errno

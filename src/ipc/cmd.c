@@ -7,6 +7,7 @@
 #include "compat.h"
 #include "ipc.h"
 #include "ipc_priv.h"
+#include "router.h"
 
 #define DEBUG_MODULE "ipc"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
@@ -49,6 +50,8 @@ static int canon_appid(struct ipc_client *c, char *out,
 static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 {
 	char canon[APPID_SIZE], filter[IPC_CMD_MAX];
+	char enc[ROUTE_ENCODINGS_MAX + 1] = "";
+	struct router_opts opts = {false, NULL};
 	struct ipc *ipc = c->ipc;
 	int err;
 
@@ -63,6 +66,11 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 		filter[i] = '\0';
 	}
 
+	if (pl_isset(&cmd->encodings)) {
+		(void)pl_strcpy(&cmd->encodings, enc, sizeof(enc));
+		opts.encodings = enc;
+	}
+
 	/* Authorization and the record of subscriptions are the handler's:
 	 * the daemon's subscribeh passes every SUBSCRIBE, owner or monitor,
 	 * through its one authorization function (authz_subscribe(), where
@@ -71,7 +79,7 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 	 * No second opinion and no second copy here. */
 	err = ipc->h.subscribeh ?
 		ipc->h.subscribeh(c, canon, pl_isset(&cmd->filter) ? filter :
-				  NULL, cmd->monitor, ipc->arg) : ENOSYS;
+				  NULL, cmd->monitor, &opts, ipc->arg) : ENOSYS;
 	if (err) {
 		DEBUG_INFO("client %u: subscribe %s refused: %m\n", c->id,
 			   canon, err);
@@ -114,11 +122,12 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 		return;
 	}
 
-	DEBUG_INFO("client %u subscribed to %s%s%s%s%s\n", c->id, canon,
+	DEBUG_INFO("client %u subscribed to %s%s%s%s%s%s%s\n", c->id, canon,
 		   pl_isset(&cmd->filter) ? " for " : "",
 		   pl_isset(&cmd->filter) ? filter : "",
 		   cmd->monitor ? " as monitor" : "",
-		   cmd->nostore ? " (nostore)" : "");
+		   cmd->nostore ? " (nostore)" : "",
+		   enc[0] ? " encoding=" : "", enc);
 
 	ipc_reply(c, "OK %s", canon);
 

@@ -9,6 +9,7 @@
 #include "push.h"
 #include "ipc.h"
 #include "ipc_priv.h"
+#include "router.h"
 
 #define DEBUG_MODULE "ipc"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
@@ -67,12 +68,40 @@ static int bad(struct ipc_cmd *cmd, int err, const char *why)
 }
 
 
+/* "gzip,br": content-codings (RFC 3261 §25.1 tokens), none empty */
+static bool codings_valid(const struct pl *v)
+{
+	bool start = true;
+
+	if (v->l > ROUTE_ENCODINGS_MAX)
+		return false;
+
+	for (size_t i = 0; i < v->l; i++) {
+		const char c = v->p[i];
+
+		if (c == ',') {
+			if (start)
+				return false;
+			start = true;
+		}
+		else if (isalnum((unsigned char)c) || strchr("-.!%*_+`'~", c)) {
+			start = false;
+		}
+		else {
+			return false;
+		}
+	}
+
+	return !start;
+}
+
+
 static int decode_subscribe(struct ipc_cmd *cmd, const struct pl *a,
 			    size_t n)
 {
 	if (n < 1)
 		return bad(cmd, EINVAL, "missing app id");
-	if (n > 4)
+	if (n > 5)
 		return bad(cmd, EINVAL, "too many arguments");
 
 	cmd->appid = a[0];
@@ -88,9 +117,20 @@ static int decode_subscribe(struct ipc_cmd *cmd, const struct pl *a,
 				return bad(cmd, EINVAL, "nostore given twice");
 			cmd->nostore = true;
 		}
+		else if (a[i].l > 9 && !memcmp(a[i].p, "encoding=", 9)) {
+			if (pl_isset(&cmd->encodings))
+				return bad(cmd, EINVAL,
+					   "encoding given twice");
+			cmd->encodings.p = a[i].p + 9;
+			cmd->encodings.l = a[i].l - 9;
+			if (!codings_valid(&cmd->encodings))
+				return bad(cmd, EINVAL,
+					   "bad encoding list (tokens, "
+					   "comma between, 63 bytes at most)");
+		}
 		else if (memchr(a[i].p, '/', a[i].l)) {
 			if (pl_isset(&cmd->filter) || cmd->monitor ||
-			    cmd->nostore)
+			    cmd->nostore || pl_isset(&cmd->encodings))
 				return bad(cmd, EINVAL,
 					   "filter must come once, before monitor");
 			if (!mediatype_valid(a[i].p, a[i].l,
@@ -101,8 +141,8 @@ static int decode_subscribe(struct ipc_cmd *cmd, const struct pl *a,
 		}
 		else {
 			return bad(cmd, EINVAL,
-				   "bad argument (filter, \"monitor\" or "
-				   "\"nostore\")");
+				   "bad argument (filter, \"monitor\", "
+				   "\"nostore\" or \"encoding=LIST\")");
 		}
 	}
 
@@ -123,7 +163,7 @@ static int decode_subscribe(struct ipc_cmd *cmd, const struct pl *a,
  */
 int ipc_cmd_decode(struct ipc_cmd *cmd, const uint8_t *buf, size_t len)
 {
-	struct pl name, a[4], t;
+	struct pl name, a[6], t;
 	const char *p, *end;
 	size_t n = 0;
 	uint64_t v;

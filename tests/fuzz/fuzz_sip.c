@@ -8,6 +8,7 @@
 #include "config.h"
 #include "prefilter.h"
 #include "pushreq.h"
+#include "pushmeta.h"
 #include "router.h"
 #include "sipcheck.h"
 #include "fuzz.h"
@@ -72,6 +73,8 @@ static void printable(const char *s)
 static uint16_t message(const struct sip_msg *msg, struct admit *ad,
 			const char **reason)
 {
+	static struct pushmeta meta;
+	struct route_query q;
 	char ctype[PUSHREQ_CTYPE_MAX + 1];
 	const size_t len = mbuf_get_left(msg->mb);
 	uint16_t scode;
@@ -98,7 +101,16 @@ static uint16_t message(const struct sip_msg *msg, struct admit *ad,
 		return 410;
 	}
 
-	scode = admit_check(ad, msg, cfg, apps, rtr, ctype);
+	/* what the record would carry, and the CPIM wrapper (pushmeta.c) */
+	scode = pushmeta_read(&meta, msg, ctype, mbuf_buf(msg->mb), len,
+			      reason);
+	if (scode)
+		return scode;
+	q.ctype    = ctype;
+	q.inner    = meta.is_cpim ? meta.inner_ctype : NULL;
+	q.encoding = meta.encoding[0] ? meta.encoding : NULL;
+
+	scode = admit_check(ad, msg, cfg, apps, rtr, &q);
 	if (scode) {
 		*reason = ad->reason;
 		return scode;

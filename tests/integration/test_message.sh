@@ -232,6 +232,27 @@ it_check "record carries the Call-ID and a 24-hex Push-Key" \
 it_check "Push-Flag out of range -> 400 Bad Push-Flag" grep -q "^400 Bad Push-Flag" "$IT_DIR/badflag.out"
 it_check "... with a log line" grep -q "400 Bad Push-Flag" "$IT_DIR/d.log"
 
+# --- Content-Encoding: 415 + Accept-Encoding unless the owner takes it ----------------
+listen enc1 --count 1 mms.ua
+enc1pid=$LPID
+push gz "$(ac mms.ua)" text/plain gzipped "Content-Encoding: gzip"
+it_check "gzip to an owner that did not name it -> 415" status_is gz 415
+it_check "415 carries Accept-Encoding: identity" reply_has gz "Accept-Encoding: identity"
+it_check "... and says why" reply_has gz "415 Unsupported Content-Encoding"
+kill "$enc1pid" 2>/dev/null
+wait "$enc1pid" 2>/dev/null
+mkdir -p "$IT_DIR/enc"
+listen enc2 --count 1 --encoding gzip,br --dir "$IT_DIR/enc" mms.ua
+enc2pid=$LPID
+push df "$(ac mms.ua)" text/plain deflated "Content-Encoding: deflate"
+it_check "deflate to an owner with --encoding gzip,br -> 415" status_is df 415
+it_check "... with its codings in Accept-Encoding" reply_has df "Accept-Encoding: identity, gzip,br"
+push gz2 "$(ac mms.ua)" text/plain gzipped "Content-Encoding: gzip"
+it_check "gzip to that owner -> 200" status_is gz2 200
+wait "$enc2pid"
+it_check "the record says Content-Encoding: gzip" grep -qx "Content-Encoding: gzip" "$IT_DIR"/enc/*.meta
+it_check "the body came as sent" grep -qx "gzipped" "$IT_DIR"/enc/*.body
+
 # --- a new app ID is advertised by subscribing, then routed by the core ---------
 listen dyn --count 1 fs.ua
 it_check "subscribing to fs.ua re-registers with it" \

@@ -384,10 +384,12 @@ static void done_h(const struct push *p, uint16_t scode, const char *reason,
 
 
 static int t_subscribe(struct ipc_client *c, const char *appid,
-		       const char *filter, bool monitor, void *arg)
+		       const char *filter, bool monitor,
+		       const struct router_opts *opts, void *arg)
 {
 	struct tst *t = arg;
 	(void)filter;
+	(void)opts;
 
 	if (strcmp(appid, MMS))
 		return EPERM;

@@ -87,6 +87,14 @@ static void test_decode_ok(void)
 	CU_ASSERT(cmd.nostore && cmd.monitor);
 	UNIT_ASSERT_INT(decode(&cmd, "SUBSCRIBE x nostore monitor"), 0);
 	CU_ASSERT(cmd.nostore && cmd.monitor);
+	CU_ASSERT(!pl_isset(&cmd.encodings));
+
+	/* encoding=: the codings the app decodes itself */
+	UNIT_ASSERT_INT(decode(&cmd, "SUBSCRIBE x text/* encoding=gzip,BR "
+			       "monitor nostore"), 0);
+	CU_ASSERT(cmd.nostore && cmd.monitor);
+	CU_ASSERT(!pl_strcmp(&cmd.encodings, "gzip,BR"));
+	CU_ASSERT(!pl_strcmp(&cmd.filter, "text/*"));
 
 	UNIT_ASSERT_INT(decode(&cmd, "SUBSCRIBE x Text/Plain"), 0);
 	CU_ASSERT(!pl_strcmp(&cmd.filter, "Text/Plain"));
@@ -165,11 +173,21 @@ static void test_decode_errors(void)
 		{"HELLO 1234567890",       EINVAL,   "usage: HELLO"},
 		{"SUBSCRIBE",              EINVAL,   "missing app id"},
 		{"SUBSCRIBE a b/c monitor x", EINVAL, "bad argument"},
-		{"SUBSCRIBE a b/c monitor nostore x", EINVAL, "too many"},
+		{"SUBSCRIBE a b/c monitor nostore encoding=gzip x", EINVAL,
+		 "too many"},
+		{"SUBSCRIBE a encoding=gzip encoding=br", EINVAL, "twice"},
+		{"SUBSCRIBE a encoding=", EINVAL, "bad argument"},
+		{"SUBSCRIBE a encoding=gz/ip", EINVAL, "bad encoding list"},
+		{"SUBSCRIBE a encoding=gzip,,br", EINVAL, "bad encoding list"},
+		{"SUBSCRIBE a encoding=gzip,", EINVAL, "bad encoding list"},
+		{"SUBSCRIBE a encoding=,gzip", EINVAL, "bad encoding list"},
+		{"SUBSCRIBE a encoding=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		 EINVAL, "bad encoding list"},
+		{"SUBSCRIBE a encoding=gzip text/plain", EINVAL, "before monitor"},
 		{"SUBSCRIBE a nostore nostore", EINVAL, "twice"},
 		{"SUBSCRIBE a nostore text/plain", EINVAL, "before monitor"},
 		{"SUBSCRIBE a NoStore",    EINVAL,   "bad argument"},
-		{"SUBSCRIBE a b c d e",    EINVAL,   "too many"},
+		{"SUBSCRIBE a b c d e f",  EINVAL,   "too many"},
 		{"SUBSCRIBE a text",       EINVAL,   "bad argument"},
 		{"SUBSCRIBE a Monitor",    EINVAL,   "bad argument"},
 		{"SUBSCRIBE a monitor monitor", EINVAL, "twice"},
@@ -1260,9 +1278,11 @@ struct srv {
 
 
 static int srv_subscribe(struct ipc_client *c, const char *appid,
-			 const char *filter, bool monitor, void *arg)
+			 const char *filter, bool monitor,
+			 const struct router_opts *opts, void *arg)
 {
 	struct srv *s = arg;
+	(void)opts;
 
 	++s->subs;
 	s->last = c;
@@ -1840,9 +1860,11 @@ static void flood(void *arg)
 
 
 static int rt_subscribe(struct ipc_client *c, const char *appid,
-			const char *filter, bool monitor, void *arg)
+			const char *filter, bool monitor,
+			const struct router_opts *opts, void *arg)
 {
 	struct srv *s = arg;
+	(void)opts;
 	(void)filter;
 	(void)monitor;
 
@@ -2075,9 +2097,11 @@ static void fd_fill(void *arg)
 
 
 static int fd_subscribe(struct ipc_client *c, const char *appid,
-			const char *filter, bool monitor, void *arg)
+			const char *filter, bool monitor,
+			const struct router_opts *opts, void *arg)
 {
 	struct fdsrv *s = arg;
+	(void)opts;
 	char file[300];
 	int fd;
 	(void)filter;

@@ -62,8 +62,10 @@ static struct {
 /* --- the daemon's side of the local API, as daemon.c wires it --------- */
 
 static int t_subscribe(struct ipc_client *c, const char *appid,
-		       const char *filter, bool monitor, void *arg)
+		       const char *filter, bool monitor,
+		       const struct router_opts *opts, void *arg)
 {
+	(void)opts;
 	(void)arg;
 	t.last = c;
 	return router_subscribe(t.router, c, appid, filter, monitor);

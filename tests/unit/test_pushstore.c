@@ -107,8 +107,10 @@ struct tst {
 
 
 static int t_subscribe(struct ipc_client *c, const char *appid,
-		       const char *filter, bool monitor, void *arg)
+		       const char *filter, bool monitor,
+		       const struct router_opts *opts, void *arg)
 {
+	(void)opts;
 	struct tst *t = arg;
 	int err = router_subscribe(t->router, c, appid, filter, monitor);
 

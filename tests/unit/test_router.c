@@ -697,6 +697,67 @@ static void test_bad_args(void)
 }
 
 
+/* Content-codings per subscriber, and the CPIM inner type */
+static void test_encodings_unwrap(void)
+{
+	const struct router_opts gz = {false, "GZip,br"};
+	const struct router_opts unwrap = {true, NULL};
+	struct route_query q = {"text/plain", NULL, "gzip"};
+	struct route rt;
+
+	UNIT_ASSERT_INT(router_subscribe_ex(rtr, &h[1], MMS, NULL, false,
+					    &gz), 0);
+	UNIT_ASSERT_INT(router_subscribe(rtr, &h[2], MMS, NULL, true), 0);
+	UNIT_ASSERT_INT(router_subscribe_ex(rtr, &h[3], MMS, NULL, true,
+					    &gz), 0);
+
+	/* the owner takes gzip: routed; the monitor without it skipped */
+	dirty(&rt);
+	UNIT_ASSERT_INT(router_query(rtr, MMS, &q, &rt), ROUTE_OK);
+	CU_ASSERT_PTR_EQUAL(rt.owner, &h[1]);
+	UNIT_ASSERT_INT(rt.monitorc, 1);
+	CU_ASSERT_PTR_EQUAL(rt.monitorv[0], &h[3]);
+	UNIT_ASSERT_STR(rt.encodings, "gzip,br");
+
+	/* two codings, both taken; one not */
+	q.encoding = "br, gzip";
+	UNIT_ASSERT_INT(router_query(rtr, MMS, &q, &rt), ROUTE_OK);
+	q.encoding = "gzip, deflate";
+	dirty(&rt);
+	UNIT_ASSERT_INT(router_query(rtr, MMS, &q, &rt), ROUTE_ENCODING);
+	UNIT_ASSERT_STR(rt.encodings, "gzip,br");
+	CU_ASSERT_PTR_NULL(rt.owner);
+
+	/* an owner that named none refuses every coding */
+	UNIT_ASSERT_INT(router_subscribe(rtr, &h[4], ULP, "text/plain",
+					 false), 0);
+	q.encoding = "gzip";
+	UNIT_ASSERT_INT(router_query(rtr, ULP, &q, &rt), ROUTE_ENCODING);
+	UNIT_ASSERT_STR(rt.encodings, "");
+	q.encoding = NULL;
+	UNIT_ASSERT_INT(router_query(rtr, ULP, &q, &rt), ROUTE_OK);
+
+	/* a bad list */
+	{
+		const struct router_opts bad = {false, "gz ip"};
+
+		UNIT_ASSERT_INT(router_subscribe_ex(rtr, &h[5], FOO, NULL,
+						    false, &bad), EINVAL);
+	}
+
+	/* unwrap: the filter sees the inner type of a CPIM push */
+	UNIT_ASSERT_INT(router_unsubscribe(rtr, &h[4], ULP), 0);
+	UNIT_ASSERT_INT(router_subscribe_ex(rtr, &h[4], ULP, "text/plain",
+					    false, &unwrap), 0);
+	q.ctype = "message/cpim";
+	q.inner = "text/plain";
+	UNIT_ASSERT_INT(router_query(rtr, ULP, &q, &rt), ROUTE_OK);
+	CU_ASSERT(rt.unwrap);
+	q.inner = "image/png";
+	UNIT_ASSERT_INT(router_query(rtr, ULP, &q, &rt), ROUTE_CTYPE);
+}
+
+
 static CU_TestInfo route_tests[] = {
 	{"owner takes the push", test_owner},
 	{"second owner: EBUSY", test_second_owner_busy},
@@ -706,6 +767,7 @@ static CU_TestInfo route_tests[] = {
 	{"unadvertised ID: not served", test_not_served},
 	{"static ID without subscriber", test_static_no_subscriber},
 	{"owner's filter refuses: ROUTE_CTYPE", test_owner_filter},
+	{"content-codings, CPIM unwrap", test_encodings_unwrap},
 	CU_TEST_INFO_NULL
 };
 

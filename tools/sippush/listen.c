@@ -27,6 +27,7 @@ static const char usage_text[] =
 	"usage: sippush [-S SOCKET] listen [--count N] [--dir DIR] "
 	"[--nack CODE]\n"
 	"                      [--filter TYPE] [--monitor] [--nostore] "
+	"[--encoding LIST] "
 	"[--json]\n"
 	"                      [--reconnect] APP-ID...\n"
 	"                      [--timeout MS] [--nack-code EXIT=CODE]... "
@@ -39,6 +40,7 @@ struct listen {
 	char dirpath[PATH_MAX];
 	int dirfd;
 	const char *filter;
+	const char *encodings;   /* --encoding LIST */
 	unsigned flags;
 	bool json;
 	bool reconnect;
@@ -212,8 +214,8 @@ static int subscribe_all(const struct listen *l, struct sippush *c,
 			 int argc, char **argv)
 {
 	for (int i = 0; i < argc; i++) {
-		int err = sippush_subscribe_ex(c, argv[i], l->filter,
-					       l->flags);
+		int err = sippush_subscribe_enc(c, argv[i], l->filter,
+						l->flags, l->encodings);
 
 		if (err) {
 			fprintf(stderr, "sippush: subscribe %s: %s\n", argv[i],
@@ -264,6 +266,7 @@ static int options(struct listen *l, int argc, char **argv)
 		{"filter",    required_argument, NULL, 'f'},
 		{"monitor",   no_argument,       NULL, 'm'},
 		{"nostore",   no_argument,       NULL, 's'},
+		{"encoding",  required_argument, NULL, 'e'},
 		{"json",      no_argument,       NULL, 'j'},
 		{"reconnect", no_argument,       NULL, 'r'},
 		{"timeout",   required_argument, NULL, 't'},
@@ -275,7 +278,7 @@ static int options(struct listen *l, int argc, char **argv)
 	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:d:n:f:msjrt:x:h", opts,
+	while ((ch = getopt_long(argc, argv, "c:d:n:f:mse:jrt:x:h", opts,
 				 NULL)) != -1) {
 		switch (ch) {
 
@@ -312,6 +315,10 @@ static int options(struct listen *l, int argc, char **argv)
 
 		case 's':
 			l->flags |= SIPPUSH_SUB_NOSTORE;
+			break;
+
+		case 'e':
+			l->encodings = optarg;
 			break;
 
 		case 'j':
