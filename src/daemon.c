@@ -23,6 +23,7 @@
 #include "options.h"
 #include "reg.h"
 #include "regevent.h"
+#include "route.h"
 #include "regresp.h"
 #include "ua.h"
 #include "daemon.h"
@@ -45,6 +46,7 @@ struct daemon {
 	struct appset *apps;
 	struct reg *reg;
 	struct regevent *regev;  /* reg_event yes */
+	struct route_set *routes; /* of our own out-of-dialog requests */
 	struct reg *reg2;        /* a second flow (second outbound proxy) */
 	struct netlife *nl;      /* follows the network (netlife.c) */
 	struct options *opt;
@@ -81,6 +83,7 @@ static void destructor(void *arg)
 	tmr_cancel(&d->tmr_reset);
 	d->unreg  = mem_deref(d->unreg);
 	d->regev  = mem_deref(d->regev);
+	d->routes = mem_deref(d->routes);
 	d->reg    = mem_deref(d->reg);
 	d->reg2   = mem_deref(d->reg2);
 	d->nl     = mem_deref(d->nl);
@@ -204,6 +207,9 @@ static int ipc_status(struct re_printf *pf, void *arg)
 	err |= netlife_status(pf, d->nl);
 	err |= reg_status(pf, d->reg);
 	err |= reg_status(pf, d->reg2);
+	if (d->routes)
+		err |= re_hprintf(pf, "route_set=%H\n", route_set_print,
+				  d->routes);
 	err |= re_hprintf(pf, "advertised=%H\n", appset_list_print, d->apps);
 	err |= re_hprintf(pf, "subscriptions=%zu\n", router_count(d->router));
 	err |= re_hprintf(pf, "clients=%u\ndropped_clients=%u\n",
@@ -296,6 +302,7 @@ static int regevent_setup(struct daemon *d, const struct config *cfg)
 	conf.auth_user = cfg->sip_auth_user;
 	conf.auth_pass = cfg->sip_auth_pass;
 	conf.cuser     = d->cuser;
+	conf.routes    = d->routes;
 
 	err = regevent_alloc(&d->regev, ua_sip(d->ua), &conf, reg_contact_uri,
 			     regevent_action, d);
@@ -376,6 +383,8 @@ static void reg_state_changed(enum reg_state state, uint16_t scode,
 		return;
 
 	sessmode_set_contact(d->sess, regresp_pub_gruu(reg_regresp(d->reg)));
+	/* RFC 3608: our later requests follow the Service-Route */
+	(void)route_set_update(d->routes, reg_regresp(d->reg));
 
 	if (d->regev)
 		(void)regevent_start(d->regev);
@@ -412,6 +421,14 @@ static int reg_start(struct daemon *d)
 	DEBUG_INFO("registering %s at %s%s%s as %s\n", cfg->sip_aor,
 		   cfg->sip_registrar, rc.outbound_proxy ? " via " : "",
 		   rc.outbound_proxy ? rc.outbound_proxy : "", d->instance);
+
+	/* the route set of our own requests starts at the first hop of
+	 * the REGISTER; the 200's Service-Route extends it */
+	d->routes = mem_deref(d->routes);
+	err = route_set_alloc(&d->routes, cfg->sip_registrar,
+			      rc.outbound_proxy);
+	if (err)
+		return err;
 
 	/* the reg event subscription follows the binding it watches */
 	d->regev = mem_deref(d->regev);

@@ -55,7 +55,7 @@ struct imdnsend {
 	struct sip_request *req;
 	struct sip_auth *auth;
 	char *aor;
-	char *route;
+	struct route_set *routes;   /* shared with the daemon (route.c) */
 	struct uac_cred *cred;
 	uint32_t max;
 	uint32_t max_age;
@@ -249,7 +249,6 @@ static int send_notif(struct imdnsend *is, struct notif *n)
 static void kick(struct imdnsend *is)
 {
 	struct notif *n;
-	const char *routev[1];
 	int err;
 
 	if (is->cur || is->closing || tmr_isrunning(&is->tmr))
@@ -262,10 +261,9 @@ static void kick(struct imdnsend *is)
 	is->cur = n;
 	is->authc = 0;
 	sip_auth_reset(is->auth);
-	routev[0] = is->route;
-
 	err = sip_dialog_alloc(&is->dlg, n->to, n->to, NULL, is->aor,
-			       routev, 1);
+			       route_set_v(is->routes),
+			       route_set_count(is->routes));
 	if (!err)
 		err = send_notif(is, n);
 	if (err) {
@@ -300,7 +298,7 @@ static void destructor(void *arg)
 	mem_deref(is->st);
 	mem_deref(is->auth);
 	mem_deref(is->aor);
-	mem_deref(is->route);
+	mem_deref(is->routes);
 	mem_deref(is->cred);
 	mem_deref(is->sip);
 }
@@ -366,8 +364,7 @@ int imdnsend_alloc(struct imdnsend **isp, struct sip *sip,
 		   const struct imdnsend_conf *conf)
 {
 	struct imdnsend *is;
-	char route[ROUTE_SIZE];
-	int err;
+	int err = 0;
 
 	if (!isp || !sip || !conf || !conf->aor || !conf->registrar ||
 	    !conf->dir)
@@ -385,12 +382,14 @@ int imdnsend_alloc(struct imdnsend **isp, struct sip *sip,
 	is->retry_base = conf->retry_base ? conf->retry_base : RETRY_BASE;
 	is->retry_max  = conf->retry_max ? conf->retry_max : RETRY_MAX;
 
-	err = route_first_hop(route, sizeof(route), conf->registrar);
+	if (conf->routes)
+		is->routes = mem_ref(conf->routes);
+	else
+		err = route_set_alloc(&is->routes, conf->registrar, NULL);
 	if (err)
 		goto out;
 
 	err  = str_dup(&is->aor, conf->aor);
-	err |= str_dup(&is->route, route);
 	err |= uac_cred_alloc(&is->cred, conf->auth_user,
 			      conf->auth_pass);
 	if (err) {

@@ -7,11 +7,13 @@
 
 struct imdnsend;
 struct re_printf;
+struct route_set;
 struct sip;
 
 struct imdnsend_conf {
 	const char *aor;          /* we send as this (From, CPIM From) */
 	const char *registrar;    /* route through the core (route.c) */
+	struct route_set *routes; /* or this one, followed as it changes */
 	const char *auth_user;    /* NULL: no credentials */
 	const char *auth_pass;
 	const char *dir;          /* where unsent notifications are kept */

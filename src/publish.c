@@ -38,7 +38,7 @@ struct publish {
 	struct sip_request *req;
 	struct tmr tmr;
 	char *aor;
-	char *route;
+	struct route_set *routes;   /* shared with the daemon (route.c) */
 	struct uac_cred *cred;
 	char etag[ETAG_MAX + 1];
 	uint32_t expires;
@@ -90,7 +90,7 @@ static void destructor(void *arg)
 	mem_deref(p->dlg);
 	mem_deref(p->auth);
 	mem_deref(p->aor);
-	mem_deref(p->route);
+	mem_deref(p->routes);
 	mem_deref(p->cred);
 	mem_deref(p->sip);
 }
@@ -270,9 +270,7 @@ int publish_alloc(struct publish **pp, struct sip *sip,
 		  void *arg)
 {
 	struct publish *p;
-	char route[ROUTE_SIZE];
-	const char *routev[1];
-	int err;
+	int err = 0;
 
 	if (!pp || !sip || !conf || !conf->aor || !conf->registrar || !bodyh)
 		return EINVAL;
@@ -289,12 +287,14 @@ int publish_alloc(struct publish **pp, struct sip *sip,
 	p->bodyh      = bodyh;
 	p->arg        = arg;
 
-	err = route_first_hop(route, sizeof(route), conf->registrar);
+	if (conf->routes)
+		p->routes = mem_ref(conf->routes);
+	else
+		err = route_set_alloc(&p->routes, conf->registrar, NULL);
 	if (err)
 		goto out;
 
 	err  = str_dup(&p->aor, conf->aor);
-	err |= str_dup(&p->route, route);
 	err |= uac_cred_alloc(&p->cred, conf->auth_user,
 			      conf->auth_pass);
 	if (err) {
@@ -302,9 +302,10 @@ int publish_alloc(struct publish **pp, struct sip *sip,
 		goto out;
 	}
 
-	routev[0] = p->route;
+	/* the route set as it is now: a PUBLISH dialog keeps it */
 	err = sip_dialog_alloc(&p->dlg, p->aor, p->aor, NULL, p->aor,
-			       routev, 1);
+			       route_set_v(p->routes),
+			       route_set_count(p->routes));
 	if (err)
 		goto out;
 

@@ -6,6 +6,7 @@
 
 struct mbuf;
 struct publish;
+struct route_set;
 struct sip;
 
 /** Writes the document to publish (application/pidf+xml) */
@@ -14,6 +15,7 @@ typedef int (publish_body_h)(struct mbuf *mb, void *arg);
 struct publish_conf {
 	const char *aor;
 	const char *registrar;    /* route through the core (route.c) */
+	struct route_set *routes; /* or this one, followed as it changes */
 	const char *auth_user;    /* NULL: no credentials */
 	const char *auth_pass;
 	uint32_t expires;         /* s, asked for; refreshed at 90 % */

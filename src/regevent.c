@@ -34,7 +34,7 @@ struct regevent {
 	struct sipsub *sub;
 	struct tmr tmr;
 	char *aor;
-	char *route;
+	struct route_set *routes;   /* shared with the daemon (route.c) */
 	char *instance;
 	struct uac_cred *cred;
 	char *cuser;
@@ -87,7 +87,7 @@ static void destructor(void *arg)
 	mem_deref(re->sub);
 	mem_deref(re->sock);
 	mem_deref(re->aor);
-	mem_deref(re->route);
+	mem_deref(re->routes);
 	mem_deref(re->instance);
 	mem_deref(re->cred);
 	mem_deref(re->cuser);
@@ -265,14 +265,12 @@ static void close_handler(int err, const struct sip_msg *msg,
 
 static int subscribe(struct regevent *re)
 {
-	const char *routev[1];
 	int err;
-
-	routev[0] = re->route;
 
 	err = sipevent_subscribe(&re->sub, re->sock, re->aor, NULL, re->aor,
 				 "reg", NULL, re->expires, re->cuser,
-				 routev, 1, uac_auth_handler, re->cred, false,
+				 route_set_v(re->routes),
+				 route_set_count(re->routes), uac_auth_handler, re->cred, false,
 				 NULL, notify_handler, close_handler, re,
 				 "Accept: application/reginfo+xml\r\n");
 	if (!err) {
@@ -302,8 +300,7 @@ int regevent_alloc(struct regevent **rep, struct sip *sip,
 		   void *arg)
 {
 	struct regevent *re;
-	char route[ROUTE_SIZE];
-	int err;
+	int err = 0;
 
 	if (!rep || !sip || !conf || !conf->aor || !conf->registrar ||
 	    !conf->cuser)
@@ -322,12 +319,14 @@ int regevent_alloc(struct regevent **rep, struct sip *sip,
 	re->actionh    = actionh;
 	re->arg        = arg;
 
-	err = route_first_hop(route, sizeof(route), conf->registrar);
+	if (conf->routes)
+		re->routes = mem_ref(conf->routes);
+	else
+		err = route_set_alloc(&re->routes, conf->registrar, NULL);
 	if (err)
 		goto out;
 
 	err  = str_dup(&re->aor, conf->aor);
-	err |= str_dup(&re->route, route);
 	err |= str_dup(&re->cuser, conf->cuser);
 	if (conf->instance)
 		err |= str_dup(&re->instance, conf->instance);

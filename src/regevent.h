@@ -8,6 +8,7 @@
 
 struct re_printf;
 struct regevent;
+struct route_set;
 struct sip;
 
 /** Prints our current Contact URI (without <>), to find it in documents */
@@ -19,6 +20,7 @@ typedef void (regevent_action_h)(enum reginfo_action act, uint32_t expires,
 struct regevent_conf {
 	const char *aor;
 	const char *registrar;     /* the route goes through it (route.c) */
+	struct route_set *routes;  /* or this one, followed as it changes */
 	const char *instance;      /* +sip.instance value, optional */
 	const char *auth_user;     /* NULL: no credentials */
 	const char *auth_pass;

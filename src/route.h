@@ -3,9 +3,22 @@
 #define SIPPUSH_ROUTE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-enum { ROUTE_SIZE = 512 };
+struct re_printf;
+struct regresp;
+struct route_set;
 
-int route_first_hop(char *buf, size_t sz, const char *registrar);
+enum {
+	ROUTE_SIZE = 512,
+	ROUTE_MAX  = 5,      /* outbound proxy + REGRESP_MAX_ROUTES */
+};
+
+int route_set_alloc(struct route_set **rsp, const char *registrar,
+		    const char *proxy);
+int route_set_update(struct route_set *rs, const struct regresp *rr);
+uint32_t route_set_count(const struct route_set *rs);
+const char **route_set_v(struct route_set *rs);
+int route_set_print(struct re_printf *pf, const struct route_set *rs);
 
 #endif

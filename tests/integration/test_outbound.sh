@@ -59,7 +59,7 @@ EOF
 }
 
 # --- one outbound proxy, by name ------------------------------------------------
-conf "sip_outbound_proxy sip:edge.$NS_DOMAIN" >"$IT_DIR/d.conf"
+conf "sip_outbound_proxy sip:edge.$NS_DOMAIN" "reg_event yes" >"$IT_DIR/d.conf"
 if ! sp_start d "$IT_DIR/d.conf" || ! sp_registered d; then
 	it_fail "registered through the outbound proxy"
 	it_done
@@ -76,6 +76,14 @@ it_check "status: Path kept" ns_status_has "path=<sip:$NS_CORE4B;lr;received="
 it_check "status: P-Associated-URIs kept" \
 	ns_status_has "associated_uris=<sip:pra@$NS_DOMAIN>,<tel:+15550100>"
 it_check "status: the public GRUU" ns_status_has "pub_gruu=sip:pra@$NS_DOMAIN;gr=urn:uuid:"
+# RFC 3608: our own requests after the 200 (the reg-event SUBSCRIBE) carry
+# the outbound proxy, then the Service-Route, as their Route set
+it_check "status: route set is the proxy, then the Service-Route" \
+	ns_status_has "route_set=<sip:edge.$NS_DOMAIN>,<sip:orig@$NS_CORE4B:5060>"
+it_check "our SUBSCRIBE went to the proxy first" \
+	events edge "IT EDGE SUBSCRIBE sip:pra@$NS_DOMAIN from udp:$NS_PUB4:"
+it_check "... then along the Service-Route (its next Route entry)" \
+	events edge "IT EDGE SUBSCRIBE sip:pra@$NS_DOMAIN from udp:$NS_CORE4B:5060 route=<sip:orig@$NS_CORE4B:5060;lr>"
 it_check "a push comes back through the proxy (Path)" ns_push p1 "via the edge"
 it_check "the proxy relayed the push" events edge "IT EDGE MESSAGE sip:pra@"
 
