@@ -76,6 +76,22 @@ SIPPUSH_API int sippush_nack(struct sippush *c, uint64_t id, unsigned code,
 }
 
 
+SIPPUSH_API int sippush_disposed(struct sippush *c, uint64_t id,
+				 bool displayed)
+{
+	char line[64];
+
+	if (!c)
+		return EINVAL;
+
+	(void)snprintf(line, sizeof(line), "DISPOSED %llu %s",
+		       (unsigned long long)id,
+		       displayed ? "displayed" : "processed");
+
+	return spc_command(c, line, NULL);
+}
+
+
 /* Send a command whose reply nobody waits for: it is read and dropped
  * later, in order, like the reply of a command that gave up. */
 static int send_nowait(struct sippush *c, const char *line)

@@ -11,6 +11,7 @@
 #include "appset.h"
 #include "authz.h"
 #include "deliver.h"
+#include "imdnhook.h"
 #include "instance.h"
 #include "ipc.h"
 #include "netlife.h"
@@ -52,6 +53,7 @@ struct daemon {
 	struct options *opt;
 	struct router *router;
 	struct deliver *dlv;
+	struct imdnhook *imdn;     /* IMDN (imdnhook.c) */
 	struct activate *act;      /* app_exec: started on demand */
 	struct pushstore *pstore;  /* app_store: kept while away */
 	struct absent *ab;         /* which of the two, for the intakes */
@@ -94,6 +96,7 @@ static void destructor(void *arg)
 	d->ab     = mem_deref(d->ab);
 	d->act    = mem_deref(d->act);
 	d->pstore = mem_deref(d->pstore);
+	d->imdn   = mem_deref(d->imdn);
 	d->dlv    = mem_deref(d->dlv);
 	d->router = mem_deref(d->router);
 	d->apps   = mem_deref(d->apps);
@@ -219,9 +222,19 @@ static int ipc_status(struct re_printf *pf, void *arg)
 	err |= sessmode_status(pf, d->sess);
 	err |= activate_status(pf, d->act);
 	err |= pushstore_status(pf, d->pstore);
+	err |= imdnhook_status(pf, d->imdn);
 	err |= router_print(pf, d->router);
 
 	return err;
+}
+
+
+static int ipc_disposed(struct ipc_client *c, uint64_t push_id,
+			bool displayed, void *arg)
+{
+	struct daemon *d = arg;
+
+	return imdnhook_disposed(d->imdn, c, push_id, displayed);
 }
 
 
@@ -233,6 +246,7 @@ static const struct ipc_handlers ipc_handlers = {
 	.nackh        = ipc_nack,
 	.goneh        = ipc_gone,
 	.statush      = ipc_status,
+	.disposedh    = ipc_disposed,
 };
 
 
@@ -629,6 +643,10 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 		goto out;
 
 	err = deliver_observe(d->dlv, verdict_log, d);
+	if (err)
+		goto out;
+
+	err = imdnhook_alloc(&d->imdn, ua_sip(d->ua), cfg, d->dlv, d->router);
 	if (err)
 		goto out;
 

@@ -60,6 +60,11 @@ struct ipc_handlers {
 	 * what it had not ACKed.
 	 * c is valid until this returns. Not called when ipc is destroyed. */
 	void (*goneh)(struct ipc_client *c, void *arg);
+	/* DISPOSED: the owner processed or displayed a push (IMDN, RFC
+	 * 5438). 0, ENOENT no such push asked for it, EPERM not c's push,
+	 * EALREADY reported before, ENOTSUP no IMDN in this build. */
+	int  (*disposedh)(struct ipc_client *c, uint64_t push_id,
+			  bool displayed, void *arg);
 	/* Extra STATUS lines, "key=value\n" each */
 	int  (*statush)(struct re_printf *pf, void *arg);
 };
@@ -84,6 +89,7 @@ enum ipc_cmd_type {
 	IPC_CMD_NACK,
 	IPC_CMD_STATUS,
 	IPC_CMD_PING,
+	IPC_CMD_DISPOSED,
 };
 
 /** A decoded command; the pl fields point into the decoded buffer. */
@@ -95,7 +101,8 @@ struct ipc_cmd {
 	bool monitor;            /* SUBSCRIBE */
 	bool nostore;            /* SUBSCRIBE: no stored pushes for me */
 	struct pl encodings;     /* SUBSCRIBE encoding=LIST (unset: none) */
-	uint64_t push_id;        /* ACK, NACK */
+	uint64_t push_id;        /* ACK, NACK, DISPOSED */
+	bool displayed;          /* DISPOSED: displayed (else processed) */
 	uint16_t code;           /* NACK */
 	struct pl reason;        /* NACK (unset: none) */
 	const char *why;         /* after an error: what was wrong */

@@ -198,6 +198,21 @@ SIPPUSH_API int sippush_nack(struct sippush *c, uint64_t id, unsigned code,
 			     const char *reason);
 
 /**
+ * Report that the app processed or displayed a push it ACKed, for a
+ * sender that asked for an IMDN processing or display notification
+ * (the push's Imdn-Disposition-Notification line lists "processing" or
+ * "display"): the daemon sends it (RFC 5438). Only the push's owner may.
+ *
+ * @param displayed  true: displayed to the user; false: processed
+ *
+ * @return 0, ENOENT (the sender did not ask for it, or the daemon
+ *         forgot the push: it remembers 256 for a day), EPERM (not the
+ *         owner), EBUSY (reported already), other errno
+ */
+SIPPUSH_API int sippush_disposed(struct sippush *c, uint64_t id,
+				 bool displayed);
+
+/**
  * A header line of the push sippush_recv() returned last, by name (case
  * does not matter), e.g. "Stored" ("yes" for a push the daemon kept in
  * its store while the app was away) or "Arrived" (when the daemon

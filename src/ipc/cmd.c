@@ -198,6 +198,31 @@ static void ack_reply(struct ipc_client *c, const char *what, uint64_t id,
 }
 
 
+static void disposed_reply(struct ipc_client *c, uint64_t id, int err)
+{
+	switch (err) {
+
+	case EALREADY:
+		ipc_reply(c, "ERR 409 push %llu: reported already",
+			  (unsigned long long)id);
+		break;
+
+	case ENOTSUP:
+		ipc_reply(c, "ERR 501 no IMDN in this build");
+		break;
+
+	case ENOENT:
+		ipc_reply(c, "ERR 404 push %llu: no notification asked for "
+			  "(or forgotten)", (unsigned long long)id);
+		break;
+
+	default:
+		ack_reply(c, "DISPOSED", id, err);
+		break;
+	}
+}
+
+
 static int status_vph(const char *p, size_t size, void *arg)
 {
 	return mbuf_write_mem(arg, (const uint8_t *)p, size);
@@ -312,6 +337,12 @@ void ipc_cmd_handle(struct ipc_client *c, const uint8_t *buf, size_t len)
 
 	case IPC_CMD_PING:
 		ipc_reply(c, "OK pong");
+		break;
+
+	case IPC_CMD_DISPOSED:
+		disposed_reply(c, cmd.push_id, ipc->h.disposedh ?
+			       ipc->h.disposedh(c, cmd.push_id, cmd.displayed,
+						ipc->arg) : ENOTSUP);
 		break;
 	}
 }

@@ -247,6 +247,19 @@ int ipc_cmd_decode(struct ipc_cmd *cmd, const uint8_t *buf, size_t len)
 		if (!decimal(&a[0], PUSH_ID_DIGITS, &cmd->push_id))
 			return bad(cmd, EINVAL, "bad push id");
 	}
+	else if (!pl_strcmp(&name, "DISPOSED")) {
+		cmd->type = IPC_CMD_DISPOSED;
+		if (n != 2)
+			return bad(cmd, EINVAL, "usage: DISPOSED push-id "
+				   "processed|displayed");
+		if (!decimal(&a[0], PUSH_ID_DIGITS, &cmd->push_id))
+			return bad(cmd, EINVAL, "bad push id");
+		if (!pl_strcmp(&a[1], "displayed"))
+			cmd->displayed = true;
+		else if (pl_strcmp(&a[1], "processed"))
+			return bad(cmd, EINVAL, "usage: DISPOSED push-id "
+				   "processed|displayed");
+	}
 	else if (!pl_strcmp(&name, "STATUS")) {
 		cmd->type = IPC_CMD_STATUS;
 		if (n)

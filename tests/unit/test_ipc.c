@@ -89,6 +89,15 @@ static void test_decode_ok(void)
 	CU_ASSERT(cmd.nostore && cmd.monitor);
 	CU_ASSERT(!pl_isset(&cmd.encodings));
 
+	/* DISPOSED: processed or displayed */
+	UNIT_ASSERT_INT(decode(&cmd, "DISPOSED 42 displayed"), 0);
+	UNIT_ASSERT_INT(cmd.type, IPC_CMD_DISPOSED);
+	UNIT_ASSERT_INT(cmd.push_id, 42);
+	CU_ASSERT(cmd.displayed);
+	UNIT_ASSERT_INT(decode(&cmd, "DISPOSED 7 processed"), 0);
+	UNIT_ASSERT_INT(cmd.push_id, 7);
+	CU_ASSERT(!cmd.displayed);
+
 	/* encoding=: the codings the app decodes itself */
 	UNIT_ASSERT_INT(decode(&cmd, "SUBSCRIBE x text/* encoding=gzip,BR "
 			       "monitor nostore"), 0);
@@ -176,6 +185,11 @@ static void test_decode_errors(void)
 		{"SUBSCRIBE a b/c monitor nostore encoding=gzip x", EINVAL,
 		 "too many"},
 		{"SUBSCRIBE a encoding=gzip encoding=br", EINVAL, "twice"},
+		{"DISPOSED 1",             EINVAL,   "usage: DISPOSED"},
+		{"DISPOSED 1 read",        EINVAL,   "usage: DISPOSED"},
+		{"DISPOSED x displayed",   EINVAL,   "bad push id"},
+		{"DISPOSED 1 displayed x", EINVAL,   "usage: DISPOSED"},
+		{"DISPOSED 1 Displayed",   EINVAL,   "usage: DISPOSED"},
 		{"SUBSCRIBE a encoding=", EINVAL, "bad argument"},
 		{"SUBSCRIBE a encoding=gz/ip", EINVAL, "bad encoding list"},
 		{"SUBSCRIBE a encoding=gzip,,br", EINVAL, "bad encoding list"},

@@ -27,7 +27,8 @@ static const char usage_text[] =
 	"usage: sippush [-S SOCKET] listen [--count N] [--dir DIR] "
 	"[--nack CODE]\n"
 	"                      [--filter TYPE] [--monitor] [--nostore] "
-	"[--encoding LIST] "
+	"[--encoding LIST]\n"
+	"                      [--disposed processed|displayed] "
 	"[--json]\n"
 	"                      [--reconnect] APP-ID...\n"
 	"                      [--timeout MS] [--nack-code EXIT=CODE]... "
@@ -41,6 +42,7 @@ struct listen {
 	int dirfd;
 	const char *filter;
 	const char *encodings;   /* --encoding LIST */
+	const char *disposed;    /* --disposed processed|displayed */
 	unsigned flags;
 	bool json;
 	bool reconnect;
@@ -204,6 +206,15 @@ static int one(struct listen *l, struct sippush *c,
 		return err == ECONNRESET ? -1 : CLI_EXIT_FAIL;
 	}
 
+	/* an ACKed push whose sender asked for an IMDN (RFC 5438) */
+	if (!err && !code && l->disposed &&
+	    sippush_header(c, "Imdn-Disposition-Notification")) {
+		err = sippush_disposed(c, p->id, l->disposed[0] == 'd');
+		if (err && err != ENOENT)
+			fprintf(stderr, "sippush: DISPOSED %llu: %s\n",
+				(unsigned long long)p->id, why(c, err));
+	}
+
 	print_push(l, c, p, code, exit);
 
 	return CLI_EXIT_OK;
@@ -267,6 +278,7 @@ static int options(struct listen *l, int argc, char **argv)
 		{"monitor",   no_argument,       NULL, 'm'},
 		{"nostore",   no_argument,       NULL, 's'},
 		{"encoding",  required_argument, NULL, 'e'},
+		{"disposed",  required_argument, NULL, 'D'},
 		{"json",      no_argument,       NULL, 'j'},
 		{"reconnect", no_argument,       NULL, 'r'},
 		{"timeout",   required_argument, NULL, 't'},
@@ -278,7 +290,7 @@ static int options(struct listen *l, int argc, char **argv)
 	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:d:n:f:mse:jrt:x:h", opts,
+	while ((ch = getopt_long(argc, argv, "c:d:n:f:mse:D:jrt:x:h", opts,
 				 NULL)) != -1) {
 		switch (ch) {
 
@@ -319,6 +331,16 @@ static int options(struct listen *l, int argc, char **argv)
 
 		case 'e':
 			l->encodings = optarg;
+			break;
+
+		case 'D':
+			if (strcmp(optarg, "processed") &&
+			    strcmp(optarg, "displayed")) {
+				fprintf(stderr, "sippush: --disposed wants "
+					"processed or displayed\n");
+				return CLI_EXIT_USAGE;
+			}
+			l->disposed = optarg;
 			break;
 
 		case 'j':

@@ -15,6 +15,10 @@ usage: imdnpsa.py --port KAM_UDP_PORT [--user pra2 --password secret2]
                   [--to sip:pra@sippush.test] [--app mms.ua]
                   [--msgid ID] [--dispo LIST] [--ctype TYPE] [--data TEXT]
                   [--expect N] [--timeout S] [--out DIR] [--no-cpim]
+                  [--lport PORT] [--answer CODE] [--collect] [--keep]
+--answer CODE answers the notifications with CODE instead of 200;
+--collect sends no MESSAGE (registers and collects only); --keep leaves
+the registration in place at the end; --lport binds that local port.
 Exit: 0 when the final status was printed and N notifications came
 (--expect, default 1), 1 otherwise.
 """
@@ -31,10 +35,11 @@ REALM_RE = re.compile(r'(\w+)="([^"]*)"')
 
 
 class Sip:
-    def __init__(self, port):
+    def __init__(self, port, lport=0):
         self.proxy = ("127.0.0.1", port)
         self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.s.bind(("127.0.0.1", 0))
+        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.s.bind(("127.0.0.1", lport))
         self.lport = self.s.getsockname()[1]
         self.cseq = 1
         self.callid = "%x@imdnpsa" % random.getrandbits(48)
@@ -155,9 +160,13 @@ def main():
     ap.add_argument("--expect", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=10)
     ap.add_argument("--out", default=".")
+    ap.add_argument("--lport", type=int, default=0)
+    ap.add_argument("--answer", type=int, default=200)
+    ap.add_argument("--collect", action="store_true")
+    ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
 
-    sip = Sip(args.port)
+    sip = Sip(args.port, args.lport)
     sip.user, sip.password = args.user, args.password
     sip.aor = f"sip:{args.user}@sippush.test"
 
@@ -179,10 +188,13 @@ def main():
             f"Content-Type: {args.ctype}\r\n"
             f"Content-Length: {len(inner)}\r\n"
             "\r\n").encode() + inner
-    fin = request(sip, "MESSAGE", args.to, args.to,
-                  f'Accept-Contact: *;+g.oma.pusheventapp="{args.app}"'
-                  ';require;explicit\r\n'
-                  "Content-Type: message/cpim\r\n", cpim)
+    if args.collect:
+        fin = ("SIP/2.0 000 not sent", {})
+    else:
+        fin = request(sip, "MESSAGE", args.to, args.to,
+                      f'Accept-Contact: *;+g.oma.pusheventapp="{args.app}"'
+                      ';require;explicit\r\n'
+                      "Content-Type: message/cpim\r\n", cpim)
     print("STATUS %s" % (" ".join(fin[0].split()[1:]) if fin else "none"))
     sys.stdout.flush()
 
@@ -199,7 +211,7 @@ def main():
         if not data.startswith(b"MESSAGE "):
             continue
         first, hdrs, body = parse(data)
-        answer(sip, data)
+        answer(sip, data, args.answer)
         got += 1
         ctype = hdrs.get("content-type", ["?"])[0]
         with open(os.path.join(args.out, f"imdn-{got}.cpim"), "wb") as f:
@@ -215,8 +227,9 @@ def main():
                                     ctype))
         sys.stdout.flush()
 
-    request(sip, "REGISTER", "sip:sippush.test", sip.aor,
-            "Expires: 0\r\n", b"")
+    if not args.keep:
+        request(sip, "REGISTER", "sip:sippush.test", sip.aor,
+                "Expires: 0\r\n", b"")
     return 0 if fin and got >= args.expect else 1
 
 
