@@ -443,6 +443,7 @@ static int reg_start(struct daemon *d)
 			      rc.outbound_proxy);
 	if (err)
 		return err;
+	imdnhook_set_routes(d->imdn, d->routes);
 
 	/* the reg event subscription follows the binding it watches */
 	d->regev = mem_deref(d->regev);

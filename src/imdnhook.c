@@ -191,6 +191,14 @@ int imdnhook_disposed(struct imdnhook *ih, void *handle, uint64_t id,
 }
 
 
+/** Notifications follow the route set of the registration (route.c). */
+void imdnhook_set_routes(struct imdnhook *ih, struct route_set *routes)
+{
+	if (ih)
+		imdnsend_set_routes(ih->is, routes);
+}
+
+
 int imdnhook_status(struct re_printf *pf, const struct imdnhook *ih)
 {
 	if (!ih || !ih->is)

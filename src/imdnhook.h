@@ -9,6 +9,7 @@ struct config;
 struct deliver;
 struct imdnhook;
 struct re_printf;
+struct route_set;
 struct router;
 struct sip;
 
@@ -17,6 +18,7 @@ int  imdnhook_alloc(struct imdnhook **ihp, struct sip *sip,
 		    struct router *router);
 int  imdnhook_disposed(struct imdnhook *ih, void *handle, uint64_t id,
 		       bool displayed);
+void imdnhook_set_routes(struct imdnhook *ih, struct route_set *routes);
 int  imdnhook_status(struct re_printf *pf, const struct imdnhook *ih);
 
 #endif

@@ -536,6 +536,17 @@ int imdnsend_queue(struct imdnsend *is, const struct imdnsend_req *rq)
 }
 
 
+/** Follow another route set from now on (a new registration's). */
+void imdnsend_set_routes(struct imdnsend *is, struct route_set *routes)
+{
+	if (!is || !routes)
+		return;
+
+	mem_deref(is->routes);
+	is->routes = mem_ref(routes);
+}
+
+
 uint32_t imdnsend_pending(const struct imdnsend *is)
 {
 	return is ? list_count(&is->q) : 0;

@@ -46,3 +46,9 @@ int imdnsend_status(struct re_printf *pf, const struct imdnsend *is)
 	(void)pf; (void)is;
 	return 0;
 }
+
+
+void imdnsend_set_routes(struct imdnsend *is, struct route_set *routes)
+{
+	(void)is; (void)routes;
+}
