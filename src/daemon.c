@@ -69,6 +69,7 @@ struct daemon {
 	struct tmr tmr_stop;
 	daemon_exit_h *exith;
 	void *arg;
+	uint32_t unregc;         /* un-REGISTERs at shutdown not answered */
 	bool stopping;
 	bool net_reset;          /* the rebuild is for a network change */
 };
@@ -931,9 +932,13 @@ static void close_stack(void *arg)
 }
 
 
+/* One flow's un-REGISTER answered: the stack closes after the last. */
 static void unreg_done(void *arg)
 {
 	struct daemon *d = arg;
+
+	if (d->unregc && --d->unregc)
+		return;
 
 	tmr_cancel(&d->tmr_stop);
 	close_stack(d);
@@ -961,8 +966,10 @@ void daemon_stop(struct daemon *d, daemon_exit_h *exith, void *arg)
 		return;
 	}
 
+	/* both flows' bindings go, each answered (or the bounded wait) */
+	d->unregc = d->reg2 ? 2 : 1;
 	tmr_start(&d->tmr_stop, STOP_UNREG_MS, close_stack, d);
-	reg_unregister(d->reg2, NULL, NULL);
+	reg_unregister(d->reg2, unreg_done, d);
 	reg_unregister(d->reg, unreg_done, d);
 }
 
