@@ -117,11 +117,12 @@ static int contact_params(struct re_printf *pf, void *arg)
 }
 
 
+/* OPTIONS Accept: what the connected apps take (router.c) */
 static int accept_types(struct re_printf *pf, void *arg)
 {
-	(void)arg;
+	struct daemon *d = arg;
 
-	return re_hprintf(pf, "*/*");
+	return router_accept_print(pf, d->router);
 }
 
 

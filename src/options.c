@@ -39,8 +39,9 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 
 	/* stateless: an OPTIONS costs no transaction memory, and a
 	 * retransmission just gets the same answer again. No
-	 * Accept-Encoding: a MESSAGE's Content-Encoding is not looked at,
-	 * the app gets the body as it came. */
+	 * Accept-Encoding: absent means identity (RFC 3261 §20.3), which
+	 * every app takes; other codings only some owners take
+	 * (SUBSCRIBE encoding=), and a MESSAGE says which with a 415. */
 	err = sip_replyf(opt->sip, msg, 200, "OK",
 			 "Allow: %s\r\n"
 			 "Accept: %H\r\n"

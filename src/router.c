@@ -594,6 +594,79 @@ static bool print_apply(struct le *le, void *arg)
 }
 
 
+struct accept_acc {
+	char buf[ROUTE_ACCEPT_MAX + 1];
+	size_t len;
+	bool owners;
+	bool all;
+};
+
+
+/* one owner's filter into the union: "" takes everything; a type
+ * already listed is not listed again */
+static bool accept_apply(struct le *le, void *arg)
+{
+	const struct rentry *e = le->data;
+	struct accept_acc *acc = arg;
+	const char *f;
+	size_t fl;
+
+	if (!e->owner)
+		return false;
+
+	acc->owners = true;
+	f = e->owner->filter;
+	fl = strlen(f);
+	if (!fl) {
+		acc->all = true;
+		return true;
+	}
+
+	for (const char *p = acc->buf; *p; ) {
+		size_t l = strcspn(p, ",");
+
+		if (l == fl && !strncmp(p, f, fl))
+			return false;
+		p += l + (p[l] == ',');
+		while (*p == ' ')
+			++p;
+	}
+
+	/* past the bound the union says everything: a superset is true */
+	if (acc->len + (acc->len ? 2 : 0) + fl > ROUTE_ACCEPT_MAX) {
+		acc->all = true;
+		return true;
+	}
+
+	if (acc->len) {
+		memcpy(acc->buf + acc->len, ", ", 2);
+		acc->len += 2;
+	}
+	memcpy(acc->buf + acc->len, f, fl);
+	acc->len += fl;
+	acc->buf[acc->len] = '\0';
+
+	return false;
+}
+
+
+/**
+ * The Accept of OPTIONS: the union of the connected owners' filters,
+ * "* / *" when one takes any type, or when no owner is connected (a push
+ * may still be stored or its app started, whatever its type).
+ */
+int router_accept_print(struct re_printf *pf, const struct router *r)
+{
+	struct accept_acc acc;
+
+	memset(&acc, 0, sizeof(acc));
+	if (r)
+		(void)hash_apply(r->ht, accept_apply, &acc);
+
+	return re_hprintf(pf, "%s", !acc.owners || acc.all ? "*/*" : acc.buf);
+}
+
+
 /** One "route ..." line per application ID with subscribers. */
 int router_print(struct re_printf *pf, const struct router *r)
 {

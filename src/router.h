@@ -21,6 +21,7 @@ enum route_result {
 enum {
 	ROUTE_MONITORS_MAX = 8,
 	ROUTE_ENCODINGS_MAX = 63,    /* a subscriber's list, bytes */
+	ROUTE_ACCEPT_MAX = 1024,     /* the union of filters, else * / * */
 };
 
 /** What a subscriber asked for besides its content-type filter */
@@ -64,5 +65,6 @@ enum route_result router_query(const struct router *r, const char *appid,
 			       const struct route_query *q, struct route *rt);
 size_t router_count(const struct router *r);
 int  router_print(struct re_printf *pf, const struct router *r);
+int  router_accept_print(struct re_printf *pf, const struct router *r);
 
 #endif

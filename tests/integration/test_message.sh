@@ -253,6 +253,23 @@ wait "$enc2pid"
 it_check "the record says Content-Encoding: gzip" grep -qx "Content-Encoding: gzip" "$IT_DIR"/enc/*.meta
 it_check "the body came as sent" grep -qx "gzipped" "$IT_DIR"/enc/*.body
 
+# --- OPTIONS Accept follows the connected apps' filters -------------------------------
+it_sipp opt0 options_uac.xml -m 1 -s pra
+it_check "OPTIONS with no app connected: Accept: */*" \
+	grep -q '^Accept: \*/\*' "$IT_DIR/sipp-opt0.msg.log"
+listen optl --count 1 --filter text/plain mms.ua
+optpid=$LPID
+it_sipp opt1 options_uac.xml -m 1 -s pra
+it_check "OPTIONS with an app taking text/plain: Accept: text/plain" \
+	grep -q '^Accept: text/plain' "$IT_DIR/sipp-opt1.msg.log"
+listen optu --count 1 ulp.ua
+optupid=$LPID
+it_sipp opt2 options_uac.xml -m 1 -s pra
+it_check "... and one taking anything: Accept: */*" \
+	grep -q '^Accept: \*/\*' "$IT_DIR/sipp-opt2.msg.log"
+kill "$optpid" "$optupid" 2>/dev/null
+wait "$optpid" "$optupid" 2>/dev/null
+
 # --- a new app ID is advertised by subscribing, then routed by the core ---------
 listen dyn --count 1 fs.ua
 it_check "subscribing to fs.ua re-registers with it" \

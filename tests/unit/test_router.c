@@ -758,6 +758,62 @@ static void test_encodings_unwrap(void)
 }
 
 
+static void accept_is(const char *want, unsigned line)
+{
+	char buf[ROUTE_ACCEPT_MAX + 64];
+
+	(void)re_snprintf(buf, sizeof(buf), "%H", router_accept_print, rtr);
+	unit_assert_str(buf, want, "Accept", __FILE__, line);
+}
+#define ACCEPT_IS(w) accept_is((w), __LINE__)
+
+
+/* OPTIONS Accept: the union of the owners' filters */
+static void test_accept_union(void)
+{
+	char many[16];
+
+	ACCEPT_IS("*/*");                       /* no owner: anything */
+
+	UNIT_ASSERT_INT(router_subscribe(rtr, &h[1], MMS, "text/plain",
+					 false), 0);
+	ACCEPT_IS("text/plain");
+
+	/* monitors do not count; a second app adds its filter once */
+	UNIT_ASSERT_INT(router_subscribe(rtr, &h[2], MMS, "image/*", true), 0);
+	UNIT_ASSERT_INT(router_subscribe(rtr, &h[3], ULP, "application/*",
+					 false), 0);
+	UNIT_ASSERT_INT(router_subscribe(rtr, &h[4], FOO, "text/plain",
+					 false), 0);
+	{
+		char buf[256];
+
+		(void)re_snprintf(buf, sizeof(buf), "%H", router_accept_print,
+				  rtr);
+		CU_ASSERT(!strcmp(buf, "text/plain, application/*") ||
+			  !strcmp(buf, "application/*, text/plain"));
+	}
+
+	/* an owner that takes anything: anything */
+	UNIT_ASSERT_INT(router_unsubscribe(rtr, &h[4], FOO), 0);
+	UNIT_ASSERT_INT(router_subscribe(rtr, &h[4], FOO, NULL, false), 0);
+	ACCEPT_IS("*/*");
+	UNIT_ASSERT_INT(router_unsubscribe(rtr, &h[4], FOO), 0);
+
+	/* past ROUTE_ACCEPT_MAX bytes: anything (a true superset) */
+	for (unsigned i = 0; i < 120; i++) {
+		char app[64];
+
+		(void)re_snprintf(app, sizeof(app), "x-oma-application:a%u.ua",
+				  i);
+		(void)re_snprintf(many, sizeof(many), "text/x%u", i);
+		UNIT_ASSERT_INT(router_subscribe(rtr, &h[10 + i], app, many,
+						 false), 0);
+	}
+	ACCEPT_IS("*/*");
+}
+
+
 static CU_TestInfo route_tests[] = {
 	{"owner takes the push", test_owner},
 	{"second owner: EBUSY", test_second_owner_busy},
@@ -768,6 +824,7 @@ static CU_TestInfo route_tests[] = {
 	{"static ID without subscriber", test_static_no_subscriber},
 	{"owner's filter refuses: ROUTE_CTYPE", test_owner_filter},
 	{"content-codings, CPIM unwrap", test_encodings_unwrap},
+	{"OPTIONS Accept: the owners' filters", test_accept_union},
 	CU_TEST_INFO_NULL
 };
 
