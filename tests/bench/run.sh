@@ -13,7 +13,7 @@
 # What is measured and how: BENCHMARKS.md. Environment: B (build dir,
 # default build), IT_KEEP=1 keeps the run directory, BENCH_GATE=0 turns
 # off waiting for a quiet machine, BENCH_ONLY="throughput latency msrp
-# idle scale burst sizes" runs only those sections.
+# idle scale burst instr sizes netlife" runs only those sections.
 set -u
 
 MODE=${1:-full}
@@ -48,6 +48,7 @@ if [ "$MODE" = full ]; then
 	GATE_MAX_MS=8000 GATE_BUDGET_MS=60000
 	TP_BUDGET_S=300 SCALE_MAX_S=75
 	NL_N=20 NL_RESTARTS=5 NL_IDLE_S=90
+	INSTR_N=1000 INSTR_RATE=250 INSTR_IDLE=2 INSTR_LIBRES="2.0.1 3.16.0 4.10.0"
 else
 	TP_START=2000 TP_SECS=1 TP_PROBES=1 TP_MAX=2000
 	LAT_N=500 LAT_RATE=1000
@@ -58,6 +59,7 @@ else
 	GATE_MAX_MS=0 GATE_BUDGET_MS=0
 	TP_BUDGET_S=60 SCALE_MAX_S=10
 	NL_N=3 NL_RESTARTS=1 NL_IDLE_S=10
+	INSTR_N=100 INSTR_RATE=100 INSTR_IDLE=1 INSTR_LIBRES=
 fi
 [ "${BENCH_GATE:-1}" = 0 ] && GATE_BUDGET_MS=0
 NCPU=$(nproc)
@@ -80,10 +82,8 @@ die() {
 # Built with the Makefile's warning flags; ackapp links the static client
 # library, relibre links libre.
 build_tools() {
-	local cc=${CC:-cc} w re_cflags re_libs t src
+	local cc=${CC:-cc} w t src
 	w="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -O2 -g"
-	re_cflags="$(pkg-config --cflags libre) -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DRELEASE -DUSE_OPENSSL -DHAVE_INET6"
-	re_libs=$(pkg-config --libs libre)
 	mkdir -p "$BT" || return 1
 	for t in ackapp latsend relay rawtcp relibre; do
 		src=$BENCH_DIR/$t.c
@@ -96,13 +96,23 @@ build_tools() {
 			# shellcheck disable=SC2086
 			$cc $w -Iinclude -o "$BT/$t" "$src" "$SP_BUILD/libsippush.a" ;;
 		relibre)
-			# shellcheck disable=SC2086
-			$cc $w $re_cflags -o "$BT/$t" "$src" $re_libs ;;
+			build_relibre "$BT/$t" "" ;;
 		*)
 			# shellcheck disable=SC2086
 			$cc $w -o "$BT/$t" "$src" ;;
 		esac || return 1
 	done
+}
+
+# build_relibre OUT [PREFIX]: the bare libre baseline, on Debian's libre
+# or on the one installed in PREFIX (with an rpath to it)
+build_relibre() {
+	local pc=${2:+$2/lib/pkgconfig} rp=${2:+-Wl,-rpath,$2/lib}
+	# shellcheck disable=SC2046 # pkg-config's flags are words
+	${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+		-Wmissing-prototypes -O2 -g $(PKG_CONFIG_PATH=$pc pkg-config --cflags libre) \
+		-DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DRELEASE -DUSE_OPENSSL -DHAVE_INET6 \
+		-o "$1" "$BENCH_DIR/relibre.c" $(PKG_CONFIG_PATH=$pc pkg-config --libs libre) ${rp:+"$rp"}
 }
 
 # --- /proc readings --------------------------------------------------------------
@@ -215,13 +225,53 @@ met() {
 	fi
 }
 
+# fsync_cost: "US MBPS": one 4 KiB pwrite+fdatasync (mean of 50, in us),
+# and 64 MiB written then fsync'ed (MB/s), in the run directory, on the
+# file system the daemon's spool and the MSRP baseline write to
+fsync_cost() {
+	python3 - "$IT_DIR/fsync.tmp" <<'EOF' 2>/dev/null || echo "? ?"
+import os, sys, time
+p = sys.argv[1]
+fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+b = b"x" * 4096
+t = time.perf_counter()
+for i in range(50):
+    os.pwrite(fd, b, i * 4096)
+    os.fdatasync(fd)
+small = (time.perf_counter() - t) / 50 * 1e6
+m = b"y" * (1 << 20)
+t = time.perf_counter()
+for i in range(64):
+    os.pwrite(fd, m, i << 20)
+os.fsync(fd)
+big = 64 * 1048576 / 1e6 / (time.perf_counter() - t)
+os.close(fd)
+os.unlink(p)
+print("%.0f %.0f" % (small, big))
+EOF
+}
+
+# machine_header: which machine, how loaded, how fast its fsync is (a
+# disk-bound raw TCP+fsync baseline hides the daemon's own MSRP cost)
+MACHINE_LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+machine_header() {
+	local us mbps cls
+	read -r us mbps <<<"$FSYNC_COST"
+	cls="fast fsync: the MSRP baseline is bound by the copy, not the disk"
+	awk -v m="$mbps" 'BEGIN { exit !(m != "?" && m < 1000) }' &&
+		cls="slow fsync: the MSRP baseline is disk-bound"
+	echo "machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores, kernel $(uname -r);" \
+		"libre $(pkg-config --modversion libre), $(sipp -v 2>/dev/null | sed -n 's/^ *\(SIPp v[0-9.]*\).*/\1/p' | head -n 1)," \
+		"Kamailio $(kamailio -v 2>/dev/null | sed -n 's/^version: kamailio \([0-9.]*\).*/\1/p')${BARESIP_VER:+, baresip $BARESIP_VER}"
+	echo "load average: $MACHINE_LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (other users of the machine: prefer the ratios)"
+	echo "fsync: 4 KiB write+fdatasync ${us} us, 64 MiB write+fsync ${mbps} MB/s ($cls)"
+}
+
 print_table() {
 	local out=$1
 	{
 		echo "sippushd benchmarks, $MODE mode, $(date -u +%Y-%m-%dT%H:%MZ)"
-		echo "machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), kernel $(uname -r);" \
-			"libre $(pkg-config --modversion libre), $(sipp -v 2>/dev/null | sed -n 's/^ *\(SIPp v[0-9.]*\).*/\1/p' | head -n 1)," \
-			"Kamailio $(kamailio -v 2>/dev/null | sed -n 's/^version: kamailio \([0-9.]*\).*/\1/p')${BARESIP_VER:+, baresip $BARESIP_VER}"
+		machine_header
 		awk -F'\t' '
 			{ for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NR }
 			END {
@@ -826,6 +876,130 @@ bench_burst() {
 	daemon_stop "$bpid"
 }
 
+# --- 7. instructions per push (callgrind) ------------------------------------------------
+# CPU time per push depends on what else the machine runs; the number of
+# instructions does not. Each responder runs under callgrind: counters
+# zeroed once it is ready, INSTR_IDLE s of idle counted (sipp wakes every
+# 1 ms, the daemon and libre do not), INSTR_N MESSAGEs over UDP at
+# INSTR_RATE/s, dumped; per MESSAGE = (run - idle rate x run time) / N.
+
+# cg_start TAG CMD...: CMD under callgrind (output cg-TAG.log); sets CGPID
+cg_start() {
+	local tag=$1
+	shift
+	valgrind --tool=callgrind --callgrind-out-file="$IT_DIR/cg-$tag.out" \
+		"$@" >"$IT_DIR/cg-$tag.log" 2>&1 </dev/null &
+	CGPID=$!
+	it_track "$CGPID"
+}
+
+# cg_ir PID TAG: the instructions since the last zeroing (dumps, zeroes)
+cg_ir() {
+	local f
+	callgrind_control -d "$1" >/dev/null 2>&1 || return 1
+	f=$(for f in "$IT_DIR/cg-$2.out."*; do echo "${f##*.} $f"; done | sort -n | tail -n 1 | cut -d' ' -f2-)
+	callgrind_control -z "$1" >/dev/null 2>&1
+	awk '/^summary:/ { print $2; found = 1; exit } END { if (!found) print "" }' "$f" 2>/dev/null
+}
+
+# cg_measure PID TAG PORT: instructions per MESSAGE of the responder PID
+# (callgrind TAG) on 127.0.0.1:PORT; sets CG_PER (empty on failure)
+cg_measure() {
+	local pid=$1 tag=$2 port=$3 idle run t0 t1
+	CG_PER=
+	# a few first: one-time costs (OpenSSL's RNG set up at the first
+	# random number, libre's lazily built tables) are not per MESSAGE
+	sipp_send "cg-warm-$tag" "127.0.0.1:$port" u1 pra 50 20 "$APPS1"
+	callgrind_control -z "$pid" >/dev/null 2>&1 || return 1
+	sleep "$INSTR_IDLE"
+	idle=$(cg_ir "$pid" "$tag")
+	t0=$(now_s)
+	sipp_send "cg-$tag" "127.0.0.1:$port" u1 pra "$INSTR_RATE" "$INSTR_N" "$APPS1"
+	t1=$(now_s)
+	run=$(cg_ir "$pid" "$tag")
+	if [ -z "$idle" ] || [ -z "$run" ] || [ "$S_SUCC" != "$INSTR_N" ]; then
+		blog "  $tag: ok=$S_SUCC of $INSTR_N, idle=${idle:-?} run=${run:-?}: not counted"
+		return 1
+	fi
+	CG_PER=$(awk -v i="$idle" -v r="$run" -v a="$t0" -v b="$t1" -v s="$INSTR_IDLE" -v n="$INSTR_N" \
+		'BEGIN { x = (r - i / s * (b - a)) / n; if (x < 0) x = 0; printf "%.0f\n", x }')
+	blog "  $tag: $CG_PER instructions per MESSAGE (idle $idle in ${INSTR_IDLE}s, run $run in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')s)"
+}
+
+# kinstr N: "107.7k"
+kinstr() {
+	awk -v n="$1" 'BEGIN { if (n == "") print "n/a"; else printf "%.1fk\n", n / 1000 }'
+}
+
+# instr_libre BUILD RELIBRE TAG: the daemon of BUILD and the bare libre
+# responder RELIBRE under callgrind; sets I_D and I_L (per MESSAGE)
+instr_libre() {
+	local build=$1 relibre=$2 tag=$3 conf port
+	I_D='' I_L=''
+	bench_conf "$IT_DIR/i-$tag.conf" "i-$tag" pra udp "app $APP" || die "config"
+	port=$(conf_port "$IT_DIR/i-$tag.conf")
+	cg_start "d-$tag" "$build/sippushd" -c "$IT_DIR/i-$tag.conf"
+	local dpid=$CGPID
+	if it_wait_log "$IT_DIR/cg-d-$tag.log" "reg: registered" 90; then
+		app_start "app-i-$tag" "$IT_DIR/i-$tag.sock" "$APP"
+		cg_measure "$dpid" "d-$tag" "$port" && I_D=$CG_PER
+		app_stop "$APID"
+	else
+		blog "  sippushd ($tag) under callgrind did not register: $(tail -n 2 "$IT_DIR/cg-d-$tag.log")"
+	fi
+	daemon_stop "$dpid"
+	cg_start "l-$tag" "$relibre" reply
+	local lpid=$CGPID
+	if it_wait_log "$IT_DIR/cg-l-$tag.log" "ready" 60; then
+		port=$(sed -n 's/^ready //p' "$IT_DIR/cg-l-$tag.log")
+		cg_measure "$lpid" "l-$tag" "$port" && I_L=$CG_PER
+	fi
+	it_stop "$lpid"
+}
+
+bench_instr() {
+	local uport upid ius v prefix b tgt
+	if ! command -v callgrind_control >/dev/null; then
+		row "instructions per MESSAGE (callgrind)" "n/a (no valgrind)" "" "" ""
+		return 0
+	fi
+	blog "instructions per MESSAGE under callgrind: sipp UAS, sippushd, bare libre ($INSTR_N at $INSTR_RATE/s)"
+	uport=$(it_free_port)
+	cg_start uas sipp -sf "$BENCH_DIR/sipp/uas.xml" -t u1 -i 127.0.0.1 -p "$uport" -nostdin -max_socket 100 -buff_size "$BUF"
+	upid=$CGPID
+	sleep 3
+	ius=
+	cg_measure "$upid" uas "$uport" && ius=$CG_PER
+	it_stop "$upid"
+	instr_libre "$SP_BUILD" "$BT/relibre" base
+	tgt="<=1.5 UAS: $(met "$(ratio "$I_D" "$ius") <= 1.5")"
+	row "instructions/MESSAGE UDP (callgrind), libre $(pkg-config --modversion libre)" "$(kinstr "$I_D")" \
+		"$(kinstr "$ius") sipp UAS; $(kinstr "$I_L") bare libre sip_reply" \
+		"$(ratio "$I_D" "$ius") UAS; $(ratio "$I_D" "$I_L") libre" "$tgt"
+	# the same on every other libre built in the CI cache (full mode)
+	for v in $INSTR_LIBRES; do
+		prefix=
+		for prefix in "${SIPPUSHD_CI_CACHE:-/var/cache/sippushd-ci}/libre-$v-"*/inst; do
+			[ -d "$prefix" ] && break
+		done
+		if [ ! -d "$prefix" ]; then
+			row "  libre $v" "n/a (not built: tests/ci/libre.sh $v)" "" "" ""
+			continue
+		fi
+		b=$SP_BUILD/bench-libre-$v
+		blog "  building sippushd and relibre on libre $v"
+		if ! PKG_CONFIG_PATH=$prefix/lib/pkgconfig make -s -j2 B="$b" LDFLAGS="-Wl,-rpath,$prefix/lib" \
+			"$b/sippushd" >"$IT_DIR/make-libre-$v.log" 2>&1 ||
+			! build_relibre "$b/relibre" "$prefix"; then
+			die "sippushd on libre $v does not build: $(tail -n 3 "$IT_DIR/make-libre-$v.log")"
+		fi
+		instr_libre "$b" "$b/relibre" "$v"
+		row "  libre $v" "$(kinstr "$I_D")" "$(kinstr "$I_L") bare libre $v sip_reply" \
+			"$(ratio "$I_D" "$ius") UAS; $(ratio "$I_D" "$I_L") libre" \
+			"<=1.5 UAS: $(met "$(ratio "$I_D" "$ius") <= 1.5")"
+	done
+}
+
 # --- main ---------------------------------------------------------------------------------
 if [ ! -x "$SP_DAEMON" ] || [ ! -x "$SIPPUSH_CLI" ] || [ ! -f "$SP_BUILD/libsippush.a" ]; then
 	echo "run make first (no $SP_DAEMON)" >&2
@@ -847,6 +1021,8 @@ APPS1=$IT_DIR/apps1.csv
 printf 'SEQUENTIAL\n%s\n' "$APP" >"$APPS1"
 TP_UDP_BEST=
 blog "$MODE mode; run dir $IT_DIR"
+FSYNC_COST=$(fsync_cost)
+blog "fsync cost (us per 4 KiB, MB/s for 64 MiB): $FSYNC_COST"
 build_tools || die "the bench tools do not build"
 it_certs || die "certificates"
 it_kamailio_start kam || die "Kamailio does not start"
@@ -899,6 +1075,7 @@ want idle && idle_end
 [ "$MODE" = quick ] && want sizes && sizes_start
 want scale && bench_scale
 want burst && bench_burst
+want instr && bench_instr
 want sizes && sizes_rows
 want netlife && bench_netlife
 
