@@ -48,13 +48,18 @@ RE_LIBS   := $(shell $(PKG_CONFIG) --libs libre)
 RE_VERSION := $(shell $(PKG_CONFIG) --modversion libre)
 RE_VERNUM := $(shell echo '$(RE_VERSION)' | awk -F. '{printf "%d", $$1*10000+$$2*100+$$3}')
 
-# Boards with CONFIG_OPTIMIZE_SIZE (openwrt, tiny): -Os by default, and
-# every function and object in its own section so the linker drops what
-# nothing uses (the section flags apply even when CFLAGS is given).
+# Every board: each function and object in its own section so the linker
+# drops what nothing uses, and no unwind tables (C, no exceptions; a
+# debugger unwinds from the -g build before stripping). Boards with
+# CONFIG_OPTIMIZE_SIZE (openwrt, tiny) add -Os by default and pack the
+# code segment without page padding. These flags apply even when CFLAGS
+# is given. Measured stripped sizes, amd64: BENCHMARKS.md "Sizes".
+SIZE_CFLAGS  := -ffunction-sections -fdata-sections \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables
+SIZE_LDFLAGS := -Wl,--gc-sections
 ifeq ($(CONFIG_OPTIMIZE_SIZE),y)
 CFLAGS    ?= -Os -g
-SIZE_CFLAGS  := -ffunction-sections -fdata-sections
-SIZE_LDFLAGS := -Wl,--gc-sections
+SIZE_LDFLAGS += -Wl,-z,noseparate-code
 else
 CFLAGS    ?= -O2 -g
 endif
