@@ -14,6 +14,7 @@
 #include "deliver.h"
 #include "pushreq.h"
 #include "pushmeta.h"
+#include "sipreply.h"
 #include "pager.h"
 
 #define DEBUG_MODULE "pager"
@@ -25,9 +26,9 @@
  * -> the owner's verdict -> one final response. What the sender sees for
  * each outcome is the table in doc/responses.md.
  *
- * Replies are stateless (sip_reply) and retransmissions are caught by
- * dedup.c, because libre's server transactions cost ~4.6 KB each for
- * 32 s. While a push waits for its app, a retransmission gets 100 Trying
+ * Replies are stateless (sipreply.c: what libre's sip_reply sends) and
+ * retransmissions are caught by dedup.c, because libre's server
+ * transactions cost ~4.6 KB each for 32 s. While a push waits for its app, a retransmission gets 100 Trying
  * (RFC 3261 §17.2.2); after the verdict, the same final status again.
  */
 
@@ -103,10 +104,14 @@ static void reply(struct pager *pg, const struct sip_msg *msg,
 {
 	struct admit_reply ar = {scode, pg->cfg->retry_after, accept,
 				 accept_enc};
+	char *extra = NULL;
 	int err;
 
-	err = sip_replyf(pg->sip, msg, scode, reason,
-			 "%HContent-Length: 0\r\n\r\n", admit_reply_hdrs, &ar);
+	err = re_sdprintf(&extra, "%H", admit_reply_hdrs, &ar);
+	if (!err)
+		err = sipreply_send(pg->sip, msg, scode, reason,
+				    SIPREPLY_SOFTWARE, extra);
+	mem_deref(extra);
 
 	if (err)
 		DEBUG_WARNING("cannot answer %u to %J: %m\n", scode,
@@ -358,7 +363,8 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 
 	case DEDUP_PENDING:
 		++pg->retrans;
-		(void)sip_reply(pg->sip, msg, 100, "Trying");
+		(void)sipreply_send(pg->sip, msg, 100, "Trying",
+				    SIPREPLY_SOFTWARE, NULL);
 		return true;
 
 	case DEDUP_DONE:

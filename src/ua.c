@@ -7,6 +7,7 @@
 #include "config.h"
 #include "netpath.h"
 #include "resolvwatch.h"
+#include "sipreply.h"
 #include "siptls.h"
 #include "sockbuf.h"
 #include "ua.h"
@@ -291,7 +292,7 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 		goto out;
 
 	err = sip_alloc(&ua->sip, ua->dnsc, HASH_CTRANS, HASH_STRANS,
-			HASH_TCONN, "sippushd/" SIPPUSH_VERSION, exit_handler,
+			HASH_TCONN, SIPREPLY_SOFTWARE, exit_handler,
 			ua);
 	if (err)
 		goto out;
