@@ -77,13 +77,15 @@ SIPPUSH_API int sippush_subscribe_enc(struct sippush *c, const char *appid,
 						 !strchr(filter, '/'))) ||
 	    (encodings && (!spc_word_ok(encodings) ||
 			   strchr(encodings, '/'))) ||
-	    (flags & ~(unsigned)(SIPPUSH_SUB_MONITOR | SIPPUSH_SUB_NOSTORE)))
+	    (flags & ~(unsigned)(SIPPUSH_SUB_MONITOR | SIPPUSH_SUB_NOSTORE |
+				 SIPPUSH_SUB_UNWRAP)))
 		return EINVAL;
 
-	n = snprintf(line, sizeof(line), "SUBSCRIBE %s%s%s%s%s%s%s", appid,
+	n = snprintf(line, sizeof(line), "SUBSCRIBE %s%s%s%s%s%s%s%s", appid,
 		     filter ? " " : "", filter ? filter : "",
 		     flags & SIPPUSH_SUB_MONITOR ? " monitor" : "",
 		     flags & SIPPUSH_SUB_NOSTORE ? " nostore" : "",
+		     flags & SIPPUSH_SUB_UNWRAP ? " unwrap" : "",
 		     encodings ? " encoding=" : "", encodings ? encodings : "");
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return EINVAL;

@@ -231,6 +231,25 @@ static struct delivery *find(const struct deliver *d, uint64_t id)
 }
 
 
+/* What a subscriber sees: a message/cpim push unwrapped for those that
+ * asked (the inner content and type; the wrapper's From, To and DateTime
+ * go on CPIM-* record lines), the push as sent for the others. */
+static const struct push *view(const struct push *p, bool unwrap,
+			       struct push *v)
+{
+	if (!unwrap || !p->cpim || p->has_fd)
+		return p;
+
+	*v = *p;
+	v->ctype     = p->cpim->ctype;
+	v->body      = p->cpim->body;
+	v->len       = p->cpim->len;
+	v->unwrapped = true;
+
+	return v;
+}
+
+
 /**
  * Deliver one push: send its record to the owner and the monitors, then
  * wait for the owner's ACK/NACK (at most ack_timeout).
@@ -252,6 +271,7 @@ int deliver_push(struct deliver *d, const struct route *rt,
 		 struct delivery **dlp)
 {
 	struct delivery *dl;
+	struct push v;
 	int err;
 
 	if (!d || !rt || !rt->owner || !p || !doneh)
@@ -275,7 +295,8 @@ int deliver_push(struct deliver *d, const struct route *rt,
 
 	/* copies first: a monitor's failure is its own business */
 	for (size_t i = 0; i < rt->monitorc; i++) {
-		if (ipc_send_push(rt->monitorv[i], p)) {
+		if (ipc_send_push(rt->monitorv[i],
+				  view(p, rt->monitor_unwrap[i], &v))) {
 			DEBUG_NOTICE("push %llu: monitor %u missed it\n",
 				     dl->id, ipc_client_id(rt->monitorv[i]));
 		}
@@ -286,7 +307,7 @@ int deliver_push(struct deliver *d, const struct route *rt,
 	/* the send may drop the owner and, through deliver_client_gone(),
 	 * finish this delivery before it returns: hold a reference */
 	mem_ref(dl);
-	err = ipc_send_push(rt->owner, p);
+	err = ipc_send_push(rt->owner, view(p, rt->unwrap, &v));
 	if (err && dl->doneh) {
 		/* still ours: nothing was handed over */
 		dl->doneh = NULL;

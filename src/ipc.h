@@ -101,6 +101,7 @@ struct ipc_cmd {
 	bool monitor;            /* SUBSCRIBE */
 	bool nostore;            /* SUBSCRIBE: no stored pushes for me */
 	struct pl encodings;     /* SUBSCRIBE encoding=LIST (unset: none) */
+	bool unwrap;             /* SUBSCRIBE: message/cpim unwrapped */
 	uint64_t push_id;        /* ACK, NACK, DISPOSED */
 	bool displayed;          /* DISPOSED: displayed (else processed) */
 	uint16_t code;           /* NACK */

@@ -125,6 +125,10 @@ SIPPUSH_API int sippush_subscribe(struct sippush *c, const char *appid,
 /** Flags of sippush_subscribe_ex() */
 enum {
 	SIPPUSH_SUB_MONITOR = 1u << 0, /**< a read-only copy (as monitor) */
+	SIPPUSH_SUB_UNWRAP  = 1u << 2, /**< a message/cpim push as its inner
+					    content and type, the wrapper's
+					    From, To and DateTime as CPIM-*
+					    header lines (RFC 3862) */
 	SIPPUSH_SUB_NOSTORE = 1u << 1, /**< do not hand this connection the
 					    pushes the daemon stored while no
 					    owner was connected: they stay in

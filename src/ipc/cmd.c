@@ -66,6 +66,7 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 		filter[i] = '\0';
 	}
 
+	opts.unwrap = cmd->unwrap;
 	if (pl_isset(&cmd->encodings)) {
 		(void)pl_strcpy(&cmd->encodings, enc, sizeof(enc));
 		opts.encodings = enc;
@@ -122,11 +123,12 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 		return;
 	}
 
-	DEBUG_INFO("client %u subscribed to %s%s%s%s%s%s%s\n", c->id, canon,
+	DEBUG_INFO("client %u subscribed to %s%s%s%s%s%s%s%s\n", c->id, canon,
 		   pl_isset(&cmd->filter) ? " for " : "",
 		   pl_isset(&cmd->filter) ? filter : "",
 		   cmd->monitor ? " as monitor" : "",
 		   cmd->nostore ? " (nostore)" : "",
+		   cmd->unwrap ? " (unwrap)" : "",
 		   enc[0] ? " encoding=" : "", enc);
 
 	ipc_reply(c, "OK %s", canon);

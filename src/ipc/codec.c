@@ -101,7 +101,7 @@ static int decode_subscribe(struct ipc_cmd *cmd, const struct pl *a,
 {
 	if (n < 1)
 		return bad(cmd, EINVAL, "missing app id");
-	if (n > 5)
+	if (n > 6)
 		return bad(cmd, EINVAL, "too many arguments");
 
 	cmd->appid = a[0];
@@ -111,6 +111,11 @@ static int decode_subscribe(struct ipc_cmd *cmd, const struct pl *a,
 			if (cmd->monitor)
 				return bad(cmd, EINVAL, "monitor given twice");
 			cmd->monitor = true;
+		}
+		else if (!pl_strcmp(&a[i], "unwrap")) {
+			if (cmd->unwrap)
+				return bad(cmd, EINVAL, "unwrap given twice");
+			cmd->unwrap = true;
 		}
 		else if (!pl_strcmp(&a[i], "nostore")) {
 			if (cmd->nostore)
@@ -130,7 +135,8 @@ static int decode_subscribe(struct ipc_cmd *cmd, const struct pl *a,
 		}
 		else if (memchr(a[i].p, '/', a[i].l)) {
 			if (pl_isset(&cmd->filter) || cmd->monitor ||
-			    cmd->nostore || pl_isset(&cmd->encodings))
+			    cmd->nostore || pl_isset(&cmd->encodings) ||
+			    cmd->unwrap)
 				return bad(cmd, EINVAL,
 					   "filter must come once, before monitor");
 			if (!mediatype_valid(a[i].p, a[i].l,
@@ -142,7 +148,8 @@ static int decode_subscribe(struct ipc_cmd *cmd, const struct pl *a,
 		else {
 			return bad(cmd, EINVAL,
 				   "bad argument (filter, \"monitor\", "
-				   "\"nostore\" or \"encoding=LIST\")");
+				   "\"nostore\", \"unwrap\" or "
+				   "\"encoding=LIST\")");
 		}
 	}
 
@@ -163,7 +170,7 @@ static int decode_subscribe(struct ipc_cmd *cmd, const struct pl *a,
  */
 int ipc_cmd_decode(struct ipc_cmd *cmd, const uint8_t *buf, size_t len)
 {
-	struct pl name, a[6], t;
+	struct pl name, a[7], t;
 	const char *p, *end;
 	size_t n = 0;
 	uint64_t v;
@@ -425,6 +432,11 @@ int ipc_push_encode(struct mbuf *mb, const struct push *p)
 	err |= push_line(mb, "Imdn-Message-ID", p->imdn_msgid);
 	err |= push_line(mb, "Imdn-Disposition-Notification", p->imdn_dispo);
 	err |= push_line(mb, "Push-Key", p->push_key);
+	if (p->unwrapped && p->cpim) {
+		err |= push_line(mb, "CPIM-From", p->cpim->from);
+		err |= push_line(mb, "CPIM-To", p->cpim->to);
+		err |= push_line(mb, "CPIM-DateTime", p->cpim->datetime);
+	}
 	err |= mbuf_write_str(mb, p->has_fd ? "Body-Fd: 1\n\n" : "\n");
 	if (err)
 		return err;

@@ -74,6 +74,23 @@ it_check "the record carried Imdn-Message-ID" grep -qx "Imdn-Message-ID: Hr1BCcv
 it_check "... and Imdn-Disposition-Notification" \
 	grep -qx "Imdn-Disposition-Notification: positive-delivery, negative-delivery" "$IT_DIR"/app1/*.meta
 
+# --- SUBSCRIBE unwrap: the inner content, the CPIM headers as record lines ---------
+mkdir -p "$IT_DIR/unw" "$IT_DIR/mon"
+listen unw --count 1 --unwrap --dir "$IT_DIR/unw" mms.ua
+unwpid=$LPID
+listen mon --count 1 --monitor --dir "$IT_DIR/mon" mms.ua
+monpid=$LPID
+psa unwrap --msgid Unwrap0001 --dispo "positive-delivery" --data "inner text"
+wait_listen "$unwpid"
+wait_listen "$monpid"
+it_check "unwrapped push ACKed -> 200" grep -q "^STATUS 200" "$IT_DIR/unwrap.out"
+it_check "unwrap: the app got the inner content" grep -qx "inner text" "$IT_DIR"/unw/*.body
+it_check "unwrap: ... with the inner type" grep -qx "Content-Type: text/plain" "$IT_DIR"/unw/*.meta
+it_check "unwrap: ... and CPIM-From" grep -qx "CPIM-From: sip:pra2@sippush.test" "$IT_DIR"/unw/*.meta
+it_check "unwrap: ... and CPIM-DateTime" grep -qx "CPIM-DateTime: 2024-05-01T10:00:00Z" "$IT_DIR"/unw/*.meta
+it_check "a monitor without unwrap got the wrapper whole" grep -qx "Content-Type: message/cpim" "$IT_DIR"/mon/*.meta
+it_check "... whose body is the CPIM wrapper" grep -q "^imdn.Message-ID: Unwrap0001" "$IT_DIR"/mon/*.body
+
 # --- negative-delivery after a NACK, with the code ------------------------------
 listen app2 --count 1 --nack 486 mms.ua
 psa neg --msgid Neg0000001 --dispo "positive-delivery, negative-delivery"

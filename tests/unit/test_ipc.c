@@ -82,6 +82,10 @@ static void test_decode_ok(void)
 	CU_ASSERT(cmd.nostore);
 	CU_ASSERT(!cmd.monitor);
 	CU_ASSERT(!pl_strcmp(&cmd.filter, "text/*"));
+	CU_ASSERT(!cmd.unwrap);
+	UNIT_ASSERT_INT(decode(&cmd, "SUBSCRIBE x text/plain unwrap monitor"),
+			0);
+	CU_ASSERT(cmd.unwrap && cmd.monitor);
 	UNIT_ASSERT_INT(decode(&cmd, "SUBSCRIBE x text/* monitor nostore"),
 			0);
 	CU_ASSERT(cmd.nostore && cmd.monitor);
@@ -182,8 +186,10 @@ static void test_decode_errors(void)
 		{"HELLO 1234567890",       EINVAL,   "usage: HELLO"},
 		{"SUBSCRIBE",              EINVAL,   "missing app id"},
 		{"SUBSCRIBE a b/c monitor x", EINVAL, "bad argument"},
-		{"SUBSCRIBE a b/c monitor nostore encoding=gzip x", EINVAL,
-		 "too many"},
+		{"SUBSCRIBE a b/c monitor nostore encoding=gzip unwrap x",
+		 EINVAL, "too many"},
+		{"SUBSCRIBE a unwrap unwrap", EINVAL, "twice"},
+		{"SUBSCRIBE a unwrap text/plain", EINVAL, "before monitor"},
 		{"SUBSCRIBE a encoding=gzip encoding=br", EINVAL, "twice"},
 		{"DISPOSED 1",             EINVAL,   "usage: DISPOSED"},
 		{"DISPOSED 1 read",        EINVAL,   "usage: DISPOSED"},
@@ -201,7 +207,7 @@ static void test_decode_errors(void)
 		{"SUBSCRIBE a nostore nostore", EINVAL, "twice"},
 		{"SUBSCRIBE a nostore text/plain", EINVAL, "before monitor"},
 		{"SUBSCRIBE a NoStore",    EINVAL,   "bad argument"},
-		{"SUBSCRIBE a b c d e f",  EINVAL,   "too many"},
+		{"SUBSCRIBE a b c d e f g", EINVAL,  "too many"},
 		{"SUBSCRIBE a text",       EINVAL,   "bad argument"},
 		{"SUBSCRIBE a Monitor",    EINVAL,   "bad argument"},
 		{"SUBSCRIBE a monitor monitor", EINVAL, "twice"},

@@ -304,6 +304,21 @@ static void test_cpim_imdn(void)
 	UNIT_ASSERT_CONTAINS(rec, "Imdn-Message-ID: 34jk324j\n"
 			     "Imdn-Disposition-Notification: "
 			     "positive-delivery, display\nPush-Key: ");
+	CU_ASSERT(strstr(rec, "CPIM-From") == NULL);
+
+	/* the unwrapped view (deliver.c): inner type, CPIM-* lines */
+	if (p.cpim) {
+		p.unwrapped = true;
+		p.ctype = p.cpim->ctype;
+		p.body  = p.cpim->body;
+		p.len   = p.cpim->len;
+		record(rec, sizeof(rec), &p);
+		UNIT_ASSERT_CONTAINS(rec, "Content-Type: text/plain;"
+				     "charset=utf-8\nContent-Length: 31\n");
+		UNIT_ASSERT_CONTAINS(rec, "CPIM-From: im:piglet@100akerwood.com\n"
+				     "CPIM-To: im:eeyore@100akerwood.com\n"
+				     "CPIM-DateTime: 2000-12-13T13:40:00-08:00\n");
+	}
 	mem_deref(msg);
 
 	/* a wrapper that does not parse: refused for everyone */

@@ -27,7 +27,7 @@ static const char usage_text[] =
 	"usage: sippush [-S SOCKET] listen [--count N] [--dir DIR] "
 	"[--nack CODE]\n"
 	"                      [--filter TYPE] [--monitor] [--nostore] "
-	"[--encoding LIST]\n"
+	"[--encoding LIST] [--unwrap]\n"
 	"                      [--disposed processed|displayed] "
 	"[--json]\n"
 	"                      [--reconnect] APP-ID...\n"
@@ -69,6 +69,7 @@ static int store(const struct listen *l, struct sippush *c,
 		"Stored", "Arrived", "Call-ID", "Date", "X-Wap-Initiator-URI",
 		"Content-Location", "Push-Flag", "Content-Encoding",
 		"Imdn-Message-ID", "Imdn-Disposition-Notification", "Push-Key",
+		"CPIM-From", "CPIM-To", "CPIM-DateTime",
 	};
 	char name[64], meta[SIPPUSH_HDR_MAX];
 	size_t len;
@@ -277,6 +278,7 @@ static int options(struct listen *l, int argc, char **argv)
 		{"filter",    required_argument, NULL, 'f'},
 		{"monitor",   no_argument,       NULL, 'm'},
 		{"nostore",   no_argument,       NULL, 's'},
+		{"unwrap",    no_argument,       NULL, 'u'},
 		{"encoding",  required_argument, NULL, 'e'},
 		{"disposed",  required_argument, NULL, 'D'},
 		{"json",      no_argument,       NULL, 'j'},
@@ -290,7 +292,7 @@ static int options(struct listen *l, int argc, char **argv)
 	char *end;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "c:d:n:f:mse:D:jrt:x:h", opts,
+	while ((ch = getopt_long(argc, argv, "c:d:n:f:msue:D:jrt:x:h", opts,
 				 NULL)) != -1) {
 		switch (ch) {
 
@@ -327,6 +329,10 @@ static int options(struct listen *l, int argc, char **argv)
 
 		case 's':
 			l->flags |= SIPPUSH_SUB_NOSTORE;
+			break;
+
+		case 'u':
+			l->flags |= SIPPUSH_SUB_UNWRAP;
 			break;
 
 		case 'e':
