@@ -371,6 +371,29 @@ int invite_set_contact(struct invite *inv, const char *contact)
 }
 
 
+/**
+ * End every session now (MSRP's local address is gone): their messages
+ * fail (a Failure REPORT where the connection still takes one, 408:
+ * the sender may try again) and each gets a BYE over the SIP stack,
+ * which has moved to the new address already.
+ */
+void invite_end_all(struct invite *inv, const char *why)
+{
+	struct le *le;
+
+	if (!inv)
+		return;
+
+	while ((le = list_head(&inv->calls))) {
+		struct call *call = le->data;
+
+		DEBUG_NOTICE("ending session: %s\n", why);
+		msrpsess_fail_all(call->ms, 408, why);
+		mem_deref(call);   /* BYE */
+	}
+}
+
+
 /** Sessions in progress */
 uint32_t invite_calls(const struct invite *inv)
 {

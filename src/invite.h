@@ -21,6 +21,7 @@ int  invite_alloc(struct invite **invp, struct sip *sip,
 		  struct msrpsock *ms);
 void invite_set_config(struct invite *inv, const struct config *cfg);
 uint32_t invite_calls(const struct invite *inv);
+void invite_end_all(struct invite *inv, const char *why);
 int  invite_set_contact(struct invite *inv, const char *contact);
 bool invite_has_dialog(const struct invite *inv, const struct sip_msg *msg);
 void invite_set_absent(struct invite *inv, struct absent *ab);

@@ -49,6 +49,7 @@ int  msrpsess_alloc(struct msrpsess **sp, struct msrpsock *ms,
 		    void *arg);
 const char *msrpsess_sdp_path(const struct msrpsess *s);
 int  msrpsess_start(struct msrpsess *s);
+void msrpsess_fail_all(struct msrpsess *s, uint16_t status, const char *why);
 
 int  msrplink_connect(struct msrplink **lp, struct msrpsock *ms,
 		      const char *uri, msrplink_estab_h *estabh,

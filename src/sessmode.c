@@ -19,7 +19,10 @@
  * progress live in those, and a session cannot move to a new listener,
  * so while any is active the rebuild waits for them to end (each is
  * bounded by msrp_connect_timeout and msrp_idle_timeout): a message
- * that was accepted is never cut off by a reload.
+ * that was accepted is never cut off by a reload. Except when SIP's
+ * address moved away from MSRP's: those sessions are dead already, so
+ * they end at once (Failure REPORT where possible, BYE) and MSRP
+ * follows SIP to the new address.
  */
 
 enum {
@@ -243,7 +246,18 @@ int sessmode_reset(struct sessmode *sm, const struct config *cfg,
 	sessmode_set_config(sm, cfg);
 	sm->laddr = *sip_laddr;
 
+	/* MSRP on SIP's old address: that address is gone (or no longer
+	 * ours towards the core), so are its connections. The sessions end
+	 * now, not after msrp_idle_timeout, and MSRP moves with SIP. */
 	active = invite_calls(sm->inv);
+	if (active && !cfg->msrp_listen && sm->ms &&
+	    !sa_cmp(msrpsock_laddr(sm->ms), sip_laddr, SA_ADDR)) {
+		DEBUG_NOTICE("session mode: MSRP address %j gone: ending %u "
+			     "session%s\n", msrpsock_laddr(sm->ms), active,
+			     active == 1 ? "" : "s");
+		invite_end_all(sm->inv, "local address gone");
+		active = 0;
+	}
 	if (active)
 		DEBUG_NOTICE("session mode: %u session%s in progress; MSRP "
 			     "changes apply when they have ended\n", active,

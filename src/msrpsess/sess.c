@@ -337,3 +337,21 @@ int msrpsess_start(struct msrpsess *s)
 
 	return err;
 }
+
+
+/**
+ * End the session's messages at once (its local address is gone): each
+ * one in progress fails with status, with a Failure REPORT where the
+ * connection still takes one and the sender asked for it. The caller
+ * then ends the SIP side (BYE).
+ */
+void msrpsess_fail_all(struct msrpsess *s, uint16_t status, const char *why)
+{
+	struct le *le;
+
+	if (!s)
+		return;
+
+	for (le = list_head(&s->msgs); le; le = le->next)
+		inmsg_fail(le->data, status, why);
+}

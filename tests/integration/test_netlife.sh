@@ -67,6 +67,7 @@ sip_keepalive_udp 4
 resolv_conf $RESOLV
 state_dir $IT_DIR/state
 ipc_socket $SIPPUSH_SOCKET
+ack_timeout 30000
 app mms.ua
 EOF
 if ! sp_start d "$IT_DIR/d.conf"; then
@@ -124,12 +125,48 @@ it_check "link up: REGISTER again (5 s bound)" ns_reg200_ms "$t0" "src=udp:$NS_P
 it_check "link up: one binding" wait_one_binding 10.77.1.3 5
 it_check "push delivered after down/up" ns_push p-updown "after down and up"
 
-# --- another uplink (Wi-Fi to LTE) --------------------------------------------
+# --- another uplink (Wi-Fi to LTE), an MSRP session open on the old one -------
+# The app holds the push (its handler sleeps; ack_timeout 30 s), so the
+# session is in progress when its local address goes away.
+mkdir -p "$IT_DIR/p-held"
+"$SP_CLI" listen --count 1 --dir "$IT_DIR/p-held" mms.ua --timeout 29000 \
+	--exec sh -c "touch '$IT_DIR/held'; sleep 25" \
+	>"$IT_DIR/p-held.out" 2>"$IT_DIR/p-held.err" &
+HPID=$!
+it_track "$HPID"
+it_wait_log "$IT_DIR/p-held.err" "subscribed to" 5 || it_fail "holding listener subscribed"
+ns_exec "$NS_CORE" "$SP_CLI" send --proxy "sip:$NS_CORE4:5060" \
+	--to "sip:pra@$NS_DOMAIN" --app mms.ua --data "held" --msrp \
+	--timeout 40 >"$IT_DIR/p-held.send" 2>&1 &
+SPID=$!
+it_track "$SPID"
+it_check "MSRP push in progress (the app holds it)" \
+	bash -c "for i in \$(seq 100); do [ -e '$IT_DIR/held' ] && exit 0; sleep 0.1; done; exit 1"
+t0=$(it__now_ms)
 ns_dev_addr_up wan1
 ns_dev_addr_down wan0
 it_check "uplink moved: the binding follows to $NS_DEV4B" \
 	wait_one_binding "$NS_DEV4B" 5
+it_check "the MSRP session on the old address ended at once" \
+	it_wait_log "$IT_DIR/d.log" "ending session: local address gone" 5
+# the sender hears it (BYE, or a Failure REPORT when the old connection
+# still carries one) long before its own 40 s or the app's 25 s
+sender_ended() {
+	local i
+	for i in $(seq 100); do
+		kill -0 "$SPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$IT_DIR/p-held.send"
+	! kill -0 "$SPID" 2>/dev/null &&
+		grep -qE 'REPORT 408|BYE from the receiver' "$IT_DIR/p-held.send"
+}
+it_check "... the sender was told (BYE or Failure REPORT) within 10 s" sender_ended
+it__log "session end after the move: $(($(it__now_ms) - t0)) ms; sender: $(tail -n 1 "$IT_DIR/p-held.send")"
+it_stop "$HPID"
 it_check "push delivered over the other uplink" ns_push p-lte "over lte"
+it_check "session-mode push over the other uplink (MSRP moved too)" \
+	ns_push p-lte-msrp "msrp over lte" --msrp
 
 # --- NAT keep-alive: a push 60 s after registration ---------------------------
 it_check "keep-alive counters in status" ns_status_has "keepalive=stun 4s"
