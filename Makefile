@@ -251,6 +251,10 @@ FUZZ_SECONDS ?= 30
 FUZZ_JOBS    ?= 1
 FUZZ_WORK    ?= $(B)/fuzz-work
 FUZZ_ARGS    ?=
+# -jobs makes libFuzzer write fuzz-N.log into the current directory (the
+# tree): only with more than one job, and the logs go to FUZZ_WORK/log
+FUZZ_JOBS_ARGS = $(if $(filter-out 1,$(FUZZ_JOBS)),-jobs=$(FUZZ_JOBS) \
+	-workers=$(FUZZ_JOBS))
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link
@@ -291,11 +295,13 @@ fuzz: fuzz-build
 	  dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
 	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
 	  $(B)/fuzz/fuzzers/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-	    -print_final_stats=1 -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) \
+	    -print_final_stats=1 $(FUZZ_JOBS_ARGS) \
 	    -artifact_prefix=$(B)/fuzz/crash-$$t- $$dict $(FUZZ_ARGS) \
 	    $(FUZZ_WORK)/$$t tests/fuzz/$$t 2>&1 | \
 	    grep -E '^(stat::|==[0-9]+==|SUMMARY|INFO: (Loaded|seed corpus)|Done)|invariant|artifact' \
 	    || true; \
+	  for l in fuzz-[0-9]*.log; do [ ! -f "$$l" ] || { mkdir -p $(FUZZ_WORK)/log; \
+	    mv -f "$$l" $(FUZZ_WORK)/log/$$t-$$l; }; done; \
 	  test -z "$$(ls $(B)/fuzz/crash-$$t-* 2>/dev/null)" || fail=1; \
 	done; exit $$fail
 
