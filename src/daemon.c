@@ -64,12 +64,13 @@ struct daemon {
 	char instance[INSTANCE_SIZE];
 	char allow[ALLOW_SIZE];  /* the methods we take, for Allow */
 	struct reg *unreg;       /* the old identity's binding, going away */
+	struct reg *unreg2;      /* ... and its second flow's */
 	struct tmr tmr_reset;    /* a rebuild waiting (un-REGISTER, retry) */
 	char reset_why[128];
 	struct tmr tmr_stop;
 	daemon_exit_h *exith;
 	void *arg;
-	uint32_t unregc;         /* un-REGISTERs at shutdown not answered */
+	uint32_t unregc;         /* un-REGISTERs not answered yet (stop, reload) */
 	bool stopping;
 	bool net_reset;          /* the rebuild is for a network change */
 };
@@ -85,6 +86,7 @@ static void destructor(void *arg)
 	tmr_cancel(&d->tmr_stop);
 	tmr_cancel(&d->tmr_reset);
 	d->unreg  = mem_deref(d->unreg);
+	d->unreg2 = mem_deref(d->unreg2);
 	d->regev  = mem_deref(d->regev);
 	d->routes = mem_deref(d->routes);
 	d->reg    = mem_deref(d->reg);
@@ -710,9 +712,14 @@ static void reset_tmr(void *arg)
 
 
 /* the old identity's binding is gone (or the wait is over) */
+/* The old identity's flows un-REGISTERed: build the new one after the
+ * last answer. */
 static void unreg_done_reset(void *arg)
 {
 	struct daemon *d = arg;
+
+	if (d->unregc && --d->unregc)
+		return;
 
 	tmr_start(&d->tmr_reset, 0, reset_tmr, d);
 }
@@ -745,7 +752,8 @@ int daemon_reset_stack(struct daemon *d, const char *why)
 		return EINVAL;
 
 	tmr_cancel(&d->tmr_reset);
-	d->unreg = mem_deref(d->unreg);   /* an un-REGISTER still waiting */
+	d->unreg  = mem_deref(d->unreg);   /* an un-REGISTER still waiting */
+	d->unreg2 = mem_deref(d->unreg2);
 	if (why != d->reset_why)
 		str_ncpy(d->reset_why, why ? why : "", sizeof(d->reset_why));
 
@@ -880,10 +888,14 @@ int daemon_reload(struct daemon *d, struct config *cfg)
 		else {
 			/* another identity: the old binding goes first
 			 * (bounded wait), on the old transports */
-			d->regev = mem_deref(d->regev);
-			d->unreg = d->reg;
-			d->reg = NULL;
+			d->regev  = mem_deref(d->regev);
+			d->unreg  = d->reg;
+			d->unreg2 = d->reg2;
+			d->reg  = NULL;
+			d->reg2 = NULL;
+			d->unregc = d->unreg2 ? 2 : 1;
 			tmr_start(&d->tmr_reset, STOP_UNREG_MS, reset_tmr, d);
+			reg_unregister(d->unreg2, unreg_done_reset, d);
 			reg_unregister(d->unreg, unreg_done_reset, d);
 		}
 	}
@@ -919,7 +931,8 @@ static void close_stack(void *arg)
 	struct daemon *d = arg;
 
 	tmr_cancel(&d->tmr_reset);
-	d->unreg = mem_deref(d->unreg);
+	d->unreg  = mem_deref(d->unreg);
+	d->unreg2 = mem_deref(d->unreg2);
 	d->regev = mem_deref(d->regev);
 	d->reg   = mem_deref(d->reg);
 	d->reg2  = mem_deref(d->reg2);

@@ -109,16 +109,33 @@ it_check "first proxy gone: a push still arrives over the second flow" \
 	ns_push p3 "second flow"
 sp_stop
 
-# --- shutdown with two flows: both bindings removed, each answered -------------
+# --- two flows: reload to another identity, then shutdown: every binding
+# removed, each un-REGISTER answered -------------------------------------------
 ns_kamailio_start edge edge.cfg.in "$NS_CORE4B" "$NS_CORE6B" || it_fail "first edge back"
 # flow 1's binding outlived the stop above (its edge was down): clear it
 kamcmd -s "$KAM_CTL" ul.rm location pra >/dev/null 2>&1
-sp_start d3 "$IT_DIR/d2.conf"
-it_check "two flows again" \
-	bash -c "for i in \$(seq 100); do n=\$(kamcmd -s $KAM_CTL ul.lookup location pra 2>/dev/null | grep -c 'Reg-Id: [12]'); [ \"\$n\" -eq 2 ] && exit 0; sleep 0.1; done; exit 1"
+# two_flows USER: USER has two bindings, reg-id 1 and 2 (10 s bound)
+two_flows() {
+	local i n
+	for i in $(seq 100); do
+		n=$(kamcmd -s "$KAM_CTL" ul.lookup location "$1" 2>/dev/null | grep -c 'Reg-Id: [12]')
+		[ "$n" -eq 2 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+cp "$IT_DIR/d2.conf" "$IT_DIR/d3.conf"
+sp_start d3 "$IT_DIR/d3.conf"
+it_check "two flows again" two_flows pra
+# a reload to another identity: both old flows' bindings go first
+sed -i -e 's/^sip_aor sip:pra@/sip_aor sip:pra2@/' -e 's/^sip_auth_user pra$/sip_auth_user pra2/' \
+	-e 's/^sip_auth_pass secret$/sip_auth_pass secret2/' "$IT_DIR/d3.conf"
+kill -HUP "$SP_PID"
+it_check "reload to another identity: both old flows un-REGISTERed" it_wait_no_binding pra 5
+it_check "... and the new identity registered two flows" two_flows pra2
 sp_stop
-it_check "SIGTERM removed both flows' bindings" it_wait_no_binding pra 3
+it_check "SIGTERM removed both flows' bindings" it_wait_no_binding pra2 3
 it_check "... each un-REGISTER answered before the stack closed" \
-	bash -c "[ \$(grep -c 'reg: unregistered (200' '$IT_DIR/d3.log') -eq 2 ] || { grep 'reg:' '$IT_DIR/d3.log'; exit 1; }"
+	bash -c "[ \$(grep -c 'reg: unregistered (200' '$IT_DIR/d3.log') -eq 4 ] || { grep 'reg:' '$IT_DIR/d3.log'; exit 1; }"
 
 it_done
