@@ -38,6 +38,7 @@ struct config {
 	char *tls_ca_file;
 	char *tls_cert_file;
 	char *tls_host;          /* name to verify; NULL = registrar's host */
+	char *uaprof_url;        /* our UAProf document (Contact, OPTIONS) */
 	bool tls_verify;
 	bool reg_event;          /* SUBSCRIBE to our reg event (RFC 3680) */
 	uint32_t max_message_size;  /* bytes of MESSAGE body */

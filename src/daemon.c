@@ -114,8 +114,13 @@ static int contact_params(struct re_printf *pf, void *arg)
 {
 	struct daemon *d = arg;
 
-	return re_hprintf(pf, ";+sip.instance=\"<%s>\"%H", d->instance,
-			  appset_ftag_print, d->apps);
+	/* +g.oma.uaprof: our choice (no OMA text names a SIP feature
+	 * tag for the UAProf URL; doc/app-ids.md) */
+	return re_hprintf(pf, ";+sip.instance=\"<%s>\"%H%s%s%s", d->instance,
+			  appset_ftag_print, d->apps,
+			  d->cfg->uaprof_url ? ";+g.oma.uaprof=\"<" : "",
+			  d->cfg->uaprof_url ? d->cfg->uaprof_url : "",
+			  d->cfg->uaprof_url ? ">\"" : "");
 }
 
 
@@ -635,7 +640,7 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 		goto out;
 
 	err = options_alloc(&d->opt, ua_sip(d->ua), d->cuser, d->allow,
-			    contact_params, accept_types, d);
+			    contact_params, accept_types, cfg->uaprof_url, d);
 	if (err)
 		goto out;
 
@@ -794,7 +799,7 @@ int daemon_reset_stack(struct daemon *d, const char *why)
 		goto out;
 
 	err = options_alloc(&opt, ua_sip(d->ua), d->cuser, d->allow,
-			    contact_params, accept_types, d);
+			    contact_params, accept_types, d->cfg->uaprof_url, d);
 	if (err)
 		goto out;
 	mem_deref(d->opt);

@@ -1,4 +1,4 @@
-/* options.c: answers OPTIONS with Allow, Accept and our feature tags in a Contact. */
+/* options.c: answers OPTIONS with Allow, Accept, x-wap-profile and our feature tags in a Contact. */
 #include <string.h>
 #include <re.h>
 #include "autoconf.h"
@@ -13,6 +13,7 @@ struct options {
 	struct sip *sip;
 	char *cuser;
 	char *allow;
+	char *uaprof;            /* x-wap-profile, or NULL */
 	options_print_h *paramsh;
 	options_print_h *accepth;
 	void *arg;
@@ -26,6 +27,7 @@ static void destructor(void *arg)
 	mem_deref(opt->lsnr);
 	mem_deref(opt->cuser);
 	mem_deref(opt->allow);
+	mem_deref(opt->uaprof);
 }
 
 
@@ -45,10 +47,14 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 	err = sip_replyf(opt->sip, msg, 200, "OK",
 			 "Allow: %s\r\n"
 			 "Accept: %H\r\n"
+			 "%s%s%s"
 			 "Contact: <sip:%s@%J%s>%H\r\n"
 			 "Content-Length: 0\r\n"
 			 "\r\n",
 			 opt->allow, opt->accepth, opt->arg,
+			 opt->uaprof ? "x-wap-profile: \"" : "",
+			 opt->uaprof ? opt->uaprof : "",
+			 opt->uaprof ? "\"\r\n" : "",
 			 opt->cuser, &msg->dst, sip_transp_param(msg->tp),
 			 opt->paramsh, opt->arg);
 	if (err) {
@@ -72,11 +78,12 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
  * @param allow    The methods we take (Allow)
  * @param paramsh  Prints the Contact parameters (instance, feature tags)
  * @param accepth  Prints the Accept header value
+ * @param uaprof   Our UAProf URL for x-wap-profile (OMA UAProf), or NULL
  * @param arg      Handler argument
  */
 int options_alloc(struct options **optp, struct sip *sip, const char *cuser,
 		  const char *allow, options_print_h *paramsh,
-		  options_print_h *accepth, void *arg)
+		  options_print_h *accepth, const char *uaprof, void *arg)
 {
 	struct options *opt;
 	int err;
@@ -95,6 +102,8 @@ int options_alloc(struct options **optp, struct sip *sip, const char *cuser,
 
 	err  = str_dup(&opt->cuser, cuser);
 	err |= str_dup(&opt->allow, allow);
+	if (uaprof)
+		err |= str_dup(&opt->uaprof, uaprof);
 	if (err)
 		goto out;
 

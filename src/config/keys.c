@@ -167,6 +167,31 @@ static int check_instance(struct parse *ps, const struct ckey *k,
 }
 
 
+/* An http(s) URL that goes inside a quoted feature-tag value and an
+ * x-wap-profile header as it is: no space, quote, <, > or backslash */
+static int check_uaprof(struct parse *ps, const struct ckey *k,
+			const struct pl *v)
+{
+	if (v->l > 255)
+		return config_fail(ps, k->name, "longer than 255 bytes");
+
+	if (!(v->l > 7 && !strncasecmp(v->p, "http://", 7)) &&
+	    !(v->l > 8 && !strncasecmp(v->p, "https://", 8)))
+		return config_fail(ps, k->name, "'%r' is not an http:// or "
+				   "https:// URL", v);
+
+	for (size_t i = 0; i < v->l; i++) {
+		char c = v->p[i];
+
+		if (c <= 0x20 || c > 0x7e || strchr("\"<>\\", c))
+			return config_fail(ps, k->name, "'%r': no spaces, "
+					   "quotes, <, > or backslashes", v);
+	}
+
+	return 0;
+}
+
+
 /* DNS name (letters, digits, '-', '.') or an IP literal */
 static int check_host(struct parse *ps, const struct ckey *k,
 		      const struct pl *v)
@@ -532,6 +557,8 @@ const struct ckey config_keys[] = {
 	 .check = check_instance, .reload = STACK},
 	{"reg_event", VAL(reg_event), .set = config_set_bool, .def = "no",
 	 .features = CF_XML, .reload = STACK},
+	{"uaprof_url", STR(uaprof_url), .set = config_set_str,
+	 .check = check_uaprof, .reload = STACK},
 	/* the network: see README "Network changes" */
 	{"sip_interface", STR(sip_interface), .set = config_set_str,
 	 .check = check_ifname, .reload = STACK},

@@ -128,6 +128,17 @@ for cert in wrong rogue; do
 	sp_stop
 done
 
+# uaprof_url: a Contact feature tag and x-wap-profile in OPTIONS.
+UAPROF="http://device.sippush.test/uaprof/model-1.xml"
+sp_conf "$IT_DIR/uap.conf" udp "app mms.ua" "uaprof_url $UAPROF"
+sp_start uap "$IT_DIR/uap.conf" && sp_registered uap
+it_check "uaprof_url: the binding carries +g.oma.uaprof" \
+	binding_has "+g.oma.uaprof=\"<$UAPROF>\""
+it_sipp opt-uap options_uac.xml -m 1 -s pra
+it_check "uaprof_url: OPTIONS answer carries x-wap-profile" \
+	grep -qF "x-wap-profile: \"$UAPROF\"" "$IT_DIR/sipp-opt-uap.msg.log"
+sp_stop
+
 # Configuration errors: exit code 2 and file:line: key: message.
 printf 'sip_aor sip:pra@sippush.test\nsip_registrar sip:127.0.0.1\nsip_expires soon\n' >"$IT_DIR/broken.conf"
 out=$("$SP_DAEMON" -c "$IT_DIR/broken.conf" 2>&1)

@@ -746,6 +746,31 @@ static void test_err_route_sender(void)
 }
 
 
+static void test_uaprof(void)
+{
+	struct config *cfg = GOOD(BASE "uaprof_url "
+				  "https://dev.example.com/p/m1.xml?v=2\n");
+
+	if (cfg)
+		UNIT_ASSERT_STR(cfg->uaprof_url,
+				"https://dev.example.com/p/m1.xml?v=2");
+	mem_deref(cfg);
+
+	EXPECT_ERR(BASE "uaprof_url ftp://a/b\n",
+		   NAME ":4: uaprof_url: 'ftp://a/b' is not an http:// or "
+		   "https:// URL");
+	EXPECT_ERR(BASE "uaprof_url http://\n",
+		   NAME ":4: uaprof_url: 'http://' is not an http:// or "
+		   "https:// URL");
+	EXPECT_ERR(BASE "uaprof_url http://a/\"x\n",
+		   NAME ":4: uaprof_url: 'http://a/\"x': no spaces, quotes, "
+		   "<, > or backslashes");
+	EXPECT_ERR(BASE "uaprof_url http://a/<x>\n",
+		   NAME ":4: uaprof_url: 'http://a/<x>': no spaces, quotes, "
+		   "<, > or backslashes");
+}
+
+
 static void test_err_bool(void)
 {
 	char text[256], want[128];
@@ -1202,6 +1227,7 @@ static CU_TestInfo error_tests[] = {
 	{"bad app lines", test_err_app},
 	{"bad route_ctype, app_sender", test_err_route_sender},
 	{"bad booleans", test_err_bool},
+	{"uaprof_url: http(s) URL, no quote/<>", test_uaprof},
 	{"control characters, NUL, length", test_err_bytes},
 	{"long bad value", test_err_long_value},
 	{"whole-file checks", test_err_whole},
