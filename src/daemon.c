@@ -21,6 +21,7 @@
 #include "log.h"
 #include "router.h"
 #include "sessmode.h"
+#include "statelock.h"
 #include "options.h"
 #include "reg.h"
 #include "regevent.h"
@@ -60,6 +61,7 @@ struct daemon {
 	struct pager *pager;
 	struct sessmode *sess;
 	struct ipc *ipc;
+	struct statelock *lock;  /* state_dir is ours (statelock.c) */
 	char *cuser;
 	char instance[INSTANCE_SIZE];
 	char allow[ALLOW_SIZE];  /* the methods we take, for Allow */
@@ -106,6 +108,7 @@ static void destructor(void *arg)
 	d->ua     = mem_deref(d->ua);
 	d->cuser  = mem_deref(d->cuser);
 	d->cfg    = mem_deref(d->cfg);
+	d->lock   = mem_deref(d->lock);   /* last: nothing in it is used */
 }
 
 
@@ -574,6 +577,18 @@ static int identity(struct daemon *d)
 	if (err) {
 		DEBUG_WARNING("state_dir %s: %m\n", cfg->state_dir, err);
 		return err;
+	}
+
+	/* one daemon per state_dir: locked before anything in it is
+	 * touched (a second one cleaned the first one's spool) */
+	if (!statelock_holds(d->lock, cfg->state_dir)) {
+		struct statelock *lock = NULL;
+
+		err = statelock_take(&lock, cfg->state_dir);
+		if (err)
+			return err;
+		mem_deref(d->lock);
+		d->lock = lock;
 	}
 
 	err = instance_get(d->instance, sizeof(d->instance),

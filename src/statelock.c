@@ -27,6 +27,7 @@
 
 struct statelock {
 	int fd;
+	char *dir;
 };
 
 
@@ -36,6 +37,7 @@ static void destructor(void *arg)
 
 	if (l->fd >= 0)
 		(void)close(l->fd);   /* releases the lock */
+	mem_deref(l->dir);
 }
 
 
@@ -71,6 +73,11 @@ int statelock_take(struct statelock **lp, const char *dir)
 	l = mem_zalloc(sizeof(*l), destructor);
 	if (!l)
 		return ENOMEM;
+
+	l->fd = -1;
+	err = str_dup(&l->dir, dir);
+	if (err)
+		goto out;
 
 	l->fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (l->fd < 0) {
@@ -108,4 +115,11 @@ int statelock_take(struct statelock **lp, const char *dir)
 		*lp = l;
 
 	return err;
+}
+
+
+/** Does this lock hold dir (as given to statelock_take)? */
+bool statelock_holds(const struct statelock *l, const char *dir)
+{
+	return l && dir && !strcmp(l->dir, dir);
 }

@@ -2,8 +2,11 @@
 #ifndef SIPPUSH_STATELOCK_H
 #define SIPPUSH_STATELOCK_H
 
+#include <stdbool.h>
+
 struct statelock;
 
-int statelock_take(struct statelock **lp, const char *dir);
+int  statelock_take(struct statelock **lp, const char *dir);
+bool statelock_holds(const struct statelock *l, const char *dir);
 
 #endif

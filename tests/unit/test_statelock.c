@@ -60,6 +60,9 @@ static void test_lock(void)
 	CU_ASSERT_EQUAL_FATAL(unit_mkdtemp(dir, sizeof(dir)), 0);
 
 	UNIT_ASSERT_INT(statelock_take(&a, dir), 0);
+	CU_ASSERT(statelock_holds(a, dir));
+	CU_ASSERT(!statelock_holds(a, "/var/lib/other"));
+	CU_ASSERT(!statelock_holds(NULL, dir));
 
 	/* the holder's pid is in the file */
 	(void)re_snprintf(path, sizeof(path), "%s/lock", dir);
