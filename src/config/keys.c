@@ -38,7 +38,7 @@
  * .features: CF_TLS, CF_MSRP, CF_MSRP_RELAY, CF_XML: the key is refused (same
  * words from -t and at start) when the build leaves the feature out.
  * .reload: CONFIG_RELOAD_NOW / _STACK / _RESTART: what SIGHUP does with
- * a changed value (daemon.c). Parsing, defaults, -t, equality, reload
+ * a changed value (daemon/reset.c). Parsing, defaults, -t, equality, reload
  * classification and freeing all follow from the row.
  */
 

@@ -59,7 +59,7 @@ static struct {
 } t;
 
 
-/* --- the daemon's side of the local API, as daemon.c wires it --------- */
+/* --- the daemon's side of the local API, as daemon/ipchooks.c wires it */
 
 static int t_subscribe(struct ipc_client *c, const char *appid,
 		       const char *filter, bool monitor,
