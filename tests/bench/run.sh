@@ -41,7 +41,7 @@ BUF=4194304                     # every SIP UDP socket buffer (sipp -buff_size, 
 if [ "$MODE" = full ]; then
 	TP_START=10000 TP_SECS=2 TP_PROBES=10 TP_MAX=100000
 	LAT_N=10000 LAT_RATE=1000
-	MSRP_MB=1024
+	MSRP_MB=${BENCH_MSRP_MB:-1024} MSRP_PROF_MB=64
 	IDLE_S=60
 	SCALE_APPS=1000 SCALE_N=1000000
 	BURST_N=100000 BURST_S=5 BURST_WAIT=40
@@ -52,7 +52,7 @@ if [ "$MODE" = full ]; then
 else
 	TP_START=2000 TP_SECS=1 TP_PROBES=1 TP_MAX=2000
 	LAT_N=500 LAT_RATE=1000
-	MSRP_MB=16
+	MSRP_MB=${BENCH_MSRP_MB:-16} MSRP_PROF_MB=16
 	IDLE_S=6
 	SCALE_APPS=1000 SCALE_N=5000
 	BURST_N=5000 BURST_S=1 BURST_WAIT=4
@@ -629,62 +629,150 @@ bench_latency() {
 }
 
 # --- 3. MSRP -------------------------------------------------------------------------
-bench_msrp() {
-	local f=$IT_DIR/msrp.bin bytes t0 t1 rc why mbps rss0 hwm grow rport rp raw setup note=
-	blog "MSRP: one $MSRP_MB MiB push through sippush send --msrp"
-	dd if=/dev/zero of="$f" bs=1M count="$MSRP_MB" status=none || die "cannot write $f"
-	bytes=$(stat -c %s "$f")
-	echo 5 >"/proc/$DPID/clear_refs" 2>/dev/null   # restart VmHWM from here
-	rss0=$(kb "$DPID" VmRSS)
-	gate
-	# the offer as sippush send makes it (a=setup:actpass); should that
-	# fail at once, again with the sender dialing (a=setup:active)
-	for setup in "" active; do
-		t0=$(now_s)
-		"$SIPPUSH_CLI" send --msrp --proxy "sip:127.0.0.1:$KAM_SIP_PORT" --to sip:pra@sippush.test \
-			--app "$APP" --type application/octet-stream --file "$f" --timeout 60 \
-			${setup:+--setup $setup} >"$IT_DIR/msrp-send.out" 2>&1 </dev/null
-		rc=$?
-		t1=$(now_s)
-		[ $rc != 0 ] || break
-		awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 5) }' || break
-		note="$(tr -d '\r' <"$IT_DIR/msrp-send.out" | grep -v '^$' | tail -n 1 | cut -c1-50)"
-		cp "$IT_DIR/msrp-send.out" "$IT_DIR/msrp-send-actpass.out"
-		blog "  send --msrp (a=setup:actpass) failed, rc=$rc: $note"
-		note="; default a=setup failed ($note), --setup active used"
-	done
-	hwm=$(kb "$DPID" VmHWM)
-	if [ $rc = 0 ]; then
-		mbps=$(awk -v b="$bytes" -v a="$t0" -v c="$t1" 'BEGIN { printf "%.0f\n", b / 1e6 / (c - a) }')
-		grow=$((hwm - rss0))
+# msrp_send FILE TAG ARGS...: one push of FILE through `sippush send --msrp`
+# (extra ARGS: --setup, --tls ...); sets M_RC, M_MBPS (10^6 bytes over the
+# time from start to exit, i.e. to the Success REPORT after the app's ACK),
+# M_WHY (the sender's last line when it failed)
+msrp_send() {
+	local f=$1 tag=$2 t0 t1
+	shift 2
+	M_MBPS='' M_WHY=''
+	t0=$(now_s)
+	"$SIPPUSH_CLI" send --msrp --proxy "sip:127.0.0.1:$KAM_SIP_PORT" --to "${SIPPUSH_TO:-sip:pra@sippush.test}" \
+		--app "$APP" --type application/octet-stream --file "$f" --timeout 60 \
+		"$@" >"$IT_DIR/msrp-$tag.out" 2>&1 </dev/null
+	M_RC=$?
+	t1=$(now_s)
+	M_SECS=$(awk -v a="$t0" -v c="$t1" 'BEGIN { print c - a }')
+	if [ $M_RC = 0 ]; then
+		M_MBPS=$(awk -v b="$(stat -c %s "$f")" -v d="$M_SECS" 'BEGIN { printf "%.0f\n", b / 1e6 / d }')
 	else
-		why=$(tr -d '\r' <"$IT_DIR/msrp-send.out" | grep -v '^$' | tail -n 1 | cut -c1-60)
-		why="n/a (send --msrp exit $rc: ${why:-no output})"
+		M_WHY=$(tr -d '\r' <"$IT_DIR/msrp-$tag.out" | grep -v '^$' | tail -n 1 | cut -c1-60)
+		M_WHY="n/a (send --msrp exit $M_RC: ${M_WHY:-no output})"
 	fi
-	blog "  sippushd: rc=$rc ${mbps:-} MB/s, RSS $rss0 kB -> peak $hwm kB"
+	blog "  $tag: rc=$M_RC ${M_MBPS:+$M_MBPS MB/s}${M_WHY}"
+}
 
-	blog "MSRP baseline: the same file over one raw TCP connection into a file"
+# msrp_row FIGURE RAW TARGET-PREFIX: the row of the last msrp_send
+msrp_row() {
+	if [ "$M_RC" = 0 ]; then
+		row "$1" "$M_MBPS MB/s" "${2:-n/a} MB/s raw TCP+fsync" "$(ratio "$M_MBPS" "${2:-}")" \
+			"$3: $(met "$(ratio "$M_MBPS" "${2:-}") >= ${3#>=}")${4:-}"
+	else
+		row "$1" "$M_WHY" "${2:-n/a} MB/s raw TCP+fsync" "n/a" "$3: n/a"
+	fi
+}
+
+# strace_total FILE: the syscall count on strace -c's "total" line
+strace_total() {
+	awk '$NF == "total" { print ($4 ~ /^[0-9]+$/) ? $4 : $3 }' "$1" 2>/dev/null | tail -n 1
+}
+
+# raw_tcp FILE [STRACE-OUT]: the baseline (rawtcp recv under strace -c -f
+# with STRACE-OUT); sets RAW (MB/s)
+raw_tcp() {
+	local rport rp
 	rport=$(it_free_port)
-	"$BT/rawtcp" recv "$rport" "$IT_DIR/state-m/raw.out" >"$IT_DIR/rawtcp-recv.out" 2>&1 </dev/null &
+	if [ -n "${2:-}" ]; then
+		strace -c -f -o "$2" "$BT/rawtcp" recv "$rport" "$IT_DIR/state-m/raw.out" \
+			>"$IT_DIR/rawtcp-recv.out" 2>&1 </dev/null &
+	else
+		"$BT/rawtcp" recv "$rport" "$IT_DIR/state-m/raw.out" >"$IT_DIR/rawtcp-recv.out" 2>&1 </dev/null &
+	fi
 	rp=$!
 	it_track $rp
 	it_wait_log "$IT_DIR/rawtcp-recv.out" ready 5 || die "rawtcp recv did not start"
 	gate
-	"$BT/rawtcp" send "$rport" "$f" >"$IT_DIR/rawtcp-send.out" 2>&1 </dev/null
+	"$BT/rawtcp" send "$rport" "$1" >"$IT_DIR/rawtcp-send.out" 2>&1 </dev/null
 	wait $rp 2>/dev/null
 	it__untrack $rp
-	raw=$(sed -n 's/.*MBps=\([0-9.]*\).*/\1/p' "$IT_DIR/rawtcp-send.out")
-	raw=${raw%.*}
+	RAW=$(sed -n 's/.*MBps=\([0-9.]*\).*/\1/p' "$IT_DIR/rawtcp-send.out")
+	RAW=${RAW%.*}
+	rm -f "$IT_DIR/state-m/raw.out"
+}
+
+# msrps_run FILE RAW: the push over msrps (sender dials, verifies the
+# daemon's kam.pem) to a second daemon that has a certificate; libre
+# wants certificate and key in one file
+msrps_run() {
+	local cert=$IT_PKI/kam-full.pem pid=$DPID apid=$APID
+	cat "$IT_PKI/kam.pem" "$IT_PKI/kam.key" >"$cert" || die "certificate"
+	bench_conf "$IT_DIR/mt.conf" mt pra2 udp "app $APP" "msrp_max_size 4096" \
+		"tls_cert_file $cert" "tls_ca_file $IT_PKI/ca.pem" || die "config"
+	daemon_start mt "$IT_DIR/mt.conf"
+	app_start app-msrps "$IT_DIR/mt.sock" "$APP"
+	gate
+	SIPPUSH_TO=sip:pra2@sippush.test msrp_send "$1" msrps --tls --ca "$IT_PKI/ca.pem" --setup active
+	msrp_row "  same over msrps (TLS), sender dials" "$2" ">=0.50" "; the baseline has no TLS"
+	app_stop "$APID"
+	daemon_stop "$DPID"
+	DPID=$pid APID=$apid
+}
+
+bench_msrp() {
+	local f=$IT_DIR/msrp.bin fp=$IT_DIR/msrp-prof.bin rss0 hwm grow raw note='' sp d ds rs mib
+	blog "MSRP: one $MSRP_MB MiB push through sippush send --msrp"
+	dd if=/dev/zero of="$f" bs=1M count="$MSRP_MB" status=none || die "cannot write $f"
+	echo 5 >"/proc/$DPID/clear_refs" 2>/dev/null   # restart VmHWM from here
+	rss0=$(kb "$DPID" VmRSS)
+	gate
+	# the offer as sippush send makes it (a=setup:actpass: the daemon
+	# dials); should that fail at once, again with the sender dialing
+	msrp_send "$f" actpass
+	if [ "$M_RC" != 0 ] && awk -v d="$M_SECS" 'BEGIN { exit !(d < 5) }'; then
+		note="; default a=setup failed (${M_WHY#n/a }), --setup active used"
+		msrp_send "$f" active --setup active
+	fi
+	hwm=$(kb "$DPID" VmHWM)
+	grow=$((hwm - rss0))
+	blog "  RSS $rss0 kB -> peak $hwm kB"
+
+	blog "MSRP baseline: the same file over one raw TCP connection into a file"
+	raw_tcp "$f"
+	raw=$RAW
 	blog "  raw TCP: ${raw:-?} MB/s"
-	rm -f "$f"
-	if [ $rc = 0 ]; then
-		row "MSRP $(fmt_int "$MSRP_MB") MiB push, MB/s (send -> app ACK)" "$mbps MB/s" "${raw:-n/a} MB/s raw TCP+fsync" \
-			"$(ratio "$mbps" "${raw:-}")" ">=0.50: $(met "$(ratio "$mbps" "${raw:-}") >= 0.5")$note"
+	msrp_row "MSRP $(fmt_int "$MSRP_MB") MiB push, MB/s (send -> app ACK), daemon dials" "$raw" ">=0.80" "$note"
+	if [ "$M_RC" = 0 ]; then
 		row "  sippushd peak RSS (VmHWM) during the push" "$(mib "$hwm") (+$(mib "$grow"))" "$(mib "$rss0") before it" \
 			"$(ratio "$hwm" "$rss0")" "growth <4 MiB: $(met "$grow < 4096")"
-	else
-		row "MSRP $(fmt_int "$MSRP_MB") MiB push, MB/s" "$why" "${raw:-n/a} MB/s raw TCP+fsync" "n/a" ">=0.50: n/a"
 	fi
+
+	# the sender dials (a=setup:active: the daemon accepts), then msrps
+	gate
+	msrp_send "$f" setup-active --setup active
+	msrp_row "  same, sender dials (a=setup:active)" "$raw" ">=0.80"
+	msrps_run "$f" "$raw"
+
+	# load-independent: the daemon's system calls for a push (strace -c
+	# -f attached for it), against the raw receiver's under strace too
+	mib=$MSRP_PROF_MB
+	if command -v strace >/dev/null; then
+		dd if=/dev/zero of="$fp" bs=1M count="$mib" status=none || die "cannot write $fp"
+		for sp in actpass active; do
+			strace -c -f -p "$DPID" -o "$IT_DIR/strace-msrp-$sp.txt" 2>/dev/null &
+			d=$!
+			it_track $d
+			sleep 0.5
+			msrp_send "$fp" "strace-$sp" --setup "$sp"
+			kill -INT $d 2>/dev/null
+			wait $d 2>/dev/null
+			it__untrack $d
+		done
+		raw_tcp "$fp" "$IT_DIR/strace-raw.txt"
+		rs=$(strace_total "$IT_DIR/strace-raw.txt")
+		for sp in actpass active; do
+			ds=$(strace_total "$IT_DIR/strace-msrp-$sp.txt")
+			row "  daemon syscalls per MiB ($mib MiB push under strace -c, $sp)" \
+				"$(awk -v n="${ds:-0}" -v m="$mib" 'BEGIN { printf "%.1f\n", n / m }')" \
+				"$(awk -v n="${rs:-0}" -v m="$mib" 'BEGIN { printf "%.1f\n", n / m }') raw recv" \
+				"$(ratio "${ds:-}" "${rs:-}")" ""
+		done
+		blog "  syscalls: daemon $(sed -n '3,8p' "$IT_DIR/strace-msrp-active.txt" | awk '{ printf "%s=%s ", $NF, $4 }')"
+		rm -f "$fp"
+	else
+		row "  daemon syscalls per MiB" "n/a (no strace)" "" "" ""
+	fi
+	rm -f "$f"
 }
 
 # --- 4. footprint -----------------------------------------------------------------------
