@@ -174,7 +174,30 @@ void compat_fd_close(int fd)
 	}
 }
 
+int compat_tcp_rx_take(struct tcp_conn *tc, fd_h *fh, void *arg, int *fdp)
+{
+	(void)tc;
+	(void)fh;
+	(void)arg;
+	(void)fdp;
+
+	return ENOTSUP;
+}
+
 #else   /* libre 1.x, 2.x: libre keeps its own table by descriptor */
+
+int compat_tcp_rx_take(struct tcp_conn *tc, fd_h *fh, void *arg, int *fdp)
+{
+	int fd = *fdp;
+
+	if (fd < 0)
+		fd = compat_tcp_conn_fd(tc);
+	if (fd < 0)
+		return EBADF;
+
+	*fdp = fd;
+	return fd_listen(fd, FD_READ, fh, arg);
+}
 
 int compat_fd_listen(int fd, int flags, fd_h *fh, void *arg)
 {

@@ -92,4 +92,11 @@ int compat_tcp_conn_fd(const struct tcp_conn *tc);
 int  compat_fd_listen(int fd, int flags, fd_h *fh, void *arg);
 void compat_fd_close(int fd);
 
+/* Before 3.6 libre keeps one handler per descriptor, so fd_listen() on a
+ * connection's descriptor puts fh in the place of libre's reader (libre's
+ * own send path takes it back while its queue is not empty, see
+ * msrpsess/conn.c). From 3.6 on a second handle would be a second epoll
+ * registration: ENOTSUP, libre keeps reading. Sets *fdp. */
+int  compat_tcp_rx_take(struct tcp_conn *tc, fd_h *fh, void *arg, int *fdp);
+
 #endif
