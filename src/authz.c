@@ -1,8 +1,11 @@
-/* authz.c: decides who may push to an application ID and who may subscribe to it. */
+/* authz.c: decides who may push to an application ID and what a local client may do with one (the local ACL). */
 #include <string.h>
+#include <unistd.h>
 #include <re.h>
 #include "autoconf.h"
 #include "config.h"
+#include "acl.h"
+#include "loglimit.h"
 #include "authz.h"
 
 #define DEBUG_MODULE "authz"
@@ -72,24 +75,70 @@ bool authz_sender(const struct config *cfg, const char *appid,
 
 
 /**
- * May this local process subscribe to this application ID?
+ * The local access list from the configuration: app_acl lines, then the
+ * drop-ins of acl_dir (packages ship their apps' lines there), with
+ * acl_default for the IDs no line names. The daemon's own uid and root
+ * may do everything (acl.c).
  *
- * The one place every SUBSCRIBE passes. Today any process that can open
- * the socket (mode 0660: owner and group) may subscribe to any ID; the
- * per-application ACL (ubus acl.d style, keyed by uid/gid) goes here.
+ * @return 0, or an errno with err saying FILE:LINE: what
+ */
+int authz_acl_build(struct acl **aclp, const struct config *cfg, char *err,
+		    size_t errsz)
+{
+	struct acl *acl = NULL;
+	int e;
+
+	if (!aclp || !cfg)
+		return EINVAL;
+
+	e = acl_alloc(&acl, cfg->acl_default == CONFIG_ACL_ALLOW,
+		      (uint32_t)geteuid());
+	if (e)
+		return e;
+
+	for (size_t i = 0; i < cfg->aclc && !e; i++)
+		e = acl_rule_add(acl, cfg->acls[i].rule, err, errsz);
+
+	if (!e && cfg->acl_dir)
+		e = acl_load_dir(acl, cfg->acl_dir, err, errsz);
+
+	if (e)
+		mem_deref(acl);
+	else
+		*aclp = acl;
+
+	return e;
+}
+
+
+/**
+ * May this local client do this with this application ID? The one
+ * decision for every local request (SUBSCRIBE as owner or monitor,
+ * ACK/NACK, STATUS in full); a refusal is logged, at most LOGLIMIT_LINES
+ * a while (a hostile client must not fill the log).
+ *
+ * @param acl    The list (NULL: everything is allowed)
+ * @param cr     The client's credentials (SO_PEERCRED, groups)
+ * @param appid  Canonical ID, or NULL for the daemon as a whole
+ * @param right  One ACL_* right
  *
  * @return 0 if allowed, EPERM if not
  */
-int authz_subscribe(const struct config *cfg, uint32_t uid, uint32_t gid,
-		    uint32_t pid, const char *appid)
+int authz_local(const struct acl *acl, const struct acl_cred *cr,
+		const char *appid, unsigned right)
 {
-	(void)cfg;
-	(void)uid;
-	(void)gid;
-	(void)pid;
+	static struct loglimit ll;
+	uint32_t left_out;
 
-	DEBUG_PRINTF("subscribe %s by uid=%u gid=%u pid=%u: allowed\n",
-		     appid, uid, gid, pid);
+	if (acl_allowed(acl, cr, appid, right))
+		return 0;
 
-	return appid ? 0 : EPERM;
+	if (loglimit_ok(&ll, tmr_jiffies(), &left_out)) {
+		DEBUG_NOTICE("refused: %H may not %s %s (ERR 403)%s\n",
+			     acl_cred_print, cr, acl_right_name(right),
+			     appid ? appid : "the whole STATUS",
+			     left_out ? "; more refusals not logged" : "");
+	}
+
+	return EPERM;
 }

@@ -70,6 +70,21 @@ struct config {
 	char *resolv_conf;       /* name servers from here, watched */
 	struct config_proxy *proxies;  /* sip_outbound_proxy lines: a flow each */
 	size_t proxyc;
+	struct config_acl *acls;       /* app_acl lines (acl.c) */
+	size_t aclc;
+	char *acl_dir;                 /* drop-ins with app_acl lines */
+	unsigned acl_default;          /* CONFIG_ACL_ALLOW or _DENY */
+};
+
+enum {
+	CONFIG_ACL_ALLOW = 0,          /* acl_default's words, in order */
+	CONFIG_ACL_DENY  = 1,
+	CONFIG_ACL_LINE  = 512,        /* acl.h ACL_LINE_MAX */
+};
+
+/** app_acl APP RIGHTS WHO...: which local users may do what with APP */
+struct config_acl {
+	char rule[CONFIG_ACL_LINE + 1];
 };
 
 enum {

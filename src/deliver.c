@@ -341,6 +341,15 @@ void deliver_cancel(struct delivery *dl)
 }
 
 
+/** The application ID of a push waiting for its verdict, or NULL. */
+const char *deliver_appid(const struct deliver *d, uint64_t id)
+{
+	const struct delivery *dl = d ? find(d, id) : NULL;
+
+	return dl ? dl->push.appid : NULL;
+}
+
+
 int deliver_ack(struct deliver *d, struct ipc_client *c, uint64_t id)
 {
 	struct delivery *dl;

@@ -34,6 +34,7 @@ int  deliver_push(struct deliver *d, const struct route *rt,
 void deliver_report(struct deliver *d, const struct push *p, uint16_t scode,
 		    const char *reason);
 void deliver_cancel(struct delivery *dl);
+const char *deliver_appid(const struct deliver *d, uint64_t id);
 int  deliver_ack(struct deliver *d, struct ipc_client *c, uint64_t id);
 int  deliver_nack(struct deliver *d, struct ipc_client *c, uint64_t id,
 		  uint16_t code, const char *reason);

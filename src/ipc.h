@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct acl_cred;
 struct ipc;
 struct ipc_client;
 struct router_opts;
@@ -38,7 +39,7 @@ struct ipc_handlers {
 	 * IPC_MAX_SUBS on this connection, ENOSPC full, ...). appid is
 	 * canonical, filter lower-case or NULL. Every SUBSCRIBE that parses
 	 * comes here, so this is where authorization happens (the daemon's
-	 * calls authz_subscribe() with ipc_client_cred()) and where the
+	 * calls authz_local() with ipc_client_acl()) and where the
 	 * subscription is recorded (router.c: ipc keeps no copy). */
 	int  (*subscribeh)(struct ipc_client *c, const char *appid,
 			   const char *filter, bool monitor,
@@ -52,7 +53,8 @@ struct ipc_handlers {
 	int  (*unsubscribeh)(struct ipc_client *c,
 			     const char *appid /* NULL = all */, void *arg);
 	/* Called for owners and monitors alike; a monitor's ACK/NACK must
-	 * not count. ENOENT if the push id is unknown. */
+	 * not count. ENOENT if the push id is unknown, EPERM if it is not
+	 * c's to answer (not subscribed to its app; the ACL says no). */
 	int  (*ackh)(struct ipc_client *c, uint64_t push_id, void *arg);
 	int  (*nackh)(struct ipc_client *c, uint64_t push_id, uint16_t code,
 		      const char *reason /* NULL = none */, void *arg);
@@ -65,8 +67,10 @@ struct ipc_handlers {
 	 * EALREADY reported before, ENOTSUP no IMDN in this build. */
 	int  (*disposedh)(struct ipc_client *c, uint64_t push_id,
 			  bool displayed, void *arg);
-	/* Extra STATUS lines, "key=value\n" each */
-	int  (*statush)(struct re_printf *pf, void *arg);
+	/* Extra STATUS lines, "key=value\n" each, for client c (what it
+	 * may see of other apps is the daemon's ACL's to say) */
+	int  (*statush)(struct ipc_client *c, struct re_printf *pf,
+			void *arg);
 };
 
 int  ipc_alloc(struct ipc **ipcp, const char *path,
@@ -74,6 +78,7 @@ int  ipc_alloc(struct ipc **ipcp, const char *path,
 int  ipc_send_push(struct ipc_client *c, const struct push *p);
 void ipc_client_cred(const struct ipc_client *c, uint32_t *uid,
 		     uint32_t *gid, uint32_t *pid);
+const struct acl_cred *ipc_client_acl(const struct ipc_client *c);
 uint32_t ipc_client_id(const struct ipc_client *c);
 uint32_t ipc_clients(const struct ipc *ipc);
 uint32_t ipc_dropped(const struct ipc *ipc);

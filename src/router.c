@@ -583,12 +583,22 @@ size_t router_count(const struct router *r)
 }
 
 
+struct print_acc {
+	struct re_printf *pf;
+	router_keep_h *keeph;
+	void *arg;
+};
+
+
 static bool print_apply(struct le *le, void *arg)
 {
 	const struct rentry *e = le->data;
-	struct re_printf *pf = arg;
+	struct print_acc *acc = arg;
 
-	return 0 != re_hprintf(pf, "route=%s owner=%s monitors=%u\n",
+	if (acc->keeph && !acc->keeph(e->appid, acc->arg))
+		return false;
+
+	return 0 != re_hprintf(acc->pf, "route=%s owner=%s monitors=%u\n",
 			       e->appid, e->owner ? "yes" : "no",
 			       list_count(&e->monitors));
 }
@@ -670,8 +680,18 @@ int router_accept_print(struct re_printf *pf, const struct router *r)
 /** One "route ..." line per application ID with subscribers. */
 int router_print(struct re_printf *pf, const struct router *r)
 {
+	return router_print_if(pf, r, NULL, NULL);
+}
+
+
+/** The route= lines of the IDs keeph keeps (NULL: all), for STATUS. */
+int router_print_if(struct re_printf *pf, const struct router *r,
+		    router_keep_h *keeph, void *arg)
+{
+	struct print_acc acc = {pf, keeph, arg};
+
 	if (!r)
 		return 0;
 
-	return hash_apply(r->ht, print_apply, pf) ? ENOMEM : 0;
+	return hash_apply(r->ht, print_apply, &acc) ? ENOMEM : 0;
 }

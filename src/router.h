@@ -65,6 +65,9 @@ enum route_result router_query(const struct router *r, const char *appid,
 			       const struct route_query *q, struct route *rt);
 size_t router_count(const struct router *r);
 int  router_print(struct re_printf *pf, const struct router *r);
+typedef bool (router_keep_h)(const char *appid, void *arg);
+int  router_print_if(struct re_printf *pf, const struct router *r,
+		     router_keep_h *keeph, void *arg);
 int  router_accept_print(struct re_printf *pf, const struct router *r);
 
 #endif

@@ -8,6 +8,7 @@
 #include "autoconf.h"
 #include "appid.h"
 #include "mediatype.h"
+#include "acl.h"
 #include "config.h"
 #include "config_priv.h"
 
@@ -532,6 +533,37 @@ static int elem_proxy(struct parse *ps, const struct ckey *k,
 }
 
 
+_Static_assert((int)CONFIG_ACL_LINE == (int)ACL_LINE_MAX,
+	       "an app_acl line holds what acl.c takes");
+
+/* "app_acl APP RIGHTS WHO...": checked by the parser that will read it
+ * (acl.c), so -t says what is wrong with it */
+static int elem_acl(struct parse *ps, const struct ckey *k,
+		    const struct pl *v, void *elem, const void *arr, size_t n)
+{
+	struct config_acl *a = elem;
+	struct acl *acl = NULL;
+	char why[160] = "";
+	int err;
+	(void)arr;
+	(void)n;
+
+	if (v->l > CONFIG_ACL_LINE)
+		return config_fail(ps, k->name, "longer than %u characters",
+				   CONFIG_ACL_LINE);
+
+	(void)pl_strcpy(v, a->rule, sizeof(a->rule));
+
+	err = acl_alloc(&acl, true, 0);
+	if (err)
+		return err;
+	err = acl_rule_add(acl, a->rule, why, sizeof(why));
+	mem_deref(acl);
+
+	return err ? config_fail(ps, k->name, "%s", why) : 0;
+}
+
+
 /* --- the table ----------------------------------------------------------- */
 
 const struct ckey config_keys[] = {
@@ -578,6 +610,14 @@ const struct ckey config_keys[] = {
 	 .def = "/run/sippushd/sippushd.sock", .reload = RESTART},
 	{"user", STR(user), .set = config_set_str, .check = check_user,
 	 .reload = RESTART},
+	/* who may do what with an app ID over the socket (acl.c) */
+	{"app_acl", LIST(acls, aclc), .set = config_set_list,
+	 .elem = elem_acl, .max = ACL_RULES_MAX, .reload = NOW},
+	{"acl_dir", STR(acl_dir), .set = config_set_str, .check = check_path,
+	 .def = "/etc/sippushd/acl.d", .reload = NOW},
+	{"acl_default", VAL(acl_default), .set = config_set_enum,
+	 .words = (const char *const []){"allow", "deny", NULL},
+	 .def = "allow", .reload = NOW},
 	/* push applications: apply at once */
 	{"app", LIST(apps, appc), .set = config_set_list, .elem = elem_app,
 	 .max = APPS_MAX, .reload = NOW},

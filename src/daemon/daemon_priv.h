@@ -45,6 +45,7 @@ struct daemon {
 	struct pager *pager;
 	struct sessmode *sess;
 	struct ipc *ipc;
+	struct acl *acl;         /* what local clients may do (authz.c) */
 	struct statelock *lock;  /* state_dir is ours (statelock.c) */
 	char *cuser;
 	char instance[INSTANCE_SIZE];
@@ -68,6 +69,7 @@ int  daemon_identity(struct daemon *d);
 
 /* ipchooks.c */
 extern const struct ipc_handlers daemon_ipc_handlers;
+int  daemon_acl_setup(struct daemon *d, const struct config *cfg);
 
 /* binding.c */
 int  daemon_contact_params(struct re_printf *pf, void *arg);

@@ -2,6 +2,7 @@
 #include <re.h>
 #include "autoconf.h"
 #include "config.h"
+#include "acl.h"
 #include "activate.h"
 #include "appset.h"
 #include "authz.h"
@@ -22,22 +23,66 @@
 #include "dbg.h"
 
 
+/**
+ * The local ACL from app_acl, acl_dir and acl_default (authz.c); on
+ * reload a list that does not load keeps the running one.
+ */
+int daemon_acl_setup(struct daemon *d, const struct config *cfg)
+{
+	struct acl *acl = NULL;
+	char why[256] = "";
+	int err;
+
+	err = authz_acl_build(&acl, cfg, why, sizeof(why));
+	if (err) {
+		DEBUG_WARNING("access list: %s (%m)%s\n", why, err,
+			      d->acl ? "; the old one stays" : "");
+		return err;
+	}
+
+	mem_deref(d->acl);
+	d->acl = acl;
+	return 0;
+}
+
+
 static int ipc_subscribe(struct ipc_client *c, const char *appid,
 			 const char *filter, bool monitor,
 			 const struct router_opts *opts, void *arg)
 {
 	struct daemon *d = arg;
-	uint32_t uid, gid, pid;
 	int err;
 
-	ipc_client_cred(c, &uid, &gid, &pid);
-
-	err = authz_subscribe(d->cfg, uid, gid, pid, appid);
+	err = authz_local(d->acl, ipc_client_acl(c), appid,
+			  monitor ? ACL_MONITOR : ACL_OWN);
 	if (err)
 		return err;
 
 	/* the router is the one record of who subscribed to what */
 	return router_subscribe_ex(d->router, c, appid, filter, monitor, opts);
+}
+
+
+/* ACK/NACK: only from a subscriber of the push's app (a monitor's does
+ * not count, deliver.c), and from its owner only with the send right */
+static int answer_check(struct daemon *d, struct ipc_client *c, uint64_t id)
+{
+	const char *appid = deliver_appid(d->dlv, id);
+	bool monitor = false;
+
+	if (!appid)
+		return ENOENT;
+
+	if (!router_subscribed(d->router, c, appid, &monitor)) {
+		DEBUG_NOTICE("client %u (uid %u): push %llu for %s is not "
+			     "its to answer (ERR 403)\n", ipc_client_id(c),
+			     ipc_client_acl(c)->uid, (unsigned long long)id,
+			     appid);
+		return EPERM;
+	}
+
+	return monitor ? 0 : authz_local(d->acl, ipc_client_acl(c), appid,
+					 ACL_SEND);
 }
 
 
@@ -70,8 +115,9 @@ static int ipc_unsubscribe(struct ipc_client *c, const char *appid,
 static int ipc_ack(struct ipc_client *c, uint64_t id, void *arg)
 {
 	struct daemon *d = arg;
+	int err = answer_check(d, c, id);
 
-	return deliver_ack(d->dlv, c, id);
+	return err ? err : deliver_ack(d->dlv, c, id);
 }
 
 
@@ -79,8 +125,9 @@ static int ipc_nack(struct ipc_client *c, uint64_t id, uint16_t code,
 		    const char *reason, void *arg)
 {
 	struct daemon *d = arg;
+	int err = answer_check(d, c, id);
 
-	return deliver_nack(d->dlv, c, id, code, reason);
+	return err ? err : deliver_nack(d->dlv, c, id, code, reason);
 }
 
 
@@ -95,14 +142,47 @@ static void ipc_gone(struct ipc_client *c, void *arg)
 }
 
 
-static int ipc_status(struct re_printf *pf, void *arg)
+struct status_view {
+	struct daemon *d;
+	struct ipc_client *c;
+};
+
+
+/* an app another client may see in STATUS: its own, or the ACL says */
+static bool status_keep(const char *appid, void *arg)
+{
+	struct status_view *v = arg;
+
+	return router_subscribed(v->d->router, v->c, appid, NULL) ||
+		acl_allowed(v->d->acl, ipc_client_acl(v->c), appid,
+			    ACL_STATUS);
+}
+
+
+static int status_routes(struct re_printf *pf, void *arg)
+{
+	struct status_view *v = arg;
+
+	return router_print_if(pf, v->d->router, status_keep, v);
+}
+
+
+static int ipc_status(struct ipc_client *c, struct re_printf *pf, void *arg)
 {
 	struct daemon *d = arg;
+	struct status_view v = {d, c};
 	int err;
 
 	err  = re_hprintf(pf, "registration=%s\n",
 			  reg_state_name(reg_state(d->reg)));
 	err |= re_hprintf(pf, "aor=%s\n", d->cfg->sip_aor);
+
+	/* STATUS in full is a right: others see no other app's ID or
+	 * counters */
+	if (!acl_allowed(d->acl, ipc_client_acl(c), NULL, ACL_STATUS))
+		return err | re_hprintf(pf, "status=partial\n%H",
+					status_routes, &v);
+
 	err |= netlife_status(pf, d->nl);
 	err |= reg_status(pf, d->reg);
 	err |= reg_status(pf, d->reg2);

@@ -52,6 +52,7 @@ static void destructor(void *arg)
 	d->pager  = mem_deref(d->pager);
 	d->sess   = mem_deref(d->sess);
 	d->ipc    = mem_deref(d->ipc);
+	d->acl    = mem_deref(d->acl);
 	d->ab     = mem_deref(d->ab);
 	d->act    = mem_deref(d->act);
 	d->pstore = mem_deref(d->pstore);
@@ -260,6 +261,10 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 	}
 
 	sessmode_set_absent(d->sess, d->ab);
+
+	err = daemon_acl_setup(d, cfg);
+	if (err)
+		goto out;
 
 	err = ipc_alloc(&d->ipc, cfg->ipc_socket, &daemon_ipc_handlers, d);
 	if (err) {

@@ -191,6 +191,7 @@ int daemon_reload(struct daemon *d, struct config *cfg)
 	deliver_set_config(d->dlv, cfg);
 	activate_set_config(d->act, cfg);
 	pushstore_set_config(d->pstore, cfg);
+	(void)daemon_acl_setup(d, cfg);
 	mem_deref(d->cfg);
 	d->cfg = mem_ref(cfg);
 

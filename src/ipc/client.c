@@ -460,12 +460,13 @@ static void set_sndbuf(struct ipc_client *c)
 void ipc_client_new(struct ipc *ipc, int fd)
 {
 	struct ipc_client *c;
-	struct ucred cred;
-	socklen_t cl = sizeof(cred);
+	struct acl_cred cred;
 	int err;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0) {
-		DEBUG_WARNING("SO_PEERCRED: %m; closing connection\n", errno);
+	/* who it is, supplementary groups too, for every ACL decision */
+	err = acl_cred_get(&cred, fd);
+	if (err) {
+		DEBUG_WARNING("SO_PEERCRED: %m; closing connection\n", err);
 		(void)close(fd);
 		return;
 	}

@@ -74,10 +74,10 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 
 	/* Authorization and the record of subscriptions are the handler's:
 	 * the daemon's subscribeh passes every SUBSCRIBE, owner or monitor,
-	 * through its one authorization function (authz_subscribe(), where
-	 * the per-app ACL goes; it allows all today) with the SO_PEERCRED
-	 * credentials, then to the router, which keeps the subscriptions.
-	 * No second opinion and no second copy here. */
+	 * through its one authorization function (authz_local(), the per-app
+	 * ACL) with the SO_PEERCRED credentials and groups, then to the
+	 * router, which keeps the subscriptions. No second opinion and no
+	 * second copy here. */
 	err = ipc->h.subscribeh ?
 		ipc->h.subscribeh(c, canon, pl_isset(&cmd->filter) ? filter :
 				  NULL, cmd->monitor, &opts, ipc->arg) : ENOSYS;
@@ -252,7 +252,7 @@ static void cmd_status(struct ipc_client *c)
 	err = re_hprintf(&pf, "OK\nprotocol=%u\nversion=%s\n", IPC_PROTOCOL,
 			 SIPPUSH_VERSION);
 	if (!err && ipc->h.statush)
-		err = ipc->h.statush(&pf, ipc->arg);
+		err = ipc->h.statush(c, &pf, ipc->arg);
 	if (!err && mb->end > IPC_REPLY_MAX)
 		err = EOVERFLOW;
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+#include "acl.h"
 
 /*
  * One SOCK_SEQPACKET message is one command, reply or push record, so
@@ -63,7 +64,7 @@ struct ipc_client {
 	struct list outq;        /* struct outmsg, what the socket did not take */
 	struct tmr tmr_gone;
 	struct tmr tmr_stall;
-	struct ucred cred;
+	struct acl_cred cred;    /* at connect time, groups included */
 	size_t qbytes;
 	size_t maxmsg;           /* largest message the socket accepts */
 	uint32_t qcount;

@@ -269,6 +269,13 @@ void ipc_client_cred(const struct ipc_client *c, uint32_t *uid,
 }
 
 
+/** The client's credentials with its groups, for the ACL (acl.h). */
+const struct acl_cred *ipc_client_acl(const struct ipc_client *c)
+{
+	return c ? &c->cred : NULL;
+}
+
+
 /** Number for log lines; unique while the daemon runs (until wrap). */
 uint32_t ipc_client_id(const struct ipc_client *c)
 {

@@ -20,18 +20,114 @@ genuine() {
 	psend_is "$tag" 200
 }
 
+SAY=$(dirname "$0")/tools/ipcsay.py
+RAW=$(dirname "$0")/tools/rawclient.py
+
+# as GROUPS CMD...: tools/ipcsay.py as nobody with supplementary GROUPS
+# (comma list), one "CMD -> REPLY" line each on stdout.
+as() {
+	local groups=$1
+	shift
+	setpriv --reuid=65534 --regid=65534 --groups="$groups" \
+		/usr/bin/python3 "$SAY" --socket "$SIPPUSH_SOCKET" "$@"
+}
+
+# lacks TEXT REGEX: no line of TEXT matches REGEX
+lacks() {
+	echo "$1"
+	! grep -Eq -- "$2" <<<"$1"
+}
+
+# root_status REGEX: root's `sippush status` has a line matching REGEX
+root_status() {
+	"$SP_CLI" status | grep -Eq -- "$1"
+}
+
+# said OUT CMD REPLY: OUT has the line "CMD -> REPLY..."
+said() {
+	echo "$1"
+	grep -qxF -- "$2 -> $3" <<<"$1" || grep -q "^$2 -> $3" <<<"$1"
+}
+
 it_init localtrust
 it_certs
 it_kamailio_start kam || { it_fail "kamailio started"; it_done; exit 1; }
 export SIPPUSH_SOCKET=$IT_DIR/sippushd.sock
 
-sp_conf "$IT_DIR/d.conf" udp "app mms.ua" "app ulp.ua"
+# The ACL: ulp.ua for root only; mms.ua owned by group 4343; emn.ua
+# monitored by group 4242 (a drop-in, as a package ships it); nothing
+# else for anyone. The socket is open to group 4242 (as the daemon's
+# group would be): the ACL, not the file mode, is what is tested.
+mkdir -p "$IT_DIR/acl.d"
+printf '%s\n' "# shipped by the emn package" \
+	"app_acl emn.ua monitor,status gid:4242" >"$IT_DIR/acl.d/10-emn.conf"
+chmod 0644 "$IT_DIR/acl.d/10-emn.conf"
+sp_conf "$IT_DIR/d.conf" udp "app mms.ua" "app ulp.ua" "app emn.ua" \
+	"app_acl ulp.ua all uid:0" "app_acl mms.ua own,send gid:4343" \
+	"acl_default deny" "acl_dir $IT_DIR/acl.d"
 if ! sp_start d "$IT_DIR/d.conf" || ! sp_registered d; then
 	it_fail "daemon registered"
 	it_done
 	exit 1
 fi
 D1=$SP_PID
+chmod 0711 "$IT_DIR"
+chgrp 4242 "$SIPPUSH_SOCKET"
+
+# --- the ACL: who may own, monitor, answer, see ---------------------------
+out=$(as 4242 "SUBSCRIBE ulp.ua" "SUBSCRIBE ulp.ua monitor" \
+	"SUBSCRIBE emn.ua" "SUBSCRIBE emn.ua monitor" "SUBSCRIBE mms.ua" \
+	"SUBSCRIBE wml.ua")
+it_check "another uid cannot own ulp.ua" said "$out" "SUBSCRIBE ulp.ua" "ERR 403"
+it_check "nor monitor it" said "$out" "SUBSCRIBE ulp.ua monitor" "ERR 403"
+it_check "the drop-in's group may monitor emn.ua" \
+	said "$out" "SUBSCRIBE emn.ua monitor" "OK"
+it_check "but not own it" said "$out" "SUBSCRIBE emn.ua" "ERR 403"
+it_check "without group 4343, no mms.ua" said "$out" "SUBSCRIBE mms.ua" "ERR 403"
+it_check "acl_default deny: an ID without a line" \
+	said "$out" "SUBSCRIBE wml.ua" "ERR 403"
+it_check "each refusal is logged with who asked" \
+	grep -q "refused: pid [0-9]* uid 65534 gid 65534 groups 4242 may not own x-oma-application:ulp.ua" "$IT_DIR/d.log"
+out=$(as 4242,4343 "SUBSCRIBE mms.ua")
+it_check "a supplementary group (4343) may own mms.ua" \
+	said "$out" "SUBSCRIBE mms.ua" "OK"
+
+# ACK/NACK of a push that is not yours: the owner (root) holds it 3 s
+python3 "$RAW" --socket "$SIPPUSH_SOCKET" --mode slowack --delay 3 ulp.ua \
+	>"$IT_DIR/ulp.out" 2>&1 &
+RPID=$!
+it_track "$RPID"
+it_wait_log "$IT_DIR/ulp.out" "subscribed" 5
+echo "SUPL INIT" >"$IT_DIR/supl.in"
+psend supl ulp.ua "$IT_DIR/supl.in" &
+SPID=$!
+it_wait_log "$IT_DIR/ulp.out" "^push " 5
+pid=$(sed -n 's/^push //p' "$IT_DIR/ulp.out" | head -1)
+out=$(as 4242,4343 "SUBSCRIBE mms.ua" "ACK $pid" "NACK $pid 486" \
+	"STATUS")
+it_check "ACK of another app's push: ERR 403" said "$out" "ACK $pid" "ERR 403"
+it_check "NACK of it: ERR 403" said "$out" "NACK $pid 486" "ERR 403"
+wait "$SPID"
+it_check "the owner's ACK still decides: 200" psend_is supl 200
+
+# STATUS for others: no other app's ID, no counters (root owns ulp.ua
+# and emn.ua meanwhile)
+listen emnl --count 1 emn.ua
+EPID=$LPID
+out=$(as 4242,4343 --full "SUBSCRIBE mms.ua" "STATUS")
+it_check "root's ulp.ua is in the whole STATUS" \
+	root_status "^route=x-oma-application:ulp.ua owner=yes"
+it_check "STATUS for others is partial" grep -qx "status=partial" <<<"$out"
+it_check "it names the client's own app" \
+	grep -q "^route=x-wap-application:mms.ua " <<<"$out"
+it_check "and what the ACL lets it see" \
+	grep -q "^route=x-wap-application:emn.ua " <<<"$out"
+it_check "not ulp.ua" lacks "$out" "ulp.ua"
+it_check "nor the counters" lacks "$out" "^(acked|pending|advertised)="
+it_check "root's STATUS is whole" root_status "^acked="
+it_stop "$RPID"
+it_stop "$EPID"
+it_check "a push to another app still arrives" genuine mms mms.ua
 
 # --- a second daemon on the same state_dir -------------------------------
 # A transfer in progress has its spool file in state_dir/spool; the second

@@ -746,6 +746,43 @@ static void test_err_route_sender(void)
 }
 
 
+/* app_acl lines are checked by acl.c's own parser; acl_default */
+static void test_acl_keys(void)
+{
+	struct config *cfg = GOOD(BASE "app_acl ulp.ua own,send uid:1000 "
+				  "gid:20\napp_acl * status *\n"
+				  "acl_default deny\nacl_dir /etc/x/acl.d\n");
+
+	if (cfg) {
+		UNIT_ASSERT_INT(cfg->aclc, 2);
+		if (cfg->aclc == 2)
+			UNIT_ASSERT_STR(cfg->acls[0].rule,
+					"ulp.ua own,send uid:1000 gid:20");
+		UNIT_ASSERT_INT(cfg->acl_default, CONFIG_ACL_DENY);
+		UNIT_ASSERT_STR(cfg->acl_dir, "/etc/x/acl.d");
+	}
+	mem_deref(cfg);
+
+	cfg = GOOD(BASE);
+	if (cfg) {
+		UNIT_ASSERT_INT(cfg->acl_default, CONFIG_ACL_ALLOW);
+		UNIT_ASSERT_STR(cfg->acl_dir, "/etc/sippushd/acl.d");
+	}
+	mem_deref(cfg);
+
+	EXPECT_ERR(BASE "app_acl ulp.ua own\n",
+		   NAME ":4: app_acl: want APP RIGHTS WHO...");
+	EXPECT_ERR(BASE "app_acl ulp.ua rule uid:1\n",
+		   NAME ":4: app_acl: bad rights 'rule' (a comma list of own, "
+		   "monitor, send, status, all)");
+	EXPECT_ERR(BASE "app_acl ulp.ua own uid:x\n",
+		   NAME ":4: app_acl: bad principal 'uid:x' (user:NAME, "
+		   "uid:N, group:NAME, gid:N or *)");
+	EXPECT_ERR(BASE "acl_default maybe\n",
+		   NAME ":4: acl_default: 'maybe' is not one of allow, deny");
+}
+
+
 static void test_uaprof(void)
 {
 	struct config *cfg = GOOD(BASE "uaprof_url "
@@ -1227,6 +1264,7 @@ static CU_TestInfo error_tests[] = {
 	{"bad app lines", test_err_app},
 	{"bad route_ctype, app_sender", test_err_route_sender},
 	{"bad booleans", test_err_bool},
+	{"app_acl, acl_dir, acl_default", test_acl_keys},
 	{"uaprof_url: http(s) URL, no quote/<>", test_uaprof},
 	{"control characters, NUL, length", test_err_bytes},
 	{"long bad value", test_err_long_value},

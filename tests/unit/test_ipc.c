@@ -1383,9 +1383,10 @@ static void srv_gone(struct ipc_client *c, void *arg)
 }
 
 
-static int srv_status(struct re_printf *pf, void *arg)
+static int srv_status(struct ipc_client *c, struct re_printf *pf, void *arg)
 {
 	struct srv *s = arg;
+	(void)c;
 
 	return re_hprintf(pf, "test_key=42\nclients=%u\ndropped=%u\n",
 			  ipc_clients(s->ipc), ipc_dropped(s->ipc));
