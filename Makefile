@@ -93,9 +93,9 @@ MSRP_TESTS := $(wildcard tests/unit/test_msrp*.c tests/unit/test_ranges.c \
 # XML documents (IMDN, reg-event, PUBLISH) with expat: these, or the
 # *_none.c stand-ins and no expat.
 XML_SRCS  := src/xml.c src/imdn.c src/reginfo.c src/pidf.c src/regevent.c \
-	src/imdnsend.c src/imdnpush.c src/publish.c
+	src/imdnsend.c src/imdnpush.c src/publish.c src/pubhook.c
 XML_NONE  := src/regevent_none.c src/imdnsend_none.c src/imdnpush_none.c \
-	src/publish_none.c
+	src/publish_none.c src/pubhook_none.c
 XML_TESTS := tests/unit/test_xml.c tests/unit/test_imdn.c \
 	tests/unit/test_reginfo.c tests/unit/test_pidf.c \
 	tests/unit/test_regevent.c tests/unit/test_imdnsend.c \

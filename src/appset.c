@@ -289,6 +289,29 @@ int appset_ftag_print(struct re_printf *pf, const struct appset *set)
 }
 
 
+/**
+ * The canonical IDs in the advertised order (e.g. for a PIDF document).
+ *
+ * @param set  App set
+ * @param v    Filled with pointers into the set, valid until it changes
+ * @param max  Room in v
+ *
+ * @return how many (at most max)
+ */
+size_t appset_ids(const struct appset *set, const char **v, size_t max)
+{
+	size_t n = 0;
+
+	if (!set || !v)
+		return 0;
+
+	for (struct le *le = list_head(&set->l); le && n < max; le = le->next)
+		v[n++] = ((const struct appent *)le->data)->id;
+
+	return n;
+}
+
+
 /** Print the canonical IDs, space separated (for STATUS). */
 int appset_list_print(struct re_printf *pf, const struct appset *set)
 {

@@ -19,6 +19,7 @@ void appset_unref(struct appset *set, const char *canon);
 bool appset_contains(const struct appset *set, const char *canon);
 bool appset_is_static(const struct appset *set, const char *canon);
 size_t appset_count(const struct appset *set);
+size_t appset_ids(const struct appset *set, const char **v, size_t max);
 int  appset_ftag_print(struct re_printf *pf, const struct appset *set);
 int  appset_list_print(struct re_printf *pf, const struct appset *set);
 

@@ -41,6 +41,7 @@ struct config {
 	char *uaprof_url;        /* our UAProf document (Contact, OPTIONS) */
 	bool tls_verify;
 	bool reg_event;          /* SUBSCRIBE to our reg event (RFC 3680) */
+	bool publish;            /* PUBLISH our capabilities (RFC 3903) */
 	uint32_t max_message_size;  /* bytes of MESSAGE body */
 	uint32_t ack_timeout;       /* ms an app has to ACK */
 	uint32_t udp_rcvbuf;        /* bytes, SO_RCVBUF of SIP UDP; 0 = kernel's */

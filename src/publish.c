@@ -18,6 +18,12 @@
  * tag: start over with the full document. Like the reg-event
  * subscription, a core that does not take PUBLISH for presence (489,
  * 404, 405, 501, 403) is asked once per start and never again.
+ * publish_remove() ends the publication (§4.5: Expires: 0 with the tag).
+ *
+ * The route set is read at every request: when it changed (a new
+ * Service-Route, another outbound proxy) the next PUBLISH goes in a new
+ * dialog on the new route; the entity tag stays ours (§4.1: it names
+ * the publication, not the dialog).
  */
 
 enum {
@@ -40,6 +46,9 @@ struct publish {
 	char *aor;
 	struct route_set *routes;   /* shared with the daemon (route.c) */
 	struct uac_cred *cred;
+	char *rkey;                 /* the route set the dialog was made on */
+	publish_done_h *doneh;      /* publish_remove() answered */
+	void *done_arg;
 	char etag[ETAG_MAX + 1];
 	uint32_t expires;
 	uint32_t retry_base;
@@ -49,6 +58,7 @@ struct publish {
 	uint32_t sent;
 	bool full;                 /* the request out carries the document */
 	bool again;                /* publish_now() while one was out */
+	bool removing;             /* Expires: 0 out, nothing more after */
 	enum publish_state state;
 	publish_body_h *bodyh;
 	void *arg;
@@ -92,6 +102,7 @@ static void destructor(void *arg)
 	mem_deref(p->aor);
 	mem_deref(p->routes);
 	mem_deref(p->cred);
+	mem_deref(p->rkey);
 	mem_deref(p->sip);
 }
 
@@ -115,6 +126,27 @@ static void tmr_handler(void *arg)
 
 
 
+/* The answer to our Expires: 0: the publication is gone either way
+ * (a failure leaves it to expire on the server) */
+static void removed(struct publish *p, uint16_t scode)
+{
+	publish_done_h *h = p->doneh;
+
+	p->doneh = NULL;
+	p->etag[0] = '\0';
+	set_state(p, PUBLISH_IDLE);
+
+	if (scode >= 200 && scode < 300)
+		DEBUG_INFO("publication removed\n");
+	else
+		DEBUG_NOTICE("publication not removed (%u); it expires on "
+			     "the server\n", scode);
+
+	if (h)
+		h(p->done_arg);
+}
+
+
 static void response_handler(int err, const struct sip_msg *msg, void *arg)
 {
 	struct publish *p = arg;
@@ -127,6 +159,18 @@ static void response_handler(int err, const struct sip_msg *msg, void *arg)
 		return;
 
 	p->req = mem_deref(p->req);
+
+	if (p->removing) {
+		if ((scode == 401 || scode == 407) && p->cred &&
+		    p->authc < MAX_AUTH &&
+		    !sip_auth_authenticate(p->auth, msg)) {
+			++p->authc;
+			if (!send_publish(p, false))
+				return;
+		}
+		removed(p, scode);
+		return;
+	}
 
 	if (scode >= 200 && scode < 300) {
 		h = sip_msg_hdr(msg, SIP_HDR_SIP_ETAG);
@@ -210,10 +254,46 @@ static void response_handler(int err, const struct sip_msg *msg, void *arg)
 }
 
 
+/* The dialog (Call-ID, CSeq, Route) of our PUBLISHes, made again when
+ * the route set is not the one it was made on. */
+static int dialog_update(struct publish *p)
+{
+	char *rkey = NULL;
+	int err;
+
+	err = re_sdprintf(&rkey, "%H", route_set_print, p->routes);
+	if (err)
+		return err;
+
+	if (p->dlg && p->rkey && !strcmp(p->rkey, rkey)) {
+		mem_deref(rkey);
+		return 0;
+	}
+
+	p->dlg = mem_deref(p->dlg);
+	err = sip_dialog_alloc(&p->dlg, p->aor, p->aor, NULL, p->aor,
+			       route_set_v(p->routes),
+			       route_set_count(p->routes));
+	if (err) {
+		mem_deref(rkey);
+		return err;
+	}
+
+	mem_deref(p->rkey);
+	p->rkey = rkey;
+
+	return 0;
+}
+
+
 static int send_publish(struct publish *p, bool full)
 {
 	struct mbuf *mb = NULL;
 	int err;
+
+	err = dialog_update(p);
+	if (err)
+		return err;
 
 	if (full) {
 		mb = mbuf_alloc(1024);
@@ -234,14 +314,17 @@ static int send_publish(struct publish *p, bool full)
 			    "Content-Length: %zu\r\n"
 			    "\r\n"
 			    "%b",
-			    p->expires,
+			    p->removing ? 0 : p->expires,
 			    p->etag[0] ? "SIP-If-Match: " : "", p->etag,
 			    p->etag[0] ? "\r\n" : "",
 			    full ? "Content-Type: application/pidf+xml\r\n" :
 			    "",
 			    mb ? mb->end : (size_t)0,
 			    mb ? mb->buf : NULL, mb ? mb->end : (size_t)0);
-	if (!err) {
+	if (!err && p->removing) {
+		++p->sent;
+	}
+	else if (!err) {
 		++p->sent;
 		set_state(p, p->state == PUBLISH_PUBLISHED ?
 			  PUBLISH_PUBLISHED : PUBLISH_SENDING);
@@ -302,13 +385,6 @@ int publish_alloc(struct publish **pp, struct sip *sip,
 		goto out;
 	}
 
-	/* the route set as it is now: a PUBLISH dialog keeps it */
-	err = sip_dialog_alloc(&p->dlg, p->aor, p->aor, NULL, p->aor,
-			       route_set_v(p->routes),
-			       route_set_count(p->routes));
-	if (err)
-		goto out;
-
 	err = sip_auth_alloc(&p->auth, uac_auth_handler, p->cred, false);
 
  out:
@@ -333,7 +409,7 @@ int publish_now(struct publish *p)
 	if (!p)
 		return EINVAL;
 
-	if (p->state == PUBLISH_UNSUPPORTED)
+	if (p->state == PUBLISH_UNSUPPORTED || p->removing)
 		return 0;
 
 	if (p->req) {
@@ -367,4 +443,69 @@ enum publish_state publish_state(const struct publish *p)
 uint32_t publish_sent(const struct publish *p)
 {
 	return p ? p->sent : 0;
+}
+
+
+/**
+ * Follow another route set (the registration's, made again).
+ *
+ * @param p       Publisher
+ * @param routes  Route set (route.c); the next PUBLISH goes on it
+ */
+void publish_set_routes(struct publish *p, struct route_set *routes)
+{
+	if (!p || !routes || routes == p->routes)
+		return;
+
+	mem_deref(p->routes);
+	p->routes = mem_ref(routes);
+}
+
+
+/**
+ * End the publication (RFC 3903 §4.5: Expires: 0 with our entity tag),
+ * e.g. at shutdown; nothing is published after it.
+ *
+ * @param p      Publisher
+ * @param doneh  Called once when it is answered (or failed)
+ * @param arg    Handler argument
+ *
+ * @return 0 if the removal is out (doneh will be called), ENOENT if
+ *         nothing is published, otherwise errorcode
+ */
+int publish_remove(struct publish *p, publish_done_h *doneh, void *arg)
+{
+	int err;
+
+	if (!p)
+		return EINVAL;
+
+	if (p->removing)
+		return EALREADY;
+
+	tmr_cancel(&p->tmr);
+	p->again = false;
+
+	/* a PUBLISH still out may be the one that gets the tag: cut it
+	 * off; without a tag the server's copy simply expires */
+	p->req = mem_deref(p->req);
+	if (!p->etag[0]) {
+		set_state(p, PUBLISH_IDLE);
+		p->removing = true;
+		return ENOENT;
+	}
+
+	p->removing = true;
+	p->authc    = 0;
+	sip_auth_reset(p->auth);
+	p->doneh    = doneh;
+	p->done_arg = arg;
+
+	err = send_publish(p, false);
+	if (err) {
+		p->doneh = NULL;
+		set_state(p, PUBLISH_IDLE);
+	}
+
+	return err;
 }

@@ -11,6 +11,8 @@ struct sip;
 
 /** Writes the document to publish (application/pidf+xml) */
 typedef int (publish_body_h)(struct mbuf *mb, void *arg);
+/** The removal (publish_remove()) was answered, or failed */
+typedef void (publish_done_h)(void *arg);
 
 struct publish_conf {
 	const char *aor;
@@ -35,6 +37,8 @@ int  publish_alloc(struct publish **pp, struct sip *sip,
 		   const struct publish_conf *conf, publish_body_h *bodyh,
 		   void *arg);
 int  publish_now(struct publish *p);
+int  publish_remove(struct publish *p, publish_done_h *doneh, void *arg);
+void publish_set_routes(struct publish *p, struct route_set *routes);
 enum publish_state publish_state(const struct publish *p);
 const char *publish_state_name(enum publish_state st);
 uint32_t publish_sent(const struct publish *p);

@@ -40,3 +40,16 @@ uint32_t publish_sent(const struct publish *p)
 	(void)p;
 	return 0;
 }
+
+
+int publish_remove(struct publish *p, publish_done_h *doneh, void *arg)
+{
+	(void)p; (void)doneh; (void)arg;
+	return ENOENT;
+}
+
+
+void publish_set_routes(struct publish *p, struct route_set *routes)
+{
+	(void)p; (void)routes;
+}

@@ -589,6 +589,8 @@ const struct ckey config_keys[] = {
 	 .check = check_instance, .reload = STACK},
 	{"reg_event", VAL(reg_event), .set = config_set_bool, .def = "no",
 	 .features = CF_XML, .reload = STACK},
+	{"publish", VAL(publish), .set = config_set_bool, .def = "no",
+	 .features = CF_XML, .reload = STACK},
 	{"uaprof_url", STR(uaprof_url), .set = config_set_str,
 	 .check = check_uaprof, .reload = STACK},
 	/* the network: see README "Network changes" */

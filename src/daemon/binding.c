@@ -5,6 +5,7 @@
 #include "config.h"
 #include "appset.h"
 #include "imdnhook.h"
+#include "pubhook.h"
 #include "reg.h"
 #include "regevent.h"
 #include "regresp.h"
@@ -52,6 +53,7 @@ void daemon_apps_changed(void *arg)
 		(void)reg_now(d->reg);
 	if (d->reg2 && !d->stopping)
 		(void)reg_now(d->reg2);
+	pubhook_changed(d->pub);
 }
 
 
@@ -141,6 +143,7 @@ static void reg_state_changed(enum reg_state state, uint16_t scode,
 
 	if (d->regev)
 		(void)regevent_start(d->regev);
+	pubhook_registered(d->pub);
 }
 
 
@@ -183,6 +186,11 @@ int daemon_reg_start(struct daemon *d)
 	if (err)
 		return err;
 	imdnhook_set_routes(d->imdn, d->routes);
+
+	err = pubhook_setup(&d->pub, ua_sip(d->ua), cfg, d->apps, d->router,
+			    d->routes, reg_contact_uri, d);
+	if (err)
+		return err;
 
 	/* the reg event subscription follows the binding it watches */
 	d->regev = mem_deref(d->regev);

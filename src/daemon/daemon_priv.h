@@ -39,6 +39,7 @@ struct daemon {
 	struct router *router;
 	struct deliver *dlv;
 	struct imdnhook *imdn;     /* IMDN (imdnhook.c) */
+	struct pubhook *pub;       /* publish yes (pubhook.c) */
 	struct activate *act;      /* app_exec: started on demand */
 	struct pushstore *pstore;  /* app_store: kept while away */
 	struct absent *ab;         /* which of the two, for the intakes */

@@ -8,6 +8,7 @@
 #include "authz.h"
 #include "deliver.h"
 #include "imdnhook.h"
+#include "pubhook.h"
 #include "ipc.h"
 #include "netlife.h"
 #include "pager.h"
@@ -94,6 +95,7 @@ static void ipc_subscribed(struct ipc_client *c, const char *appid,
 	struct daemon *d = arg;
 	(void)c;
 
+	pubhook_changed(d->pub);   /* a filter describes a service */
 	if (monitor)
 		return;
 
@@ -108,6 +110,7 @@ static int ipc_unsubscribe(struct ipc_client *c, const char *appid,
 {
 	struct daemon *d = arg;
 
+	pubhook_changed(d->pub);
 	return router_unsubscribe(d->router, c, appid);
 }
 
@@ -139,6 +142,7 @@ static void ipc_gone(struct ipc_client *c, void *arg)
 	 * timeout), then withdraw what only it subscribed to */
 	deliver_client_gone(d->dlv, c);
 	(void)router_unsubscribe(d->router, c, NULL);
+	pubhook_changed(d->pub);
 }
 
 
@@ -199,6 +203,7 @@ static int ipc_status(struct ipc_client *c, struct re_printf *pf, void *arg)
 	err |= activate_status(pf, d->act);
 	err |= pushstore_status(pf, d->pstore);
 	err |= imdnhook_status(pf, d->imdn);
+	err |= pubhook_status(pf, d->pub);
 	err |= router_print(pf, d->router);
 
 	return err;

@@ -18,6 +18,7 @@
 #include "pager.h"
 #include "push.h"
 #include "pushstore.h"
+#include "pubhook.h"
 #include "reg.h"
 #include "regevent.h"
 #include "route.h"
@@ -44,6 +45,7 @@ static void destructor(void *arg)
 	d->unreg  = mem_deref(d->unreg);
 	d->unreg2 = mem_deref(d->unreg2);
 	d->regev  = mem_deref(d->regev);
+	d->pub    = mem_deref(d->pub);
 	d->routes = mem_deref(d->routes);
 	d->reg    = mem_deref(d->reg);
 	d->reg2   = mem_deref(d->reg2);
@@ -312,6 +314,7 @@ static void close_stack(void *arg)
 	d->unreg  = mem_deref(d->unreg);
 	d->unreg2 = mem_deref(d->unreg2);
 	d->regev = mem_deref(d->regev);
+	d->pub   = mem_deref(d->pub);
 	d->reg   = mem_deref(d->reg);
 	d->reg2  = mem_deref(d->reg2);
 	d->nl    = mem_deref(d->nl);
@@ -358,8 +361,11 @@ void daemon_stop(struct daemon *d, daemon_exit_h *exith, void *arg)
 		return;
 	}
 
-	/* both flows' bindings go, each answered (or the bounded wait) */
+	/* both flows' bindings go, each answered (or the bounded wait),
+	 * and our publication (RFC 3903 §4.5) */
 	d->unregc = d->reg2 ? 2 : 1;
+	if (!pubhook_remove(d->pub, unreg_done, d))
+		++d->unregc;
 	tmr_start(&d->tmr_stop, STOP_UNREG_MS, close_stack, d);
 	reg_unregister(d->reg2, unreg_done, d);
 	reg_unregister(d->reg, unreg_done, d);

@@ -172,6 +172,25 @@ static void test_static_sorted(void)
 }
 
 
+/* appset_ids: the IDs in the printed order, bounded by the room given */
+static void test_ids(void)
+{
+	static const char *const ids[] = {ULP, MMS};
+	const char *v[2];
+
+	UNIT_ASSERT_INT(appset_ids(set, v, 2), 0);
+	UNIT_ASSERT_INT(set_static(ids, 2), 0);
+	UNIT_ASSERT_INT(appset_ref(set, CPM), 0);
+	UNIT_ASSERT_INT(appset_count(set), 3);
+
+	UNIT_ASSERT_INT(appset_ids(set, v, 2), 2);
+	UNIT_ASSERT_STR(v[0], CPM);
+	UNIT_ASSERT_STR(v[1], MMS);
+	UNIT_ASSERT_INT(appset_ids(set, v, 0), 0);
+	UNIT_ASSERT_INT(appset_ids(NULL, v, 2), 0);
+}
+
+
 /* The same set prints the same bytes whatever the order it was built in. */
 static void test_print_stable(void)
 {
@@ -471,6 +490,7 @@ static CU_TestInfo print_tests[] = {
 	{"static set sorted, comma-joined", test_static_sorted},
 	{"print is byte-stable", test_print_stable},
 	{"appset_list_print", test_list_print},
+	{"appset_ids: printed order, bounded", test_ids},
 	{"':' is sent as %3A", test_escape},
 	{"RFC 3840 syntax", test_rfc3840_syntax},
 	{"RFC 3840 syntax, every accepted char", test_rfc3840_every_char},

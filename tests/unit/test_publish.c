@@ -3,6 +3,7 @@
 #include <re.h>
 #include "autoconf.h"
 #include "publish.h"
+#include "route.h"
 #include "unit.h"
 
 #define AOR "sip:pra@sippush.test"
@@ -16,6 +17,7 @@ static struct {
 	uint32_t expires;          /* granted */
 	unsigned n;
 	char ruri[64], event[32], ifmatch[32], ctype[64], route[96];
+	char callid[64], expires_hdr[16];
 	size_t len;
 	char body[1024];
 } ps;
@@ -40,6 +42,9 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 
 	(void)re_snprintf(ps.ruri, sizeof(ps.ruri), "%r", &msg->ruri);
 	ps.event[0] = ps.ifmatch[0] = ps.ctype[0] = ps.route[0] = '\0';
+	(void)pl_strcpy(&msg->callid, ps.callid, sizeof(ps.callid));
+	(void)re_snprintf(ps.expires_hdr, sizeof(ps.expires_hdr), "%r",
+			  &msg->expires);
 	if ((h = sip_msg_hdr(msg, SIP_HDR_EVENT)))
 		(void)pl_strcpy(&h->val, ps.event, sizeof(ps.event));
 	if ((h = sip_msg_hdr(msg, SIP_HDR_SIP_IF_MATCH)))
@@ -210,11 +215,89 @@ static void test_retry(void)
 }
 
 
+static unsigned dones;
+static void done_handler(void *arg)
+{
+	(void)arg;
+	++dones;
+}
+static bool done(void) { return dones > 0; }
+
+
+static void test_remove(void)
+{
+	setup();
+	ps.expires = 60;
+	dones = 0;
+
+	/* nothing published yet: nothing to remove, nothing sent */
+	UNIT_ASSERT_INT(publish_remove(pub, done_handler, NULL), ENOENT);
+	UNIT_ASSERT_INT(ps.n, 0);
+	teardown();
+
+	setup();
+	ps.expires = 60;
+	UNIT_ASSERT_INT(publish_now(pub), 0);
+	CU_ASSERT(unit_wait_for(published, 3000));
+	UNIT_ASSERT_STR(ps.expires_hdr, "60");
+
+	/* RFC 3903 §4.5: Expires: 0 with the tag, no body */
+	want = 2;
+	UNIT_ASSERT_INT(publish_remove(pub, done_handler, NULL), 0);
+	CU_ASSERT(unit_wait_for(done, 3000));
+	UNIT_ASSERT_INT(ps.n, 2);
+	UNIT_ASSERT_STR(ps.expires_hdr, "0");
+	UNIT_ASSERT_STR(ps.ifmatch, "e1");
+	UNIT_ASSERT_INT(ps.len, 0);
+	UNIT_ASSERT_INT(dones, 1);
+	UNIT_ASSERT_INT(publish_state(pub), PUBLISH_IDLE);
+	UNIT_ASSERT_INT(publish_remove(pub, done_handler, NULL), EALREADY);
+
+	/* and nothing after it */
+	UNIT_ASSERT_INT(publish_now(pub), 0);
+	(void)unit_wait_for(NULL, 200);
+	UNIT_ASSERT_INT(ps.n, 2);
+	teardown();
+}
+
+
+static void test_route_change(void)
+{
+	struct route_set *rs = NULL;
+	char callid[64], proxy[80];
+
+	setup();
+	ps.expires = 60;
+	UNIT_ASSERT_INT(publish_now(pub), 0);
+	CU_ASSERT(unit_wait_for(published, 3000));
+	str_ncpy(callid, ps.callid, sizeof(callid));
+	CU_ASSERT(strstr(ps.route, "transport=udp") == NULL);
+
+	/* another route set (e.g. a new outbound proxy): the next PUBLISH
+	 * takes it, in a new dialog, and keeps our entity tag */
+	(void)re_snprintf(proxy, sizeof(proxy), "sip:%J;transport=udp",
+			  &ps.addr);
+	CU_ASSERT_FATAL(route_set_alloc(&rs, proxy, proxy) == 0);
+	publish_set_routes(pub, rs);
+
+	want = 2;
+	UNIT_ASSERT_INT(publish_now(pub), 0);
+	CU_ASSERT(unit_wait_for(got, 3000));
+	UNIT_ASSERT_CONTAINS(ps.route, "transport=udp");
+	UNIT_ASSERT_STR(ps.ifmatch, "e1");
+	CU_ASSERT(strcmp(callid, ps.callid) != 0);
+	mem_deref(rs);
+	teardown();
+}
+
+
 static CU_TestInfo tests[] = {
 	{"publish, refresh with the tag, modify", test_publish_refresh_modify},
 	{"412: the whole document again", test_412_starts_over},
 	{"489: not published again", test_not_offered},
 	{"503/500: retried with back-off", test_retry},
+	{"remove: Expires 0 with the tag, then silence", test_remove},
+	{"a new route set: new dialog, same tag", test_route_change},
 	CU_TEST_INFO_NULL
 };
 
