@@ -31,13 +31,21 @@
  * from the file at a time, a new chunk is written only when libre's own
  * send queue is empty (tcp_send() copies whatever the socket does not
  * take into an internal queue, up to txqsz_max, and fails with ENOSPC
- * beyond), and at most WINDOW SENDs wait for their 200.
+ * beyond), and SENDs wait for their 200 up to WINDOW_BYTES of body (at
+ * most WINDOW_MAX of them): those bytes sit in the kernel's socket
+ * buffers, not here.
+ *
+ * The window is in bytes so that the pipe stays full whatever the chunk
+ * size: with 16 SENDs of 64 KiB (1 MiB) the sender stopped each time the
+ * receiver fell 1 MiB behind, and the two took turns instead of
+ * overlapping (perf: the machine 45 % idle during a push).
  */
 
 enum {
 	CHUNK_DEFAULT = 65536,
 	CHUNK_MAX     = 16 * 1024 * 1024,
-	WINDOW        = 16,     /* SENDs on the wire without their response */
+	WINDOW_BYTES  = 8 * 1024 * 1024,  /* body on the wire unanswered */
+	WINDOW_MAX    = 256,    /* SENDs on the wire without their response */
 	PROGRESS_MS   = 250,
 	GRACE_MS      = 2000,   /* a REPORT may trail a BYE (different paths) */
 	ABORT_WAIT_MS = 1000,   /* after --abort-after's FIN, before close */
@@ -72,6 +80,7 @@ struct omsg {
 struct txn {
 	struct le le;
 	char tid[MSRP_TID_MAX + 1];
+	size_t len;                /* its body bytes */
 };
 
 struct msend {
@@ -96,6 +105,7 @@ struct msend {
 	unsigned turn;             /* --interleave: whose chunk is next */
 	struct list txnl;
 	unsigned ntxn;
+	size_t inflight;           /* body bytes of the SENDs in txnl */
 	struct tmr tmr_idle;
 	struct tmr tmr_grace;
 	enum send_setup setup;
@@ -499,9 +509,11 @@ static int send_chunk(struct msend *s, struct omsg *m)
 	if (cut)
 		goto out;
 
+	t->len = len;
 	list_append(&s->txnl, &t->le, t);
 	t = NULL;
 	++s->ntxn;
+	s->inflight += len;
 	++m->next;
 	s->body_sent += len;
 
@@ -542,7 +554,8 @@ static void pump(struct msend *s)
 		}
 
 		m = next_msg(s, &ix);
-		if (!m || s->ntxn >= WINDOW)
+		if (!m || s->ntxn >= WINDOW_MAX ||
+		    s->inflight >= WINDOW_BYTES)
 			break;
 
 		if (tcp_conn_txqsz(s->tc)) {
@@ -693,6 +706,7 @@ static void handle_response(struct msend *s, const struct msrp_msg *msg)
 		return;
 	}
 
+	s->inflight -= t->len;
 	mem_deref(t);
 	--s->ntxn;
 	pump(s);
