@@ -33,6 +33,8 @@ struct config {
 	char *sip_instance;      /* "urn:uuid:..."; NULL = kept in state_dir */
 	char *state_dir;
 	char *ipc_socket;
+	char *ipc_group;         /* the socket's group; NULL = the user's */
+	char *spool_dir;         /* MSRP content while it arrives (RAM) */
 	char (*apps)[APPID_SIZE];/* static app IDs, canonical */
 	size_t appc;
 	char *tls_ca_file;

@@ -13,6 +13,7 @@
 #include "compat.h"
 #include "daemon.h"
 #include "privdrop.h"
+#include "rundir.h"
 #include "sdnotify.h"
 
 #define DEBUG_MODULE "main"
@@ -158,6 +159,7 @@ int main(int argc, char *argv[])
 	struct app app = { .sigfd = -1 };
 	struct config *cfg = NULL;
 	bool use_syslog = false, check_only = false;
+	gid_t sock_gid = (gid_t)-1;
 	int level = DBG_INFO;
 	char errbuf[1536] = "";
 	int c, err;
@@ -217,17 +219,16 @@ int main(int argc, char *argv[])
 		goto out;
 	}
 
-	err = daemon_alloc(&app.daemon, cfg);
+	/* the daemon's directories first, then root goes (sippushd.conf(5)
+	 * user): all it makes from here on is the user's */
+	err = rundir_prepare(cfg, &sock_gid);
 	if (err) {
-		DEBUG_WARNING("cannot start: %m\n", err);
 		app.exit_code = 1;
 		goto out;
 	}
 
-	/* sockets are open: root is no longer needed (sippushd.conf(5) user) */
 	if (geteuid() == 0 && cfg->user) {
-		if (privdrop_chown(cfg->ipc_socket, cfg->user) ||
-		    privdrop_to(cfg->user)) {
+		if (privdrop_to(cfg->user, sock_gid)) {
 			DEBUG_WARNING("cannot run as user '%s': stopping\n",
 				      cfg->user);
 			app.exit_code = 1;
@@ -237,6 +238,15 @@ int main(int argc, char *argv[])
 	else if (geteuid() == 0) {
 		DEBUG_WARNING("running as root: set 'user' in %s to drop "
 			      "privileges\n", app.conf_path);
+	}
+
+	err = daemon_alloc(&app.daemon, cfg);
+	if (!err)
+		err = rundir_socket_group(cfg->ipc_socket, sock_gid);
+	if (err) {
+		DEBUG_WARNING("cannot start: %m\n", err);
+		app.exit_code = 1;
+		goto out;
 	}
 
 	DEBUG_NOTICE("sippushd %s running\n", SIPPUSH_VERSION);

@@ -17,15 +17,20 @@
 #include "dbg.h"
 
 /*
- * The daemon needs no privilege at all once its sockets are open (SIP
- * ports above 1023, a UNIX socket in its own directory). When an init
+ * The daemon needs no privilege at all (SIP ports above 1023, a UNIX
+ * socket in its own directory, made by rundir.c for it). When an init
  * system without a User= setting starts it as root, the configuration's
  * "user" key names the account to become: its uid, its primary group and
  * its supplementary groups, with every capability gone and no way back.
  */
 
 
-static int lookup(const char *user, uid_t *uid, gid_t *gid)
+/**
+ * The account's uid and primary group.
+ *
+ * @return 0 if success, ENOENT if there is no such user (logged)
+ */
+int privdrop_ids(const char *user, uid_t *uid, gid_t *gid)
 {
 	struct passwd *pw;
 
@@ -64,18 +69,53 @@ static bool has_caps(void)
 }
 
 
+/* Keep group gid among the supplementary ones (ipc_group: the socket
+ * file is given to it after the switch). */
+static int add_group(gid_t gid)
+{
+	gid_t *groups;
+	int n = getgroups(0, NULL), err = 0;
+
+	if (n < 0)
+		return errno;
+
+	groups = mem_alloc(((size_t)n + 1) * sizeof(*groups), NULL);
+	if (!groups)
+		return ENOMEM;
+
+	n = getgroups(n, groups);
+	if (n < 0) {
+		err = errno;
+		goto out;
+	}
+
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			goto out;
+
+	groups[n++] = gid;
+	if (setgroups((size_t)n, groups) < 0)
+		err = errno;
+
+ out:
+	mem_deref(groups);
+	return err;
+}
+
+
 /**
  * Become USER for good: supplementary groups, gid, uid (real, effective
  * and saved), no capabilities, no_new_privs. Call it as root, once the
  * privileged setup is done.
  *
- * @param user  Account name (config key "user")
+ * @param user   Account name (config key "user")
+ * @param group  Another group to stay in (ipc_group's), -1 for none
  *
  * @return 0 if success, ENOENT if there is no such user, EPERM if USER
  *         is root, if we are not root, or if root could be regained;
  *         errno of the call that failed otherwise. Each failure is logged.
  */
-int privdrop_to(const char *user)
+int privdrop_to(const char *user, gid_t group)
 {
 	uid_t uid, ruid, euid, suid;
 	gid_t gid, rgid, egid, sgid;
@@ -84,7 +124,7 @@ int privdrop_to(const char *user)
 	if (!str_isset(user))
 		return EINVAL;
 
-	err = lookup(user, &uid, &gid);
+	err = privdrop_ids(user, &uid, &gid);
 	if (err)
 		return err;
 
@@ -108,6 +148,15 @@ int privdrop_to(const char *user)
 		DEBUG_WARNING("cannot become user '%s': initgroups: %m\n",
 			      user, err);
 		return err;
+	}
+
+	if (group != (gid_t)-1 && group != gid) {
+		err = add_group(group);
+		if (err) {
+			DEBUG_WARNING("cannot keep group %u: %m\n",
+				      (unsigned)group, err);
+			return err;
+		}
 	}
 
 	if (setresgid(gid, gid, gid) < 0) {
@@ -155,39 +204,6 @@ int privdrop_to(const char *user)
 
 	DEBUG_INFO("running as user %s (uid %u, gid %u)\n", user,
 		   (unsigned)uid, (unsigned)gid);
-
-	return 0;
-}
-
-
-/**
- * Give a file the daemon created as root (its socket) to USER and USER's
- * primary group, so that the group's members can still use it and the
- * daemon can remove it after privdrop_to().
- *
- * @param path  File to hand over
- * @param user  Account name
- *
- * @return 0 if success, errno otherwise (logged)
- */
-int privdrop_chown(const char *path, const char *user)
-{
-	uid_t uid;
-	gid_t gid;
-	int err;
-
-	if (!str_isset(path) || !str_isset(user))
-		return EINVAL;
-
-	err = lookup(user, &uid, &gid);
-	if (err)
-		return err;
-
-	if (lchown(path, uid, gid) < 0) {
-		err = errno;
-		DEBUG_WARNING("chown %s to %s: %m\n", path, user, err);
-		return err;
-	}
 
 	return 0;
 }

@@ -2,7 +2,9 @@
 #ifndef SIPPUSH_PRIVDROP_H
 #define SIPPUSH_PRIVDROP_H
 
-int privdrop_to(const char *user);
-int privdrop_chown(const char *path, const char *user);
+#include <sys/types.h>
+
+int privdrop_ids(const char *user, uid_t *uid, gid_t *gid);
+int privdrop_to(const char *user, gid_t group);
 
 #endif

@@ -1,12 +1,14 @@
-/* spool.c: files in state_dir that hold large push content while it arrives. */
+/* spool.c: files in spool_dir that hold large push content while it arrives. */
 #include <string.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <re.h>
 #include "autoconf.h"
+#include "rundir.h"
 #include "spool.h"
 
 #define DEBUG_MODULE "spool"
@@ -52,15 +54,6 @@ static void destructor(void *arg)
 }
 
 
-static int mkdir_p1(const char *dir)
-{
-	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-		return 0;
-
-	return errno;
-}
-
-
 int spool_alloc(struct spool **spp, const char *dir)
 {
 	struct spool *sp;
@@ -69,7 +62,8 @@ int spool_alloc(struct spool **spp, const char *dir)
 	if (!spp || !dir)
 		return EINVAL;
 
-	err = mkdir_p1(dir);
+	/* made at start (rundir.c); again if it went, or after a reload */
+	err = rundir_make(dir, 0700, (uid_t)-1, (gid_t)-1);
 	if (err)
 		return err;
 
@@ -88,8 +82,12 @@ int spool_alloc(struct spool **spp, const char *dir)
 
 		sp->fd = open(sp->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 			      0600);
-		if (sp->fd >= 0)
+		if (sp->fd >= 0) {
+			/* ours while it lives: spool_dir_clean() of another
+			 * daemon on the same spool_dir leaves it alone */
+			(void)flock(sp->fd, LOCK_EX | LOCK_NB);
 			break;
+		}
 		err = errno;
 		if (err != EEXIST)
 			break;
@@ -177,7 +175,26 @@ const char *spool_path(const struct spool *sp)
 }
 
 
-/** Remove what a previous run left behind (it was never ACKed). */
+/* A spool file another live spool object holds (this daemon's or another
+ * one's sharing spool_dir): its flock says so; a crash leaves none. */
+static bool in_use(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			O_CLOEXEC);
+	bool busy;
+
+	if (fd < 0)
+		return false;
+
+	busy = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	(void)close(fd);
+
+	return busy;
+}
+
+
+/** Remove what a previous run left behind (it was never ACKed); files
+ *  a live spool holds stay. */
 int spool_dir_clean(const char *dir)
 {
 	struct dirent *de;
@@ -195,6 +212,8 @@ int spool_dir_clean(const char *dir)
 		if (!de)
 			break;
 		if (strncmp(de->d_name, prefix, sizeof(prefix) - 1))
+			continue;
+		if (in_use(dirfd(d), de->d_name))
 			continue;
 		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
 			++n;

@@ -1,4 +1,4 @@
-/* spool.h: files in state_dir that hold large push content while it arrives. */
+/* spool.h: files in spool_dir that hold large push content while it arrives. */
 #ifndef SIPPUSH_SPOOL_H
 #define SIPPUSH_SPOOL_H
 

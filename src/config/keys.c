@@ -246,7 +246,8 @@ static int check_relay(struct parse *ps, const struct ckey *k,
 }
 
 
-/* An account name as useradd(8) takes it: [a-z_][a-z0-9_-]{0,31} */
+/* An account or group name as useradd(8) and groupadd(8) take it:
+ * [a-z_][a-z0-9_-]{0,31} */
 static int check_user(struct parse *ps, const struct ckey *k,
 		      const struct pl *v)
 {
@@ -260,8 +261,9 @@ static int check_user(struct parse *ps, const struct ckey *k,
 			c == '_' || c == '-';
 	}
 
-	return ok ? 0 : config_fail(ps, k->name, "'%r' is not a user name "
-				    "([a-z_][a-z0-9_-], at most 32)", v);
+	return ok ? 0 : config_fail(ps, k->name, "'%r' is not a %s name "
+				    "([a-z_][a-z0-9_-], at most 32)", v,
+				    strcmp(k->name, "user") ? "group" : "user");
 }
 
 
@@ -610,6 +612,8 @@ const struct ckey config_keys[] = {
 	{"ipc_socket", STR(ipc_socket), .set = config_set_str,
 	 .check = check_path, .max = 107,
 	 .def = "/run/sippushd/sippushd.sock", .reload = RESTART},
+	{"ipc_group", STR(ipc_group), .set = config_set_str,
+	 .check = check_user, .reload = RESTART},
 	{"user", STR(user), .set = config_set_str, .check = check_user,
 	 .reload = RESTART},
 	/* who may do what with an app ID over the socket (acl.c) */
@@ -660,6 +664,11 @@ const struct ckey config_keys[] = {
 	/* session mode */
 	{"msrp_listen", STR(msrp_listen), .set = config_set_str,
 	 .check = check_listen, .hint = "e.g. 0.0.0.0:2855, [::1]:0",
+	 .features = CF_MSRP, .reload = STACK},
+	/* in RAM: a push is written there once per chunk, up to
+	 * msrp_max_size, which flash should not see */
+	{"spool_dir", STR(spool_dir), .set = config_set_str,
+	 .check = check_path, .def = "/run/sippushd/spool",
 	 .features = CF_MSRP, .reload = STACK},
 	/* an app is told the length in a size_t: 4095 MiB on 32-bit */
 	{"msrp_max_size", VAL(msrp_max_size), .set = config_set_num,

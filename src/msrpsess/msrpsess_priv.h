@@ -59,7 +59,7 @@ struct msrpsock {
 	struct deliver *dlv;
 	struct absent *ab;          /* apps that are away; NULL: refuse */
 	const struct config *cfg;   /* referenced; msrpsock_set_config() */
-	char *spool_dir;            /* state_dir/spool */
+	char *spool_dir;            /* config spool_dir */
 	uint64_t n_sessions;
 	uint64_t n_delivered;
 	uint64_t n_failed;

@@ -65,7 +65,7 @@ void msrpsock_set_config(struct msrpsock *ms, const struct config *cfg)
  * @param laddr       Address and port (0: any free port)
  * @param server_tls  TLS context with our certificate for msrps, or NULL
  * @param cfg         Configuration: limits, timers, tls_ca_file and
- *                    tls_verify for msrps we dial, state_dir/spool
+ *                    tls_verify for msrps we dial, spool_dir
  * @param router      Routing table (checked again when a message completes)
  * @param dlv         Delivery to apps
  */
@@ -76,7 +76,7 @@ int msrpsock_alloc(struct msrpsock **msp, const struct sa *laddr,
 	struct msrpsock *ms;
 	int err;
 
-	if (!msp || !laddr || !cfg || !cfg->state_dir || !router || !dlv)
+	if (!msp || !laddr || !cfg || !cfg->spool_dir || !router || !dlv)
 		return EINVAL;
 
 	ms = mem_zalloc(sizeof(*ms), sock_destructor);
@@ -89,7 +89,7 @@ int msrpsock_alloc(struct msrpsock **msp, const struct sa *laddr,
 	ms->tls    = mem_ref(server_tls);
 	ms->cfg    = mem_ref((void *)cfg);
 
-	err = re_sdprintf(&ms->spool_dir, "%s/spool", cfg->state_dir);
+	err = str_dup(&ms->spool_dir, cfg->spool_dir);
 	if (err)
 		goto out;
 

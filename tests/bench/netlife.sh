@@ -25,6 +25,7 @@ sip_transports udp
 sip_expires 3600
 sip_keepalive_udp $3
 state_dir $IT_DIR/state-$2
+spool_dir $IT_DIR/spool-$2
 ipc_socket $IT_DIR/$2.sock
 EOF
 }

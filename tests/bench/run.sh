@@ -311,6 +311,7 @@ bench_conf() {
 		echo "sip_auth_pass $pw"
 		echo "sip_listen 127.0.0.1:$port"
 		echo "state_dir $IT_DIR/state-$name"
+		echo "spool_dir $IT_DIR/spool-$name"
 		echo "ipc_socket $IT_DIR/$name.sock"
 		if [ "$tp" = tls ]; then
 			echo "sip_transports udp,tcp,tls"

@@ -14,6 +14,11 @@ LPID=
 # Command prefix for the daemon, e.g. (ip netns exec NS) in netns.sh tests.
 SP_EXEC=()
 
+# sp_has CONFIG_X: the daemon under test was built with it.
+sp_has() {
+	grep -q "^#define $1 1\$" "$SP_BUILD/autoconf.h"
+}
+
 # sp_conf FILE TRANSPORT [LINE...]: a daemon config registering user pra
 # over TRANSPORT (udp, tcp or tls) at the test Kamailio, plus extra lines.
 sp_conf() {
@@ -33,6 +38,8 @@ sp_conf() {
 		echo "sip_expires 60"
 		echo "state_dir $IT_DIR/state"
 		echo "ipc_socket $IT_DIR/sippushd.sock"
+		# not the shared /run/sippushd/spool: each test its own
+		! sp_has CONFIG_MSRP || echo "spool_dir $IT_DIR/spool"
 		if [ "$tp" = tls ]; then
 			echo "sip_transports udp,tcp,tls"
 			echo "tls_ca_file $IT_PKI/ca.pem"

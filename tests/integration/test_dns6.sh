@@ -24,6 +24,7 @@ conf() {
 		echo "sip_transports udp,tcp"
 		echo "resolv_conf $RESOLV"
 		echo "state_dir $IT_DIR/state"
+		echo "spool_dir $IT_DIR/spool"
 		echo "ipc_socket $SIPPUSH_SOCKET"
 		echo "app mms.ua"
 		for l in "$@"; do echo "$l"; done

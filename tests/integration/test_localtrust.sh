@@ -130,11 +130,11 @@ it_stop "$EPID"
 it_check "a push to another app still arrives" genuine mms mms.ua
 
 # --- a second daemon on the same state_dir -------------------------------
-# A transfer in progress has its spool file in state_dir/spool; the second
+# A transfer in progress has its spool file in spool_dir; the second
 # daemon used to remove it as a crash leftover before failing on the socket.
-mkdir -p "$IT_DIR/state/spool"
-head -c 65536 /dev/urandom >"$IT_DIR/state/spool/msrp-inprogress"
-sum=$(sha256sum <"$IT_DIR/state/spool/msrp-inprogress")
+mkdir -p "$IT_DIR/spool"
+head -c 65536 /dev/urandom >"$IT_DIR/spool/msrp-inprogress"
+sum=$(sha256sum <"$IT_DIR/spool/msrp-inprogress")
 # its own SIP port (so it gets as far as it can), the same state_dir and socket
 sed "s/^sip_listen .*/sip_listen 127.0.0.1:$(it_free_port)/" "$IT_DIR/d.conf" >"$IT_DIR/d2.conf"
 "$SP_DAEMON" -v -c "$IT_DIR/d2.conf" >"$IT_DIR/d2.log" 2>&1
@@ -143,10 +143,10 @@ it_check "the second daemon exits with 1" test "$rc" -eq 1
 it_check "it says who holds state_dir" \
 	grep -q "is in use by another sippushd (pid $D1)" "$IT_DIR/d2.log"
 it_check "the spool file in use is untouched" \
-	test "$(sha256sum <"$IT_DIR/state/spool/msrp-inprogress" 2>/dev/null)" = "$sum"
+	test "$(sha256sum <"$IT_DIR/spool/msrp-inprogress" 2>/dev/null)" = "$sum"
 it_check "the socket is still the first daemon's" test -S "$SIPPUSH_SOCKET"
 it_check "the first daemon still delivers" genuine after2nd mms.ua
-rm -f "$IT_DIR/state/spool/msrp-inprogress"
+rm -f "$IT_DIR/spool/msrp-inprogress"
 
 sp_stop "$D1"
 it_done

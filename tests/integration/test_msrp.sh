@@ -24,7 +24,7 @@ msend() {
 # spool_empty: no spool file is left in the daemon's state_dir.
 spool_empty() {
 	local n
-	n=$(find "$IT_DIR/state/spool" -name 'msrp-*' 2>/dev/null | wc -l)
+	n=$(find "$IT_DIR/spool" -name 'msrp-*' 2>/dev/null | wc -l)
 	echo "spool files: $n"
 	[ "$n" -eq 0 ]
 }

@@ -66,6 +66,7 @@ sip_expires 600
 sip_keepalive_udp 4
 resolv_conf $RESOLV
 state_dir $IT_DIR/state
+spool_dir $IT_DIR/spool
 ipc_socket $SIPPUSH_SOCKET
 ack_timeout 30000
 app mms.ua

@@ -51,6 +51,7 @@ sip_transports udp,tcp
 sip_expires 600
 resolv_conf $RESOLV
 state_dir $IT_DIR/state
+spool_dir $IT_DIR/spool
 ipc_socket $SIPPUSH_SOCKET
 app mms.ua
 EOF

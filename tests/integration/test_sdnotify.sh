@@ -83,6 +83,7 @@ sip_registrar sip:127.0.0.1:$regport;transport=udp
 sip_listen 127.0.0.1:$(it_free_port)
 sip_transports udp
 state_dir $IT_DIR/state
+spool_dir $IT_DIR/spool
 ipc_socket $IT_DIR/$kind.sock
 app mms.ua
 EOF

@@ -188,7 +188,7 @@ it_check "MSRP push for an absent app -> Success REPORT (exit $rc)" test "$rc" =
 it_check "its content is a body file in the store" \
 	test "$(find "$IT_DIR/store" -name '*.push.body' -size 1024k | wc -l)" = 1
 it_check "no spool file left behind" \
-	test "$(find "$IT_DIR/state/spool" -type f 2>/dev/null | wc -l)" = 0
+	test "$(find "$IT_DIR/spool" -type f 2>/dev/null | wc -l)" = 0
 "$SP_CLI" listen --count 2 --dir "$IT_DIR/got5" wml.ua >"$IT_DIR/l5.out" 2>&1
 it_check "the app gets the stored MESSAGE and the MSRP content, in order" \
 	bash -c "set -- \$(sed -n 's/^push \([0-9]*\) .*/\1/p' '$IT_DIR/l5.out'); [ \$# = 2 ] && cmp '$IT_DIR/body3' '$IT_DIR/got5/'\$1.body && cmp '$IT_DIR/big.bin' '$IT_DIR/got5/'\$2.body"

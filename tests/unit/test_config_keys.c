@@ -463,6 +463,7 @@ static void test_reload_classes(void)
 			  r == CONFIG_RELOAD_RESTART);
 		if (r == CONFIG_RELOAD_RESTART)
 			CU_ASSERT(!strcmp(config_key_name(i), "ipc_socket") ||
+				  !strcmp(config_key_name(i), "ipc_group") ||
 				  !strcmp(config_key_name(i), "user"));
 	}
 

@@ -298,8 +298,8 @@ static int setup_max(const char *filter, unsigned max_mib)
 	(void)re_snprintf(t.spool, sizeof(t.spool), "%s/spool", t.dir);
 	(void)re_snprintf(t.sock, sizeof(t.sock), "%s/ipc.sock", t.dir);
 
-	t.cfg = unit_config("state_dir %s\nmsrp_max_size %u\n", t.dir,
-			    max_mib);
+	t.cfg = unit_config("state_dir %s\nspool_dir %s\nmsrp_max_size %u\n",
+			    t.dir, t.spool, max_mib);
 	if (!t.cfg)
 		return EINVAL;
 

@@ -1,5 +1,5 @@
-/* test_privdrop.c: privdrop_to()/privdrop_chown(); the switch itself runs
- * in a forked child (only when the suite runs as root, as in CI). */
+/* test_privdrop.c: privdrop_to(); the switch itself runs in a forked
+ * child (only when the suite runs as root, as in CI). */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -17,10 +17,8 @@
 static void test_bad_arguments(void)
 {
 	unit_log_capture(true);
-	UNIT_ASSERT_INT(privdrop_to(NULL), EINVAL);
-	UNIT_ASSERT_INT(privdrop_to(""), EINVAL);
-	UNIT_ASSERT_INT(privdrop_chown(NULL, "nobody"), EINVAL);
-	UNIT_ASSERT_INT(privdrop_chown("/x", NULL), EINVAL);
+	UNIT_ASSERT_INT(privdrop_to(NULL, (gid_t)-1), EINVAL);
+	UNIT_ASSERT_INT(privdrop_to("", (gid_t)-1), EINVAL);
 	unit_log_capture(false);
 }
 
@@ -29,7 +27,7 @@ static void test_unknown_user(void)
 {
 	unit_log_clear();
 	unit_log_capture(true);
-	UNIT_ASSERT_INT(privdrop_to("no-such-user-sippushd"), ENOENT);
+	UNIT_ASSERT_INT(privdrop_to("no-such-user-sippushd", (gid_t)-1), ENOENT);
 	UNIT_ASSERT_CONTAINS(unit_log_text(),
 			     "user 'no-such-user-sippushd': no such user");
 	unit_log_capture(false);
@@ -40,22 +38,24 @@ static void test_root_refused(void)
 {
 	unit_log_clear();
 	unit_log_capture(true);
-	UNIT_ASSERT_INT(privdrop_to("root"), EPERM);
+	UNIT_ASSERT_INT(privdrop_to("root", (gid_t)-1), EPERM);
 	UNIT_ASSERT_CONTAINS(unit_log_text(), "uid 0");
 	unit_log_capture(false);
 }
 
 
-/* Child: become nobody, then report what it can still do (exit code). */
-static int child_drop(void)
+/* Child: become nobody, staying in group EXTRA (ipc_group), then report
+ * what it can still do (exit code). */
+static int child_drop(gid_t extra)
 {
 	struct passwd *pw = getpwnam("nobody");
 	gid_t groups[64];
+	bool kept = false;
 	int n;
 
 	if (!pw)
 		return 10;
-	if (privdrop_to("nobody"))
+	if (privdrop_to("nobody", extra))
 		return 11;
 	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid)
 		return 12;
@@ -64,9 +64,13 @@ static int child_drop(void)
 	if (setuid(0) == 0 || seteuid(0) == 0 || setgid(0) == 0)
 		return 14;
 	n = getgroups(64, groups);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		if (groups[i] == 0)
 			return 15;   /* root's group 0 must be gone */
+		kept |= groups[i] == extra;
+	}
+	if (!kept)
+		return 17;
 	if (access("/etc/shadow", R_OK) == 0)
 		return 16;
 	return 0;
@@ -75,13 +79,16 @@ static int child_drop(void)
 
 static void test_drop_in_child(void)
 {
+	/* a group nobody is not in: ipc_group is kept all the same */
+	struct group *gr = getgrnam("nogroup");
+	gid_t extra = gr ? gr->gr_gid : 65534;
 	int status = -1;
 	pid_t pid;
 
 	if (geteuid() != 0) {
 		unit_log_clear();
 		unit_log_capture(true);
-		UNIT_ASSERT_INT(privdrop_to("nobody"), EPERM);
+		UNIT_ASSERT_INT(privdrop_to("nobody", (gid_t)-1), EPERM);
 		UNIT_ASSERT_CONTAINS(unit_log_text(), "not running as root");
 		unit_log_capture(false);
 		return;
@@ -91,7 +98,7 @@ static void test_drop_in_child(void)
 	CU_ASSERT_FATAL(pid >= 0);
 	if (pid == 0) {
 		unit_log_capture(true);
-		_exit(child_drop());
+		_exit(child_drop(extra));
 	}
 
 	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
@@ -100,39 +107,11 @@ static void test_drop_in_child(void)
 }
 
 
-static void test_chown(void)
-{
-	char dir[256], path[300];
-	struct passwd *pw = getpwnam("nobody");
-	struct stat st;
-
-	CU_ASSERT_FATAL(unit_mkdtemp(dir, sizeof(dir)) == 0);
-	(void)re_snprintf(path, sizeof(path), "%s/f", dir);
-	CU_ASSERT_FATAL(unit_write_file(path, "x", 1) == 0);
-
-	unit_log_capture(true);
-	if (geteuid() == 0 && pw) {
-		UNIT_ASSERT_INT(privdrop_chown(path, "nobody"), 0);
-		CU_ASSERT_EQUAL(stat(path, &st), 0);
-		UNIT_ASSERT_INT(st.st_uid, pw->pw_uid);
-		UNIT_ASSERT_INT(st.st_gid, pw->pw_gid);
-	}
-	UNIT_ASSERT_INT(privdrop_chown(path, "no-such-user-sippushd"),
-			ENOENT);
-	(void)re_snprintf(path, sizeof(path), "%s/missing", dir);
-	UNIT_ASSERT_INT(privdrop_chown(path, "root"), ENOENT);
-	unit_log_capture(false);
-
-	(void)unit_rmtree(dir);
-}
-
-
 static CU_TestInfo tests[] = {
 	{"bad arguments", test_bad_arguments},
 	{"unknown user", test_unknown_user},
 	{"uid 0 refused", test_root_refused},
-	{"switch to nobody (root only)", test_drop_in_child},
-	{"chown of the socket file", test_chown},
+	{"switch to nobody, keeping ipc_group (root only)", test_drop_in_child},
 	CU_TEST_INFO_NULL
 };
 

@@ -461,7 +461,8 @@ static void test_dir_clean(void)
 	CU_ASSERT_FATAL(!mkpath(path, sizeof(path), sub, "msrp-inner"));
 	CU_ASSERT_FATAL(unit_write_file(path, "x", 1) == 0);
 
-	/* one made by spool_alloc, as a crashed run leaves it */
+	/* one a live spool holds (ours, or another daemon's on the same
+	 * spool_dir): its flock keeps it */
 	UNIT_ASSERT_INT(spool_alloc(&sp, dir), 0);
 	CU_ASSERT_FATAL(sp != NULL);
 	str_ncpy(live, spool_path(sp), sizeof(live));
@@ -486,11 +487,13 @@ static void test_dir_clean(void)
 	CU_ASSERT(exists(sub));
 	CU_ASSERT_FATAL(!mkpath(path, sizeof(path), sub, "msrp-inner"));
 	CU_ASSERT(exists(path));
-	CU_ASSERT(!exists(live));
+	CU_ASSERT(exists(live));
 	CU_ASSERT(exists(dir));
+	UNIT_ASSERT_INT(file_size(live), 3);
 
-	/* the spool object no longer has its file: freeing it is fine */
+	/* freed, it takes its file along */
 	sp = mem_deref(sp);
+	CU_ASSERT(!exists(live));
 
 	/* again: nothing to do */
 	UNIT_ASSERT_INT(spool_dir_clean(dir), 0);
@@ -526,10 +529,12 @@ static void test_bad_dir(void)
 	CU_ASSERT_PTR_NULL(sp);
 	UNIT_ASSERT_INT(file_size(file), 1);
 
-	/* two levels missing: not made (only state_dir/spool is ours) */
+	/* two levels missing (spool_dir in a fresh /run): both made */
 	CU_ASSERT_FATAL(!mkpath(under, sizeof(under), tmp, "a/b"));
-	CU_ASSERT(spool_alloc(&sp, under) != 0);
-	CU_ASSERT_PTR_NULL(sp);
+	UNIT_ASSERT_INT(spool_alloc(&sp, under), 0);
+	CU_ASSERT(sp != NULL);
+	CU_ASSERT(exists(under));
+	sp = mem_deref(sp);
 
 	/* and after all that, a good one still works */
 	UNIT_ASSERT_INT(spool_alloc(&sp, dir), 0);
