@@ -13,6 +13,10 @@
 #   - an app added in UCI + reload: same process, SIGHUP, app advertised;
 #   - sip_listen changed + reload: a new process on the new port;
 #   - an invalid option + reload: refused, the running daemon untouched;
+#   - option interface: its device becomes sip_interface (the daemon
+#     reports it), procd is asked to reload on that interface's events,
+#     and the interface losing or changing its device restarts the daemon;
+#   - spool_dir in RAM reaches the daemon's file and the directory is made;
 #   - a disabled service starts nothing.
 # shellcheck disable=SC2034,SC2317 # variables and functions for the sourced script
 set -u
@@ -123,6 +127,16 @@ run_init() {
 			sed -n "s/^[[:space:]]*list $1 '\\(.*\\)'\$/\\1/p" "$tmp/uci"
 		}
 		config_load() { :; }
+		config_get() { # VAR SECTION OPTION
+			eval "$1=\$(uci_opt \"\$3\")"
+		}
+		# netifd's view: the device of logical interface $2, from $tmp/netdev
+		network_get_device() {
+			local d
+			d=$(sed -n "s/^$2 //p" "$tmp/netdev" 2>/dev/null)
+			[ -n "$d" ] || return 1
+			eval "$1=\$d"
+		}
 		config_list_foreach() { # SECTION OPTION FUNCTION ARGS...
 			local opt=$2 fn=$3 v
 			shift 3
@@ -161,6 +175,7 @@ run_init() {
 		procd_set_param() { echo "$*" >>"$tmp/inst.new"; }
 		procd_close_instance() { :; }
 		procd_add_reload_trigger() { echo "trigger $*" >>"$tmp/triggers"; }
+		procd_add_reload_interface_trigger() { echo "interface trigger $*" >>"$tmp/triggers"; }
 		procd_add_validation() { echo "validation $*" >>"$tmp/triggers"; }
 		logger() { echo "logger $*" >>"$tmp/logger.log"; }
 		chown() { :; }
@@ -214,6 +229,7 @@ done
 run_init triggers
 check "procd: reload trigger and validation" \
 	grep -qx "trigger sippushd" "$tmp/triggers" -a -n "$(grep '^validation validate_sippushd_section' "$tmp/triggers")"
+check "procd: no interface trigger without option interface" sh -c "! grep -q '^interface trigger' '$tmp/triggers'"
 
 pid1=$pid
 check "the daemon runs and answers on its socket" status
@@ -260,6 +276,36 @@ check "... logged as not started" grep -q "not started" "$tmp/logger.log"
 check "... the running daemon is left alone" test "$pid" = "$pid2"
 check "... and still answers" status
 sed -i "s|option sip_expires '5'|option sip_expires '600'|" "$tmp/uci"
+
+# --- spool_dir: in RAM, made, in the daemon's file ---------------------------------
+check "spool_dir line in the daemon's file" grep -qxF "spool_dir $tmp/run/spool" "$tmp/sippushd.conf"
+check "... the directory made" test -d "$tmp/run/spool"
+
+# --- option interface: its device is the daemon's sip_interface -----------------
+pid3=$pid
+: >"$tmp/triggers"
+sed -i "s|#option interface 'wan'|option interface 'wan'|" "$tmp/uci"
+echo "wan lo" >"$tmp/netdev"
+run_init triggers
+check "interface 'wan': procd reloads on its events" grep -qx "interface trigger wan" "$tmp/triggers"
+run_init reload
+check "interface 'wan' with device lo: sip_interface lo in the file" grep -qxF "sip_interface lo" "$tmp/sippushd.conf"
+check "... procd restarts the daemon" test "$pid" != "$pid3"
+check "... which reports interface=lo" eventually status_has "^interface=lo$"
+pid4=$pid
+: >"$tmp/netdev"
+run_init reload
+check "the interface loses its device: no sip_interface line" sh -c "! grep -q '^sip_interface' '$tmp/sippushd.conf'"
+check "... the daemon restarted" test "$pid" != "$pid4"
+no_iface() { status && grep -q '^network=' "$tmp/status" && ! grep -q '^interface=' "$tmp/status"; }
+check "... and reports no interface" eventually no_iface
+pid5=$pid
+run_init reload
+check "an interface event that changes nothing: procd does nothing" sh -c "tail -n 1 '$tmp/procd.log' | grep -qx unchanged"
+check "... the same process" test "$pid" = "$pid5"
+echo "wan lo" >"$tmp/netdev"
+run_init reload
+check "the device is back: restarted with interface=lo" eventually status_has "^interface=lo$"
 
 # --- stop; a disabled service writes nothing and starts nothing ---------------
 kill "$pid"
