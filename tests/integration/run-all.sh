@@ -9,8 +9,10 @@ for t in "$here"/test_*.sh; do
 	name=$(basename "$t" .sh)
 	echo "== $name"
 	out=$(mktemp)
+	t0=$SECONDS
 	bash "$t" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
+	echo "== $name: $((SECONDS - t0)) s"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
 	rm -f "$out"
 	if [ -z "$line" ]; then
