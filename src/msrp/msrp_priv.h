@@ -49,6 +49,8 @@ struct msrp_parser {
 	bool started;        /* the start line was parsed */
 	unsigned nhdr;       /* header lines so far */
 	unsigned seen;       /* bit per enum hdr, for duplicates */
+	size_t pathlen[2];   /* To-, From-Path in msg checked valid: length
+			      * + 1; 0: none (header.c) */
 
 	/* LINE */
 	size_t blk;          /* bytes of this header block before line[] */

@@ -396,6 +396,7 @@ void msrp_parser_reset(struct msrp_parser *p)
 
 	memset(&p->msg, 0, sizeof(p->msg));
 	memset(&p->error, 0, sizeof(p->error));
+	p->pathlen[0] = p->pathlen[1] = 0;
 	p->err  = 0;
 	p->m    = 0;
 	p->virt = 0;

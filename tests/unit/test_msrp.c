@@ -255,6 +255,45 @@ static void test_stream_of_messages(void)
 }
 
 
+/* A path the same as the last chunk's is not checked again: a changed
+ * one is, whether valid (it is the one reported) or not (malformed). */
+static void test_paths_per_chunk(void)
+{
+	static const char same_then_other[] =
+		SL TP FP MID "Byte-Range: 1-0/0\r\n" EL
+		SL TP FP MID "Byte-Range: 1-0/0\r\n" EL
+		SL "To-Path: " PRA "\r\n" "From-Path: " PSA "\r\n" MID
+		"Byte-Range: 1-0/0\r\n" EL;
+	static const char then_bad[] =
+		SL TP FP MID "Byte-Range: 1-0/0\r\n" EL
+		SL "To-Path: msrp://b.example.com:2855/s1;tcp x\r\n" FP MID
+		"Byte-Range: 1-0/0\r\n" EL;
+	static const char then_bad_from[] =
+		SL TP FP MID "Byte-Range: 1-0/0\r\n" EL
+		SL TP "From-Path: msrp://a.example.com:2855/s2;tcp;\r\n" MID
+		"Byte-Range: 1-0/0\r\n" EL;
+	struct msrprun r;
+
+	CHECK_STR(&r, same_then_other);
+	UNIT_ASSERT_INT(r.err, 0);
+	UNIT_ASSERT_INT(r.starts, 3);
+	UNIT_ASSERT_CONTAINS(logtext(&r), "to=[" PRA "] from=[" PSA "]");
+	UNIT_ASSERT_CONTAINS(logtext(&r), "to=[msrp://b.example.com:2855/s1;tcp] "
+			    "from=[msrp://a.example.com:2855/s2;tcp]");
+	msrprun_close(&r);
+
+	CHECK_STR(&r, then_bad);
+	UNIT_ASSERT_INT(r.err, EBADMSG);
+	UNIT_ASSERT_INT(r.starts, 1);
+	msrprun_close(&r);
+
+	CHECK_STR(&r, then_bad_from);
+	UNIT_ASSERT_INT(r.err, EBADMSG);
+	UNIT_ASSERT_INT(r.starts, 1);
+	msrprun_close(&r);
+}
+
+
 /* --- bodies ---------------------------------------------------------- */
 
 /* Everything here looks a bit like an end-line but is not ours:
@@ -1895,6 +1934,7 @@ static CU_TestInfo rfc_tests[] = {
 	{"RFC 4975 REPORT with Status", test_rfc_report},
 	{"empty binding SEND (1-0/0)", test_bind_send},
 	{"a connection's stream of messages", test_stream_of_messages},
+	{"paths checked again only when they change", test_paths_per_chunk},
 	CU_TEST_INFO_NULL
 };
 
