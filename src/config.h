@@ -60,6 +60,8 @@ struct config {
 	size_t routec;
 	struct config_sender *senders; /* app_sender lines */
 	size_t senderc;
+	struct config_trusted *trusted; /* sip_trusted lines: the core */
+	size_t trustedc;
 	char *user;              /* account to run as when started as root */
 	struct config_exec *execs;     /* app_exec lines, exec_dir's too */
 	size_t execc;
@@ -112,6 +114,11 @@ struct config_store {
 /** sip_outbound_proxy URI: the first hop of one registration flow */
 struct config_proxy {
 	char uri[256];
+};
+
+/** sip_trusted ENTRY: a source of the core (address, CIDR, host name) */
+struct config_trusted {
+	char entry[256];
 };
 
 /** route_ctype TYPE APP: content-type fallback when no app ID is given */

@@ -7,6 +7,7 @@
 
 struct sa;
 struct sip;
+struct sip_msg;
 struct re_printf;
 struct regresp;
 struct reg;
@@ -24,6 +25,8 @@ typedef int (reg_params_h)(struct re_printf *pf, void *arg);
 /** Called once per registration state change */
 typedef void (reg_state_h)(enum reg_state state, uint16_t scode,
 			   const char *reason, void *arg);
+/** A REGISTER is about to go to dst (the registrar or outbound proxy) */
+typedef void (reg_dst_h)(const struct sa *dst, void *arg);
 /** Called when an unregistration has ended (answered or given up) */
 typedef void (reg_done_h)(void *arg);
 
@@ -43,6 +46,7 @@ struct reg_conf {
 	uint32_t keepalive_udp;  /* s, STUN keep-alive on UDP flows; 0 off */
 	uint32_t retry_base;     /* ms, first retry delay */
 	uint32_t retry_max;      /* ms, upper bound of the backoff */
+	reg_dst_h *dsth;         /* where each REGISTER goes (or NULL) */
 };
 
 int  reg_alloc(struct reg **regp, struct sip *sip, const struct reg_conf *rc,
@@ -57,6 +61,7 @@ const char *reg_state_name(enum reg_state state);
 uint32_t reg_challenges(const struct reg *reg);
 const struct regresp *reg_regresp(const struct reg *reg);
 const struct sa *reg_laddr(const struct reg *reg);
+bool reg_on_flow(const struct reg *reg, const struct sip_msg *msg);
 void reg_flow_reset(struct reg *reg, const char *why);
 void reg_hold(struct reg *reg);
 int  reg_status(struct re_printf *pf, const struct reg *reg);

@@ -543,6 +543,22 @@ int trust_add(struct trust *t, const char *entry)
 
 
 /**
+ * Forget every sip_trusted entry (a reload adds the new ones); the
+ * registrar's addresses stay.
+ */
+void trust_clear(struct trust *t)
+{
+	if (!t || (!t->netc && !t->hostc))
+		return;
+
+	t->netc  = 0;
+	list_flush(&t->hosts);
+	t->hostc = 0;
+	changed(t);
+}
+
+
+/**
  * A REGISTER went to this address: the registrar (or outbound proxy)
  * resolves to it. The last TRUST_LEARNED_MAX distinct ones are kept.
  */

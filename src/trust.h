@@ -41,6 +41,7 @@ int  trust_entry_check(const char *entry);
 int  trust_alloc(struct trust **tp, struct dnsc *dnsc, trust_change_h *ch,
 		 void *arg);
 int  trust_add(struct trust *t, const char *entry);
+void trust_clear(struct trust *t);
 void trust_learn(struct trust *t, const struct sa *registrar);
 bool trust_source(const struct trust *t, const struct sa *src);
 bool trust_configured(const struct trust *t);

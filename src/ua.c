@@ -425,6 +425,13 @@ void ua_dns_set(struct ua *ua, const struct sa *srvv, uint32_t srvc)
 }
 
 
+/** The DNS client of the stack (sip_trusted host names use it too) */
+struct dnsc *ua_dnsc(const struct ua *ua)
+{
+	return ua ? ua->dnsc : NULL;
+}
+
+
 struct sip *ua_sip(const struct ua *ua)
 {
 	return ua ? ua->sip : NULL;

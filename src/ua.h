@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 struct config;
+struct dnsc;
 struct sa;
 struct sip;
 struct ua;
@@ -18,6 +19,7 @@ void ua_dns_set(struct ua *ua, const struct sa *srvv, uint32_t srvc);
 const struct sa *ua_laddr6(const struct ua *ua);
 int  ua_first_hop_host(const struct config *cfg, char *host, size_t sz);
 struct sip *ua_sip(const struct ua *ua);
+struct dnsc *ua_dnsc(const struct ua *ua);
 const struct sa *ua_laddr(const struct ua *ua);
 int  ua_registrar_host(const struct config *cfg, char *host, size_t sz);
 void ua_close(struct ua *ua, ua_exit_h *exith, void *arg);

@@ -11,6 +11,7 @@
 #include "acl.h"
 #include "config.h"
 #include "config_priv.h"
+#include "trust.h"
 
 #define DEBUG_MODULE "config"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
@@ -508,6 +509,37 @@ static int check_ifname(struct parse *ps, const struct ckey *k,
 }
 
 
+static int elem_trusted(struct parse *ps, const struct ckey *k,
+			const struct pl *v, void *elem, const void *arr,
+			size_t n)
+{
+	const struct config_trusted *tv = arr;
+	struct config_trusted *t = elem;
+	int err;
+
+	if (v->l >= sizeof(t->entry))
+		return config_fail(ps, k->name, "longer than %zu",
+				   sizeof(t->entry) - 1);
+
+	(void)pl_strcpy(v, t->entry, sizeof(t->entry));
+
+	err = trust_entry_check(t->entry);
+	if (err == ERANGE)
+		return config_fail(ps, k->name, "'%s': prefix length out of "
+				   "range or host bits set", t->entry);
+	if (err)
+		return config_fail(ps, k->name, "'%s' is no address, "
+				   "network or host name", t->entry);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(tv[i].entry, t->entry))
+			return config_fail(ps, k->name, "%s given twice",
+					   t->entry);
+
+	return 0;
+}
+
+
 static int elem_proxy(struct parse *ps, const struct ckey *k,
 		      const struct pl *v, void *elem, const void *arr,
 		      size_t n)
@@ -602,6 +634,8 @@ const struct ckey config_keys[] = {
 	 .min = 0, .max = 840, .def = "25", .reload = STACK},
 	{"sip_outbound_proxy", LIST(proxies, proxyc), .set = config_set_list,
 	 .elem = elem_proxy, .max = 2, .reload = STACK},
+	{"sip_trusted", LIST(trusted, trustedc), .set = config_set_list,
+	 .elem = elem_trusted, .max = TRUST_NETS_MAX, .reload = STACK},
 	{"resolv_conf", STR(resolv_conf), .set = config_set_str,
 	 .check = check_path, .def = "/etc/resolv.conf", .reload = STACK},
 	{"udp_rcvbuf", VAL(udp_rcvbuf), .set = config_set_num,

@@ -138,6 +138,7 @@ static void reg_state_changed(enum reg_state state, uint16_t scode,
 		return;
 
 	sessmode_set_contact(d->sess, regresp_pub_gruu(reg_regresp(d->reg)));
+	daemon_core_registered(d);
 	/* RFC 3608: our later requests follow the Service-Route */
 	(void)route_set_update(d->routes, reg_regresp(d->reg));
 
@@ -172,6 +173,7 @@ int daemon_reg_start(struct daemon *d)
 	rc.keepalive = cfg->sip_keepalive;
 	rc.keepalive_udp = cfg->sip_keepalive_udp;
 	rc.regid     = 1;
+	rc.dsth      = daemon_reg_dst;
 	rc.outbound_proxy = cfg->proxyc ? cfg->proxies[0].uri : NULL;
 
 	DEBUG_INFO("registering %s at %s%s%s as %s\n", cfg->sip_aor,

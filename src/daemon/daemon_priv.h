@@ -29,6 +29,8 @@ enum {
 struct daemon {
 	struct config *cfg;
 	struct ua *ua;
+	struct intake *intake;   /* the first look at every request */
+	struct coretrust *ct;    /* requests only from the core */
 	struct appset *apps;
 	struct reg *reg;
 	struct regevent *regev;  /* reg_event yes */
@@ -64,6 +66,7 @@ struct daemon {
 };
 
 struct re_printf;
+struct sa;
 
 /* life.c */
 int  daemon_identity(struct daemon *d);
@@ -81,6 +84,11 @@ int  daemon_reg_start(struct daemon *d);
 
 /* net.c */
 int  daemon_net_start(struct daemon *d);
+
+/* core.c */
+int  daemon_intake_start(struct daemon *d);
+void daemon_reg_dst(const struct sa *dst, void *arg);
+void daemon_core_registered(struct daemon *d);
 
 /* reset.c */
 void daemon_reset_tmr(void *arg);

@@ -3,6 +3,8 @@
 #include "autoconf.h"
 #include "config.h"
 #include "acl.h"
+#include "coretrust.h"
+#include "intake.h"
 #include "activate.h"
 #include "appset.h"
 #include "authz.h"
@@ -188,6 +190,8 @@ static int ipc_status(struct ipc_client *c, struct re_printf *pf, void *arg)
 					status_routes, &v);
 
 	err |= netlife_status(pf, d->nl);
+	err |= coretrust_status(pf, d->ct);
+	err |= intake_status(pf, d->intake);
 	err |= reg_status(pf, d->reg);
 	err |= reg_status(pf, d->reg2);
 	if (d->routes)

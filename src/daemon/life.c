@@ -62,6 +62,8 @@ static void destructor(void *arg)
 	d->dlv    = mem_deref(d->dlv);
 	d->router = mem_deref(d->router);
 	d->apps   = mem_deref(d->apps);
+	d->intake = mem_deref(d->intake);
+	d->ct     = mem_deref(d->ct);
 	d->ua     = mem_deref(d->ua);
 	d->cuser  = mem_deref(d->cuser);
 	d->cfg    = mem_deref(d->cfg);
@@ -201,6 +203,10 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 		goto out;
 
 	err = ua_alloc(&d->ua, cfg);
+	if (err)
+		goto out;
+
+	err = daemon_intake_start(d);
 	if (err)
 		goto out;
 

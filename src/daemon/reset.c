@@ -3,6 +3,7 @@
 #include <re.h>
 #include "autoconf.h"
 #include "config.h"
+#include "coretrust.h"
 #include "activate.h"
 #include "appset.h"
 #include "deliver.h"
@@ -108,6 +109,10 @@ int daemon_reset_stack(struct daemon *d, const char *why)
 		reg_hold(d->reg2);
 		return err;
 	}
+	if (err)
+		goto out;
+
+	err = coretrust_reset(d->ct, d->cfg, d->cuser);
 	if (err)
 		goto out;
 

@@ -218,10 +218,13 @@ static int send_handler(enum sip_transp tp, const struct sa *src,
 	struct reg *reg = arg;
 	uint32_t expires = reg->unreg ? 0 : reg->expires;
 	int err;
-	(void)dst;
 
 	reg->laddr = *src;
 	reg->tp    = tp;
+
+	/* before it goes out: the answer must pass the kernel filter */
+	if (reg->dsth)
+		reg->dsth(dst, reg->arg);
 
 	err = mbuf_printf(mb, "Contact: <%H>;expires=%u", reg_print_contact_uri,
 			  reg, expires);

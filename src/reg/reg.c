@@ -128,6 +128,7 @@ int reg_alloc(struct reg **regp, struct sip *sip, const struct reg_conf *rc,
 	reg->retry_base = rc->retry_base ? rc->retry_base : 2000;
 	reg->retry_max  = rc->retry_max ? rc->retry_max : 300000;
 	reg->paramsh    = paramsh;
+	reg->dsth       = rc->dsth;
 	reg->stateh     = stateh;
 	reg->arg        = arg;
 
@@ -208,6 +209,22 @@ uint32_t reg_challenges(const struct reg *reg)
 const struct regresp *reg_regresp(const struct reg *reg)
 {
 	return reg ? reg->resp : NULL;
+}
+
+
+/**
+ * Did msg come over this binding's connection-oriented flow (RFC 5626):
+ * from the far end of the connection its last 2xx came on?
+ */
+bool reg_on_flow(const struct reg *reg, const struct sip_msg *msg)
+{
+	if (!reg || !msg || !sa_isset(&reg->peer, SA_ALL))
+		return false;
+
+	if (msg->tp != reg->tp || msg->tp == SIP_TRANSP_UDP)
+		return false;
+
+	return sa_cmp(&msg->src, &reg->peer, SA_ALL);
 }
 
 

@@ -63,6 +63,7 @@ struct reg {
 	bool authed;              /* auth holds a nonce the core accepted */
 	bool preauth;             /* this request carries that nonce */
 	reg_params_h *paramsh;
+	reg_dst_h *dsth;
 	reg_state_h *stateh;
 	void *arg;
 	reg_done_h *doneh;

@@ -247,6 +247,18 @@ static void test_configured(void)
 	}
 	UNIT_ASSERT_INT(trust_add(t, "203.0.113.200"), E2BIG);
 
+	/* a reload: the entries go, the registrar stays */
+	nchanged = 0;
+	trust_clear(t);
+	UNIT_ASSERT_INT(nchanged, 1);
+	CU_ASSERT(!trust_configured(t));
+	CU_ASSERT(!src_ok(t, "198.51.100.77"));
+	CU_ASSERT(src_ok(t, "192.0.2.1"));
+	UNIT_ASSERT_INT(trust_filter_nets(t, v, TRUST_FILTER_MAX), 1);
+	trust_clear(t);                   /* nothing to clear: no change */
+	UNIT_ASSERT_INT(nchanged, 1);
+	UNIT_ASSERT_INT(trust_add(t, "203.0.113.200"), 0);
+
 	mem_deref(t);
 }
 

@@ -3,7 +3,7 @@
 
 usage: pushsend.py --proxy HOST:PORT --app APP [--to USER] [--type TYPE]
                    (--file F | --data TEXT) [--expires S] [--timeout S]
-                   [--out FILE]
+                   [--out FILE] [--from URI] [--pai URI]
 
 Sends one MESSAGE over UDP through the proxy with
 Accept-Contact: *;+g.oma.pusheventapp="APP";require;explicit and the
@@ -31,6 +31,8 @@ def main():
     ap.add_argument("--expires", type=int)
     ap.add_argument("--timeout", type=float, default=40.0)
     ap.add_argument("--out")
+    ap.add_argument("--from", dest="frm")
+    ap.add_argument("--pai")
     a = ap.parse_args()
 
     if a.file:
@@ -49,11 +51,14 @@ def main():
     extra = ""
     if a.expires is not None:
         extra += "Expires: %d\r\n" % a.expires
+    if a.pai:
+        extra += "P-Asserted-Identity: <%s>\r\n" % a.pai
+    frm = a.frm or f"sip:pushsend@{a.domain}"
     msg = (
         f"MESSAGE sip:{a.to}@{a.domain} SIP/2.0\r\n"
         f"Via: SIP/2.0/UDP 127.0.0.1:{lport};rport;branch={branch}\r\n"
         "Max-Forwards: 70\r\n"
-        f"From: <sip:pushsend@{a.domain}>;tag=ps{random.getrandbits(32):x}\r\n"
+        f"From: <{frm}>;tag=ps{random.getrandbits(32):x}\r\n"
         f"To: <sip:{a.to}@{a.domain}>\r\n"
         f"Call-ID: {callid}\r\n"
         "CSeq: 1 MESSAGE\r\n"
