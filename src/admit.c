@@ -49,7 +49,7 @@ uint16_t admit_check(struct admit *a, const struct sip_msg *msg,
 
 	memset(a, 0, sizeof(*a));
 
-	if (pushreq_sender(msg, a->sender, sizeof(a->sender))) {
+	if (pushreq_sender(msg, a->sender, sizeof(a->sender), &a->asserted)) {
 		a->reason = "Bad Sender Identity";
 		return 400;
 	}
@@ -66,7 +66,7 @@ uint16_t admit_check(struct admit *a, const struct sip_msg *msg,
 	}
 
 	pl_set_str(&spl, a->sender);
-	if (!authz_sender(cfg, a->app, &spl)) {
+	if (!authz_sender(cfg, a->app, &spl, a->asserted)) {
 		DEBUG_NOTICE("sender %s may not push to %s\n", a->sender,
 			     a->app);
 		a->reason = "Sender Not Authorised For Push Application";

@@ -17,6 +17,8 @@ struct sip_msg;
 struct admit {
 	char app[APPID_SIZE];                    /* canonical target */
 	char sender[PUSHREQ_SENDER_MAX + 1];     /* identity for the app */
+	bool asserted;                           /* sender is the core's
+						  * P-Asserted-Identity */
 	struct route rt;                         /* who takes it */
 	const char *reason;                      /* phrase of a refusal */
 	const char *accept;                      /* filter, for a 415 */

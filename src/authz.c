@@ -41,14 +41,17 @@ static bool uri_match(const char *pattern, const struct uri *su)
  *
  * An application with no app_sender lines takes pushes from anyone the
  * core lets through; with lines, the sender identity (P-Asserted-Identity
- * when the core asserted one, else From) must match one of them.
+ * when the core asserted one, else From) must match one of them, and a
+ * line marked "asserted" only an identity the core asserted (a From is
+ * whatever the sender wrote).
  *
- * @param cfg     Configuration
- * @param appid   Canonical application ID
- * @param sender  Sender URI (addr-spec, no display name)
+ * @param cfg       Configuration
+ * @param appid     Canonical application ID
+ * @param sender    Sender URI (addr-spec, no display name)
+ * @param asserted  sender is the core's P-Asserted-Identity
  */
 bool authz_sender(const struct config *cfg, const char *appid,
-		  const struct pl *sender)
+		  const struct pl *sender, bool asserted)
 {
 	bool listed = false;
 	struct uri su;
@@ -65,6 +68,9 @@ bool authz_sender(const struct config *cfg, const char *appid,
 			if (!sender || uri_decode(&su, sender))
 				return false;
 		}
+
+		if (cfg->senders[i].asserted && !asserted)
+			continue;
 
 		if (uri_match(cfg->senders[i].pattern, &su))
 			return true;

@@ -12,7 +12,7 @@ struct config;
 struct pl;
 
 bool authz_sender(const struct config *cfg, const char *appid,
-		  const struct pl *sender);
+		  const struct pl *sender, bool asserted);
 int  authz_acl_build(struct acl **aclp, const struct config *cfg,
 		     char *err, size_t errsz);
 int  authz_local(const struct acl *acl, const struct acl_cred *cr,

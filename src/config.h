@@ -131,6 +131,7 @@ struct config_route {
 struct config_sender {
 	char appid[APPID_SIZE];
 	char pattern[256];     /* "sip:user@host", "*@host" or "*" */
+	bool asserted;         /* only as P-Asserted-Identity ("asserted") */
 };
 
 /** What applying a changed key takes (the highest one wins) */

@@ -202,6 +202,7 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	memset(&sc, 0, sizeof(sc));
 	sc.appid       = ad.app;
 	sc.sender      = ad.sender;
+	sc.asserted    = ad.asserted;
 	sc.remote_path = offer.path;
 	sc.tls         = offer.tls;
 	sc.active      = role == SETUP_ACTIVE;

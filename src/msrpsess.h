@@ -24,6 +24,7 @@ typedef void (msrpsess_close_h)(int err, const char *why, void *arg);
 struct msrpsess_conf {
 	const char *appid;         /* canonical */
 	const char *sender;        /* identity from the INVITE */
+	bool asserted;             /* ... the core's P-Asserted-Identity */
 	const char *remote_path;   /* offer's a=path */
 	bool tls;
 	bool active;               /* we connect out */

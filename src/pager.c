@@ -333,6 +333,7 @@ static uint16_t process(struct pager *pg, struct pmsg *pm,
 		push->appid = pm->ad.app;
 	if (pm->ad.sender[0])
 		push->sender = pm->ad.sender;
+	push->sender_asserted = pm->ad.asserted ? "yes" : "no";
 
 	/* on a refusal too: an observer owes the sender an IMDN for it */
 	pushmeta_apply(&pm->meta, push);

@@ -26,6 +26,8 @@ struct push {
 				    * NULL: sent empty */
 	const char *transport;     /* "sip-udp", "sip-tcp", "sip-tls", "msrp",
 				    * "msrps" */
+	const char *sender_asserted; /* "yes": sender is the core's
+				      * P-Asserted-Identity, "no": the From */
 	const uint8_t *body;       /* the content, len bytes, or NULL with fd */
 	size_t len;
 	bool has_fd;               /* the content is file fd (len bytes); it

@@ -187,10 +187,13 @@ static int copy_checked(char *buf, size_t sz, const struct pl *pl)
 
 /**
  * The sender's identity: the URI of P-Asserted-Identity when the core
- * asserted one (RFC 3325; we only take requests from the core), else
- * the From URI.
+ * asserted one (RFC 3325; the intake takes requests only from the core,
+ * coretrust.c, so a PAI here is the core's), else the From URI.
+ *
+ * @param asserted  Set: the identity is the asserted one (may be NULL)
  */
-int pushreq_sender(const struct sip_msg *msg, char *buf, size_t sz)
+int pushreq_sender(const struct sip_msg *msg, char *buf, size_t sz,
+		   bool *asserted)
 {
 	const struct sip_hdr *pai;
 	struct sip_addr addr;
@@ -198,9 +201,15 @@ int pushreq_sender(const struct sip_msg *msg, char *buf, size_t sz)
 	if (!msg || !buf || !sz)
 		return EINVAL;
 
+	if (asserted)
+		*asserted = false;
+
 	pai = sip_msg_hdr(msg, SIP_HDR_P_ASSERTED_IDENTITY);
-	if (pai && !sip_addr_decode(&addr, &pai->val))
+	if (pai && !sip_addr_decode(&addr, &pai->val)) {
+		if (asserted)
+			*asserted = true;
 		return copy_checked(buf, sz, &addr.auri);
+	}
 
 	return copy_checked(buf, sz, &msg->from.auri);
 }

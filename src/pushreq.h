@@ -26,7 +26,8 @@ enum pushreq_target pushreq_target(const struct sip_msg *msg,
 				   const struct config *cfg,
 				   const struct appset *apps,
 				   char *app, size_t sz);
-int  pushreq_sender(const struct sip_msg *msg, char *buf, size_t sz);
+int  pushreq_sender(const struct sip_msg *msg, char *buf, size_t sz,
+		    bool *asserted);
 int  pushreq_ctype(const struct sip_msg *msg, char *buf, size_t sz);
 bool pushreq_expired(const struct sip_msg *msg, time_t now);
 uint64_t pushreq_expiry(const struct sip_msg *msg, time_t now);

@@ -375,10 +375,29 @@ static int elem_sender(struct parse *ps, const struct ckey *k,
 	(void)arr;
 	(void)n;
 
-	err = config_words(ps, k->name, v, w, 2, false, "APP-ID SENDER "
-			   "(sip:user@host, *@host or *)");
+	err = config_words(ps, k->name, v, w, 2, true, "APP-ID SENDER "
+			   "(sip:user@host, *@host or *) [asserted]");
 	if (err)
 		return err;
+
+	/* an optional last word: only an identity the core asserted */
+	for (size_t i = 0; i < w[1].l; i++) {
+		struct pl flag;
+
+		if (w[1].p[i] != ' ' && w[1].p[i] != '\t')
+			continue;
+
+		flag.p = w[1].p + i;
+		flag.l = w[1].l - i;
+		while (flag.l && (*flag.p == ' ' || *flag.p == '\t'))
+			pl_advance(&flag, 1);
+		if (pl_strcmp(&flag, "asserted"))
+			return config_fail(ps, k->name, "expected 'asserted' "
+					   "after the sender, not '%r'", &flag);
+		sd->asserted = true;
+		w[1].l = i;
+		break;
+	}
 
 	err = config_app(ps, k->name, &w[0], sd->appid);
 	if (err)

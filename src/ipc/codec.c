@@ -420,6 +420,7 @@ int ipc_push_encode(struct mbuf *mb, const struct push *p)
 	err |= mbuf_write_mem(mb, (const uint8_t *)sender, sl);
 	err |= mbuf_write_u8(mb, '\n');
 	err |= push_line(mb, "Transport", p->transport);
+	err |= push_line(mb, "Sender-Asserted", p->sender_asserted);
 	/* optional lines go here, one push_line() each (push.h) */
 	err |= push_line(mb, "Stored", p->arrived ? "yes" : NULL);
 	err |= push_line(mb, "Arrived", p->arrived);

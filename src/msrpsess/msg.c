@@ -44,6 +44,7 @@ static void push_fill(struct inmsg *m, int fd)
 	p->appid     = s->appid;
 	p->ctype     = m->ctype[0] ? m->ctype : "application/octet-stream";
 	p->sender    = s->sender[0] ? s->sender : NULL;
+	p->sender_asserted = s->asserted ? "yes" : "no";
 	p->transport = s->tls ? "msrps" : "msrp";
 	if (fd >= 0) {
 		p->len    = (size_t)m->total;

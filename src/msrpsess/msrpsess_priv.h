@@ -134,6 +134,7 @@ struct msrpsess {
 	char *remote_path;
 	char appid[128];
 	char sender[256];
+	bool asserted;           /* sender is the core's PAI */
 	bool tls;
 	bool active;
 	bool relay;                 /* through a relay, never own conn */

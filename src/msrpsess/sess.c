@@ -197,6 +197,7 @@ int msrpsess_alloc(struct msrpsess **sp, struct msrpsock *ms,
 	s->arg    = arg;
 	str_ncpy(s->appid, sc->appid, sizeof(s->appid));
 	str_ncpy(s->sender, sc->sender ? sc->sender : "", sizeof(s->sender));
+	s->asserted = sc->asserted;
 
 	/* unguessable: the session-id is what binds a connection */
 	rand_bytes(rnd, sizeof(rnd));

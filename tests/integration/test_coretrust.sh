@@ -47,15 +47,31 @@ pushes() {
 	[ "$n" -eq "$1" ]
 }
 
-# genuine TAG: a push from the MMSC through the core is answered 200
+# genuine TAG [CODE] [pushsend args]: a push from the MMSC through the
+# core is answered CODE (200)
 genuine() {
-	psend "$1" mms.ua /dev/stdin --from "$MMSC" --type text/plain \
-		--timeout 10 <<<"genuine $1" && psend_is "$1" 200
+	local tag=$1 code=${2:-200}
+	shift 2 2>/dev/null || shift $#
+	psend "$tag" mms.ua /dev/stdin --from "$MMSC" --type text/plain \
+		--timeout 10 "$@" <<<"genuine $tag" && psend_is "$tag" "$code"
 }
 
-# counter KEY: a number from `sippush status`
-counter() {
-	"$SP_CLI" status | sed -n "s/^$1=//p"
+# meta N LINE: the record of the app's push N (1, 2...) has LINE
+meta() {
+	local f
+	f=$(find "$IT_DIR/pushes" -name '*.meta' | sort -V | sed -n "$1p")
+	[ -n "$f" ] || { echo "no push $1"; return 1; }
+	grep -qx "$2" "$f" || { cat "$f"; return 1; }
+}
+
+# reloads N: the daemon has logged N reloads (at most 10 s)
+reloads() {
+	for _ in $(seq 200); do
+		[ "$(grep -c 'configuration reloaded' "$IT_DIR/d.log")" -ge "$1" ] &&
+			return 0
+		sleep 0.05
+	done
+	return 1
 }
 
 it_init coretrust
@@ -77,13 +93,17 @@ it_check "... learnt from the REGISTER" status_key registrar_addrs 127.0.0.1/32
 it_check "kernel filter on the UDP socket and the TCP listener" \
 	status_key sip_filter 2
 
-"$SP_CLI" listen mms.ua >"$IT_DIR/app.out" 2>"$IT_DIR/app.err" &
+mkdir -p "$IT_DIR/pushes"
+"$SP_CLI" listen --dir "$IT_DIR/pushes" mms.ua >"$IT_DIR/app.out" \
+	2>"$IT_DIR/app.err" &
 APP=$!
 it_track "$APP"
 it_wait_log "$IT_DIR/app.err" "subscribed to" 5
 
 it_check "genuine push through the core -> 200" genuine g1
 it_check "... delivered as the MMSC's" grep -q "sender=$MMSC" "$IT_DIR/app.out"
+it_check "... its record: Sender-Asserted: no (the From)" \
+	meta 1 "Sender-Asserted: no"
 
 # --- direct requests from a stranger -----------------------------------------
 spoof udp-from --from "$MMSC"
@@ -145,6 +165,24 @@ spoof out-net --src 127.0.0.5 --from "$MMSC"
 it_check "127.0.0.5 is not: no answer" outcome out-net "NO ANSWER"
 it_check "genuine push through the core still -> 200" genuine g3
 it_check "the app got those two more" pushes 4
+
+# --- P-Asserted-Identity: the core's word ------------------------------------
+it_check "push through the core with the MMSC's PAI -> 200" \
+	genuine pai 200 --pai "$MMSC"
+it_check "... its record: Sender-Asserted: yes" meta 5 "Sender-Asserted: yes"
+it_check "... Sender is the asserted identity" meta 5 "Sender: $MMSC"
+spoof pai-direct --src 127.0.0.5 --from sip:x@evil.example --pai "$MMSC"
+it_check "the same PAI straight from a stranger: no answer" \
+	outcome pai-direct "NO ANSWER"
+sed -i "s|^app_sender mms.ua $MMSC\$|app_sender mms.ua $MMSC asserted|" \
+	"$CONF"
+kill -HUP "$SP_PID"
+it_check "reload: app_sender ... asserted" reloads 2
+it_check "the MMSC's From without an asserted identity -> 403" \
+	genuine from-only 403
+it_check "with the core's PAI -> 200" genuine pai2 200 --pai "$MMSC"
+it_check "... Sender-Asserted: yes" meta 6 "Sender-Asserted: yes"
+it_check "the app got six pushes" pushes 6
 
 it_stop "$APP"
 sp_stop

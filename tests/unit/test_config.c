@@ -106,7 +106,7 @@ static void test_full_file(void)
 		"route_ctype      Application/VND.wap.mms-message mms.ua\n"
 		"route_ctype      text/plain 0x10\n"
 		"app_sender       mms.ua sip:mmsc@example.com\n"
-		"app_sender       mms.ua *@example.net\n"
+		"app_sender       mms.ua *@example.net   asserted\n"
 		"app_sender       ulp.ua *\n",
 		CONFIG_TLS ? "sips:registrar.example.com:5061" :
 			     "sip:registrar.example.com;transport=tcp",
@@ -165,6 +165,8 @@ static void test_full_file(void)
 		UNIT_ASSERT_STR(cfg->senders[0].pattern,
 				"sip:mmsc@example.com");
 		UNIT_ASSERT_STR(cfg->senders[1].pattern, "*@example.net");
+		CU_ASSERT(!cfg->senders[0].asserted);
+		CU_ASSERT(cfg->senders[1].asserted);
 		UNIT_ASSERT_STR(cfg->senders[2].appid,
 				"x-oma-application:ulp.ua");
 		UNIT_ASSERT_STR(cfg->senders[2].pattern, "*");
@@ -733,7 +735,10 @@ static void test_err_route_sender(void)
 
 	EXPECT_ERR(BASE "app_sender mms.ua\n",
 		   NAME ":4: app_sender: expected APP-ID SENDER "
-		   "(sip:user@host, *@host or *)");
+		   "(sip:user@host, *@host or *) [asserted]");
+	EXPECT_ERR(BASE "app_sender mms.ua * trusted\n",
+		   NAME ":4: app_sender: expected 'asserted' after the "
+		   "sender, not 'trusted'");
 	EXPECT_ERR(BASE "app_sender 0x0b *\n",
 		   NAME ":4: app_sender: numeric application ID '0x0b' is "
 		   "not in the OMNA registry");

@@ -129,6 +129,14 @@ static void test_fields_byte_exact(void)
 			     "Push-Key: ");
 	CU_ASSERT(strstr(rec, "Imdn-") == NULL);
 	CU_ASSERT(strstr(rec, "Content-Encoding") == NULL);
+	CU_ASSERT(strstr(rec, "Sender-Asserted") == NULL);
+
+	/* the intake says whose identity Sender is: right after Transport */
+	p.sender_asserted = "yes";
+	record(rec, sizeof(rec), &p);
+	UNIT_ASSERT_CONTAINS(rec, "\nTransport: sip-udp\n"
+			     "Sender-Asserted: yes\n"
+			     "Call-ID: a84b4c76e66710@pc33\n");
 
 	mem_deref(msg);
 }

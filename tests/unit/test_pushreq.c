@@ -371,7 +371,7 @@ static int sender_of(const char *from, const char *hdrs, char *buf,
 	if (!msg)
 		return -1;
 
-	err = pushreq_sender(msg, buf, sz);
+	err = pushreq_sender(msg, buf, sz, NULL);
 	mem_deref(msg);
 	return err;
 }
@@ -411,6 +411,26 @@ static void test_sender(void)
 	UNIT_ASSERT_INT(sender_of("sip:bob@example.com;tag=f1", "", buf,
 				  sizeof(buf)), 0);
 	UNIT_ASSERT_STR(buf, "sip:bob@example.com");
+
+	/* which of the two it was */
+	{
+		struct sip_msg *msg = msg_from(FROM, "P-Asserted-Identity: "
+					       "<sip:a@x>\r\n");
+		bool asserted = false;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+		UNIT_ASSERT_INT(pushreq_sender(msg, buf, sizeof(buf),
+					       &asserted), 0);
+		CU_ASSERT(asserted);
+		mem_deref(msg);
+
+		msg = msg_from(FROM, "");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+		UNIT_ASSERT_INT(pushreq_sender(msg, buf, sizeof(buf),
+					       &asserted), 0);
+		CU_ASSERT(!asserted);
+		mem_deref(msg);
+	}
 }
 
 
@@ -460,7 +480,7 @@ static void test_sender_limits(void)
 	UNIT_ASSERT_INT(sender_of("<sip:j\xc3\xb6rg@example.com>;tag=1", "",
 				  buf, sizeof(buf)), EBADMSG);
 
-	UNIT_ASSERT_INT(pushreq_sender(NULL, buf, sizeof(buf)), EINVAL);
+	UNIT_ASSERT_INT(pushreq_sender(NULL, buf, sizeof(buf), NULL), EINVAL);
 }
 
 

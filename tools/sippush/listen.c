@@ -67,7 +67,7 @@ static int store(const struct listen *l, struct sippush *c,
 	/* the optional record lines (doc/ipc.md section 6), as sent */
 	static const char *const opt[] = {
 		"Stored", "Arrived", "Call-ID", "Date", "X-Wap-Initiator-URI",
-		"Content-Location", "Push-Flag", "Content-Encoding",
+		"Sender-Asserted", "Content-Location", "Push-Flag", "Content-Encoding",
 		"Imdn-Message-ID", "Imdn-Disposition-Notification", "Push-Key",
 		"CPIM-From", "CPIM-To", "CPIM-DateTime",
 	};
