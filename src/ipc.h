@@ -82,6 +82,7 @@ const struct acl_cred *ipc_client_acl(const struct ipc_client *c);
 uint32_t ipc_client_id(const struct ipc_client *c);
 uint32_t ipc_clients(const struct ipc *ipc);
 uint32_t ipc_dropped(const struct ipc *ipc);
+uint32_t ipc_refused(const struct ipc *ipc);
 
 
 /* The codec, on its own so that it can be tested without sockets. */

@@ -199,8 +199,9 @@ static int ipc_status(struct ipc_client *c, struct re_printf *pf, void *arg)
 				  d->routes);
 	err |= re_hprintf(pf, "advertised=%H\n", appset_list_print, d->apps);
 	err |= re_hprintf(pf, "subscriptions=%zu\n", router_count(d->router));
-	err |= re_hprintf(pf, "clients=%u\ndropped_clients=%u\n",
-			  ipc_clients(d->ipc), ipc_dropped(d->ipc));
+	err |= re_hprintf(pf, "clients=%u\ndropped_clients=%u\n"
+			  "refused_clients=%u\n", ipc_clients(d->ipc),
+			  ipc_dropped(d->ipc), ipc_refused(d->ipc));
 	err |= deliver_status(pf, d->dlv);
 	err |= pager_status(pf, d->pager);
 	err |= sessmode_status(pf, d->sess);

@@ -72,10 +72,14 @@ void ipc_client_drop(struct ipc_client *c, bool counted,
 	--c->ipc->nclients;
 
 	if (counted) {
+		uint32_t left_out;
+
 		++c->ipc->dropped;
-		DEBUG_WARNING("client %u (pid %u uid %u) dropped: %s\n", c->id,
-			      (unsigned)c->cred.pid, (unsigned)c->cred.uid,
-			      why);
+		if (ipc_log_ok(&c->ipc->ll_drop, &left_out))
+			DEBUG_WARNING("client %u (pid %u uid %u) dropped: %s%s\n",
+				      c->id, (unsigned)c->cred.pid,
+				      (unsigned)c->cred.uid, why, left_out ?
+				      " (and others, not logged)" : "");
 	}
 	else {
 		DEBUG_INFO("client %u disconnected (%s)\n", c->id, why);
@@ -86,7 +90,31 @@ void ipc_client_drop(struct ipc_client *c, bool counted,
 	c->qcount = 0;
 	c->qbytes = 0;
 	tmr_cancel(&c->tmr_stall);
+	tmr_cancel(&c->tmr_hello);
 	tmr_start(&c->tmr_gone, 0, gone_handler, c);
+}
+
+
+/** A log line a client can cause: at most LOGLIMIT_LINES a while. */
+bool ipc_log_ok(struct loglimit *ll, uint32_t *left_out)
+{
+	return loglimit_ok(ll, tmr_jiffies(), left_out);
+}
+
+
+static void hello_handler(void *arg)
+{
+	struct ipc_client *c = arg;
+
+	ipc_client_drop(c, true, "no HELLO within %u ms", HELLO_MS);
+}
+
+
+/** The client said HELLO: it may stay. */
+void ipc_client_hello(struct ipc_client *c)
+{
+	c->hello = true;
+	tmr_cancel(&c->tmr_hello);
 }
 
 
@@ -430,6 +458,7 @@ static void client_destructor(void *arg)
 
 	tmr_cancel(&c->tmr_gone);
 	tmr_cancel(&c->tmr_stall);
+	tmr_cancel(&c->tmr_hello);
 	list_unlink(&c->le);
 	close_fd(c);
 	list_flush(&c->outq);
@@ -457,10 +486,46 @@ static void set_sndbuf(struct ipc_client *c)
 }
 
 
+/* Root and our own user (`sippush status`, the integrator's tools) */
+static bool privileged(const struct acl_cred *cr)
+{
+	return cr->uid == 0 || cr->uid == (uint32_t)geteuid();
+}
+
+
+/* Why a new connection is not taken, or NULL. No user but root and
+ * ours can take the last PRIV_SLOTS slots or more than MAX_PER_UID. */
+static const char *refusal(const struct ipc *ipc, const struct acl_cred *cr)
+{
+	uint32_t same = 0;
+	struct le *le;
+
+	if (ipc->nclients >= MAX_CLIENTS)
+		return "too many connections";
+
+	if (privileged(cr))
+		return NULL;
+
+	if (ipc->nclients >= MAX_CLIENTS - PRIV_SLOTS)
+		return "too many connections";
+
+	LIST_FOREACH(&ipc->clients, le) {
+		const struct ipc_client *o = le->data;
+
+		if (!o->dead && o->cred.uid == cr->uid)
+			++same;
+	}
+
+	return same >= MAX_PER_UID ? "too many connections from your user" :
+		NULL;
+}
+
+
 void ipc_client_new(struct ipc *ipc, int fd)
 {
 	struct ipc_client *c;
 	struct acl_cred cred;
+	const char *why;
 	int err;
 
 	/* who it is, supplementary groups too, for every ACL decision */
@@ -471,14 +536,22 @@ void ipc_client_new(struct ipc *ipc, int fd)
 		return;
 	}
 
-	if (ipc->nclients >= MAX_CLIENTS) {
-		static const char msg[] = "ERR 503 too many connections";
+	why = refusal(ipc, &cred);
+	if (why) {
+		char msg[80];
+		uint32_t left_out;
+		int n;
 
-		DEBUG_WARNING("refusing pid %u uid %u: %u connections\n",
-			      (unsigned)cred.pid, (unsigned)cred.uid,
-			      ipc->nclients);
-		(void)send(fd, msg, sizeof(msg) - 1,
-			   MSG_DONTWAIT | MSG_NOSIGNAL);
+		++ipc->refused;
+		if (ipc_log_ok(&ipc->ll_refuse, &left_out))
+			DEBUG_WARNING("refusing pid %u uid %u: %s (%u "
+				      "connections)%s\n", cred.pid, cred.uid,
+				      why, ipc->nclients, left_out ?
+				      "; more refusals not logged" : "");
+		n = re_snprintf(msg, sizeof(msg), "ERR 503 %s", why);
+		if (n > 0)
+			(void)send(fd, msg, (size_t)n,
+				   MSG_DONTWAIT | MSG_NOSIGNAL);
 		(void)close(fd);
 		return;
 	}
@@ -495,6 +568,7 @@ void ipc_client_new(struct ipc *ipc, int fd)
 	list_init(&c->outq);
 	tmr_init(&c->tmr_gone);
 	tmr_init(&c->tmr_stall);
+	tmr_init(&c->tmr_hello);
 
 	if (++ipc->next_id == 0)
 		++ipc->next_id;
@@ -511,6 +585,7 @@ void ipc_client_new(struct ipc *ipc, int fd)
 
 	list_append(&ipc->clients, &c->le, c);
 	++ipc->nclients;
+	tmr_start(&c->tmr_hello, HELLO_MS, hello_handler, c);
 
 	DEBUG_INFO("client %u connected: pid %u uid %u gid %u\n", c->id,
 		   (unsigned)cred.pid, (unsigned)cred.uid, (unsigned)cred.gid);

@@ -18,10 +18,13 @@
 static void protocol_error(struct ipc_client *c, uint16_t code,
 			   const char *why, size_t len)
 {
+	uint32_t left_out;
 	(void)len;   /* only for the log line, which small builds drop */
 
-	DEBUG_NOTICE("client %u: refused command (%zu bytes): %u %s\n",
-		     c->id, len, code, why);
+	if (ipc_log_ok(&c->ipc->ll_bad, &left_out))
+		DEBUG_NOTICE("client %u: refused command (%zu bytes): %u %s%s\n",
+			     c->id, len, code, why, left_out ?
+			     " (more bad commands not logged)" : "");
 
 	ipc_reply(c, "ERR %u %s", code, why);
 
@@ -34,10 +37,12 @@ static int canon_appid(struct ipc_client *c, char *out,
 		       const struct pl *in)
 {
 	int err = appid_normalise(out, APPID_SIZE, in);
+	uint32_t left_out;
 
 	if (err) {
-		DEBUG_NOTICE("client %u: bad app id \"%r\": %m\n", c->id, in,
-			     err);
+		if (ipc_log_ok(&c->ipc->ll_bad, &left_out))
+			DEBUG_NOTICE("client %u: bad app id \"%r\": %m\n",
+				     c->id, in, err);
 		ipc_reply(c, "ERR 400 bad app id (%s)",
 		      err == ENOENT ? "unknown OMNA code" :
 		      err == EOVERFLOW ? "too long" : "malformed");
@@ -307,7 +312,7 @@ void ipc_cmd_handle(struct ipc_client *c, const uint8_t *buf, size_t len)
 			      "(this daemon speaks %u)", IPC_PROTOCOL);
 			break;
 		}
-		c->hello = true;
+		ipc_client_hello(c);
 		ipc_reply(c, "OK sippush %u %s", IPC_PROTOCOL, SIPPUSH_VERSION);
 		break;
 

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include "acl.h"
+#include "loglimit.h"
 
 /*
  * One SOCK_SEQPACKET message is one command, reply or push record, so
@@ -22,6 +23,13 @@
 
 enum {
 	MAX_CLIENTS     = 1000,         /* libre 1.1.0 watches fds < 1024 */
+	PRIV_SLOTS      = 32,           /* of them, for root and our own user
+					 * only: `sippush status` always gets
+					 * in */
+	MAX_PER_UID     = 64,           /* connections of one other user */
+	HELLO_MS        = 3000,         /* a client says HELLO by then, or
+					 * goes: 1,000 silent ones filled the
+					 * table for good */
 	QUEUE_RECORDS   = 1024,         /* bytes bind first; 64 dropped a live
 					 * app after ~10 ms of lag at 20 k/s */
 	QUEUE_BYTES     = 256 * 1024,
@@ -50,6 +58,10 @@ struct ipc {
 	uint32_t next_id;
 	uint32_t nclients;       /* not counting dropped ones awaiting goneh */
 	uint32_t dropped;
+	uint32_t refused;        /* connections refused at accept */
+	struct loglimit ll_bad;  /* what clients can make us log: */
+	struct loglimit ll_drop; /* bounded (loglimit.c) */
+	struct loglimit ll_refuse;
 };
 
 struct outmsg {
@@ -64,6 +76,7 @@ struct ipc_client {
 	struct list outq;        /* struct outmsg, what the socket did not take */
 	struct tmr tmr_gone;
 	struct tmr tmr_stall;
+	struct tmr tmr_hello;    /* no HELLO yet: closed when it fires */
 	struct acl_cred cred;    /* at connect time, groups included */
 	size_t qbytes;
 	size_t maxmsg;           /* largest message the socket accepts */
@@ -83,6 +96,8 @@ void ipc_client_drop(struct ipc_client *c, bool counted, const char *fmt,
 		     ...);
 int  ipc_client_send(struct ipc_client *c, struct mbuf *mb);
 void ipc_reply(struct ipc_client *c, const char *fmt, ...);
+void ipc_client_hello(struct ipc_client *c);
+bool ipc_log_ok(struct loglimit *ll, uint32_t *left_out);
 
 /* cmd.c */
 void ipc_cmd_handle(struct ipc_client *c, const uint8_t *buf, size_t len);

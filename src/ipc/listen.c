@@ -294,3 +294,10 @@ uint32_t ipc_dropped(const struct ipc *ipc)
 {
 	return ipc ? ipc->dropped : 0;
 }
+
+
+/** Connections refused at accept (full, per-user bound) since start. */
+uint32_t ipc_refused(const struct ipc *ipc)
+{
+	return ipc ? ipc->refused : 0;
+}

@@ -23,13 +23,20 @@ genuine() {
 SAY=$(dirname "$0")/tools/ipcsay.py
 RAW=$(dirname "$0")/tools/rawclient.py
 
-# as GROUPS CMD...: tools/ipcsay.py as nobody with supplementary GROUPS
-# (comma list), one "CMD -> REPLY" line each on stdout.
-as() {
-	local groups=$1
-	shift
-	setpriv --reuid=65534 --regid=65534 --groups="$groups" \
+IDLE=$(dirname "$0")/tools/idleclients.py
+
+# as_uid UID GROUPS CMD...: tools/ipcsay.py as UID with supplementary
+# GROUPS (comma list), one "CMD -> REPLY" line each on stdout.
+as_uid() {
+	local uid=$1 groups=$2
+	shift 2
+	setpriv --reuid="$uid" --regid="$uid" --groups="$groups" \
 		/usr/bin/python3 "$SAY" --socket "$SIPPUSH_SOCKET" "$@"
+}
+
+# as GROUPS CMD...: as_uid as nobody.
+as() {
+	as_uid 65534 "$@"
 }
 
 # lacks TEXT REGEX: no line of TEXT matches REGEX
@@ -128,6 +135,32 @@ it_check "root's STATUS is whole" root_status "^acked="
 it_stop "$RPID"
 it_stop "$EPID"
 it_check "a push to another app still arrives" genuine mms mms.ua
+
+# --- 1,000 clients that never say HELLO ------------------------------------
+# They filled the client table (and libre's fd table) for good: no app
+# and no `sippush status` could connect. Now one user gets MAX_PER_UID
+# (64) connections, the last 32 slots are root's and ours, and a client
+# without HELLO is closed after 3 s.
+(ulimit -n 4096 && setpriv --reuid=65534 --regid=65534 --groups=4242 \
+	/usr/bin/python3 "$IDLE" --socket "$SIPPUSH_SOCKET" --count 1000 \
+	--hold 8) >"$IT_DIR/idle.out" 2>&1 &
+IPID=$!
+it_track "$IPID"
+it_wait_log "$IT_DIR/idle.out" "^ready" 30
+it_check "1,000 idle connections were made" grep -qx "opened 1000" "$IT_DIR/idle.out"
+it_check "all but 64 were refused at once (per-user bound)" \
+	grep -qx "refused 936" "$IT_DIR/idle.out"
+out=$(as_uid 65533 4242,4343 "SUBSCRIBE mms.ua")
+it_check "meanwhile an app of another user connects" \
+	said "$out" "SUBSCRIBE mms.ua" "OK"
+it_check "and root's sippush status" root_status "^registration=registered"
+it_check "and a push to another app arrives" genuine idlepush mms.ua
+wait "$IPID"
+it_check "the 64 without HELLO were closed by the daemon" \
+	grep -qx "closed 64 of 64" "$IT_DIR/idle.out"
+it_check "refusals are counted" root_status "^refused_clients=936$"
+it_check "and their log lines bounded" \
+	test "$(grep -c "refusing pid" "$IT_DIR/d.log")" -le 20
 
 # --- a second daemon on the same state_dir -------------------------------
 # A transfer in progress has its spool file in spool_dir; the second
