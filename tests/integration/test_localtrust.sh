@@ -108,7 +108,7 @@ it_wait_log "$IT_DIR/ulp.out" "subscribed" 5
 echo "SUPL INIT" >"$IT_DIR/supl.in"
 psend supl ulp.ua "$IT_DIR/supl.in" &
 SPID=$!
-it_wait_log "$IT_DIR/ulp.out" "^push " 5
+it_wait_log "$IT_DIR/ulp.out" "push " 10
 pid=$(sed -n 's/^push //p' "$IT_DIR/ulp.out" | head -1)
 out=$(as 4242,4343 "SUBSCRIBE mms.ua" "ACK $pid" "NACK $pid 486" \
 	"STATUS")
