@@ -316,6 +316,35 @@ rm -f "$tmp/sippushd.conf"
 run_init start
 check "disabled: nothing written or started" test ! -e "$tmp/sippushd.conf" -a -z "$pid"
 
+# --- the script knows every daemon key, and each key's reload class -----------
+# From sippushd.conf(5) RELOADING (test_config_keys checks it against the
+# daemon's key table): every key but "user" (procd's) must be written,
+# validated, and restart the daemon exactly when SIGHUP cannot apply it.
+man_class() { # HEADING: the keys the RELOADING paragraph HEADING lists
+	awk -v h="$1" '/^\.SH RELOADING/ { r = 1 } /^\.SH / && !/RELOADING/ { r = 0 }
+		r && /^\.TP/ { p = 0 } r && $0 == h { p = 1; next }
+		p && /^[A-Z]/ { p = 0 } p && /^\.BR? [a-z_]+/ { print $2 }' \
+		"$top/doc/man/sippushd.conf.5" | sort -u
+}
+script_var() { # NAME: the init script's variable, one word a line
+	# shellcheck disable=SC1090,SC1091 # the script under test
+	(. "$files/sippushd.init" && eval "printf '%s\n' \$$1") | sort -u
+}
+validated() { # the names uci_validate_section is given
+	sed -n "s/^[[:space:]]*'\([a-z_]*\):.*/\1/p" "$files/sippushd.init" | sort -u
+}
+{ man_class "At once:"; man_class "Rebuilding the SIP stack:"; man_class "After a restart only:"; } |
+	grep -vx user | sort -u >"$tmp/keys.man"
+{ man_class "Rebuilding the SIP stack:"; man_class "After a restart only:"; } |
+	grep -vx user | sort -u >"$tmp/stack.man"
+{ script_var KEYS; script_var LISTS; } | sort -u >"$tmp/keys.init"
+script_var STACK_KEYS >"$tmp/stack.init"
+validated >"$tmp/keys.valid"
+check "RELOADING lists keys (sanity: $(wc -l <"$tmp/keys.man"))" test "$(wc -l <"$tmp/keys.man")" -gt 40
+check "every daemon key is written (KEYS, LISTS)" diff "$tmp/keys.man" "$tmp/keys.init"
+check "every written key is validated" sh -c "comm -23 '$tmp/keys.init' '$tmp/keys.valid' | grep . && exit 1 || exit 0"
+check "STACK_KEYS = the stack and restart classes" diff "$tmp/stack.man" "$tmp/stack.init"
+
 # --- the feed Makefile: release-style source ----------------------------------
 feed_ok() {
 	local mk=$tmp/dist/dist/openwrt/sippushd/Makefile tar want
