@@ -175,12 +175,46 @@ int dedup_alloc(struct dedup **dp, uint32_t ttl_ms, uint32_t max)
 
 
 /* RFC 3261 §17.2.3: branch + sent-by identify the transaction; Call-ID and
- * CSeq guard against pre-3261 peers with no magic cookie. */
+ * CSeq guard against pre-3261 peers with no magic cookie.
+ * "branch|sentby|callid|cseq|method", written piece by piece: re_snprintf
+ * cost 1.5k of the ~110k instructions of a push (callgrind). Returns its
+ * length, or sz when it does not fit. */
+static int key_put(char *key, size_t sz, size_t *n, const char *p, size_t l,
+		   char sep)
+{
+	if (*n + l + 1 >= sz)
+		return -1;
+
+	if (l)
+		memcpy(key + *n, p, l);
+	*n += l;
+	if (sep)
+		key[(*n)++] = sep;
+
+	return 0;
+}
+
+
 static int make_key(char *key, size_t sz, const struct sip_msg *msg)
 {
-	return re_snprintf(key, sz, "%r|%r|%r|%u|%r", &msg->via.branch,
-			   &msg->via.sentby, &msg->callid, msg->cseq.num,
-			   &msg->cseq.met);
+	char num[10];
+	size_t n = 0, nl = sizeof(num);
+	uint32_t c = msg->cseq.num;
+
+	do {
+		num[--nl] = (char)('0' + c % 10);
+		c /= 10;
+	} while (c);
+
+	if (key_put(key, sz, &n, msg->via.branch.p, msg->via.branch.l, '|') ||
+	    key_put(key, sz, &n, msg->via.sentby.p, msg->via.sentby.l, '|') ||
+	    key_put(key, sz, &n, msg->callid.p, msg->callid.l, '|') ||
+	    key_put(key, sz, &n, num + nl, sizeof(num) - nl, '|') ||
+	    key_put(key, sz, &n, msg->cseq.met.p, msg->cseq.met.l, 0))
+		return (int)sz;
+
+	key[n] = '\0';
+	return (int)n;
 }
 
 
