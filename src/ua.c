@@ -10,6 +10,7 @@
 #include "sipreply.h"
 #include "siptls.h"
 #include "sockbuf.h"
+#include "udpgrow.h"
 #include "ua.h"
 
 #define DEBUG_MODULE "ua"
@@ -38,6 +39,7 @@ struct ua {
 	struct sip *sip;
 	struct dnsc *dnsc;
 	struct tls *tls;
+	struct udpgrow *ug;  /* 64 KiB UDP reads, junk dropped (udpgrow.c) */
 	ua_exit_h *exith;
 	void *arg;
 	bool closing;   /* sip_close() gave libre our reference */
@@ -48,6 +50,8 @@ struct ua {
 static void destructor(void *arg)
 {
 	struct ua *ua = arg;
+
+	ua->ug = mem_deref(ua->ug);
 
 	/* after sip_close() the reference is ours again only once the exit
 	 * handler ran; before that, libre still drains transactions */
@@ -221,6 +225,9 @@ static int transports_add(struct ua *ua, const struct config *cfg,
 		/* libre leaves SO_RCVBUF at the kernel default, which
 		 * overflows in bursts; not fatal if it cannot be set */
 		(void)sockbuf_sip_udp_rcvbuf(ua->sip, cfg->udp_rcvbuf);
+
+		/* libre reads 8 KiB of each datagram: the rest was lost */
+		(void)udpgrow_probe(ua->ug, laddr);
 	}
 
 	if (cfg->transports & CFG_TP_TCP) {
@@ -294,6 +301,11 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 	err = sip_alloc(&ua->sip, ua->dnsc, HASH_CTRANS, HASH_STRANS,
 			HASH_TCONN, SIPREPLY_SOFTWARE, exit_handler,
 			ua);
+	if (err)
+		goto out;
+
+	/* the stack's first listener */
+	err = udpgrow_alloc(&ua->ug, ua->sip);
 	if (err)
 		goto out;
 
@@ -391,6 +403,7 @@ int ua_reset_transports(struct ua *ua, const struct config *cfg)
 	if (err)
 		return err;
 
+	udpgrow_flush(ua->ug);
 	sip_transp_flush(ua->sip);
 	mem_deref(ua->tls);
 	ua->tls = tls;
@@ -402,6 +415,7 @@ int ua_reset_transports(struct ua *ua, const struct config *cfg)
 	if (!err && sa_isset(&laddr6, SA_ADDR))
 		err = transports_add(ua, cfg, &laddr6);
 	if (err) {
+		udpgrow_flush(ua->ug);
 		sip_transp_flush(ua->sip);
 		sa_init(&ua->laddr, AF_UNSPEC);
 		sa_init(&ua->laddr6, AF_UNSPEC);
@@ -443,6 +457,13 @@ struct sip *ua_sip(const struct ua *ua)
 const struct sa *ua_laddr(const struct ua *ua)
 {
 	return ua ? &ua->laddr : NULL;
+}
+
+
+/** The stack's own counters for STATUS */
+int ua_status(struct re_printf *pf, const struct ua *ua)
+{
+	return ua ? udpgrow_status(pf, ua->ug) : 0;
 }
 
 

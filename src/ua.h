@@ -7,6 +7,7 @@
 
 struct config;
 struct dnsc;
+struct re_printf;
 struct sa;
 struct sip;
 struct ua;
@@ -23,5 +24,6 @@ struct dnsc *ua_dnsc(const struct ua *ua);
 const struct sa *ua_laddr(const struct ua *ua);
 int  ua_registrar_host(const struct config *cfg, char *host, size_t sz);
 void ua_close(struct ua *ua, ua_exit_h *exith, void *arg);
+int  ua_status(struct re_printf *pf, const struct ua *ua);
 
 #endif

@@ -6,6 +6,7 @@
 #include "intake.h"
 #include "reg.h"
 #include "regresp.h"
+#include "reqcheck.h"
 #include "ua.h"
 #include "daemon_priv.h"
 
@@ -63,5 +64,9 @@ int daemon_intake_start(struct daemon *d)
 	if (err)
 		return err;
 
-	return coretrust_checks(d->ct, d->intake);
+	err = coretrust_checks(d->ct, d->intake);
+	if (err)
+		return err;
+
+	return reqcheck_add(&d->reqcheck, d->intake);
 }

@@ -31,6 +31,7 @@ struct daemon {
 	struct ua *ua;
 	struct intake *intake;   /* the first look at every request */
 	struct coretrust *ct;    /* requests only from the core */
+	struct reqcheck *reqcheck; /* RFC 3261 §8.2 (reqcheck.c) */
 	struct appset *apps;
 	struct reg *reg;
 	struct regevent *regev;  /* reg_event yes */

@@ -10,6 +10,7 @@
 #include "authz.h"
 #include "deliver.h"
 #include "imdnhook.h"
+#include "intake.h"
 #include "pubhook.h"
 #include "ipc.h"
 #include "netlife.h"
@@ -19,6 +20,7 @@
 #include "route.h"
 #include "router.h"
 #include "sessmode.h"
+#include "ua.h"
 #include "daemon_priv.h"
 
 #define DEBUG_MODULE "daemon"
@@ -191,6 +193,7 @@ static int ipc_status(struct ipc_client *c, struct re_printf *pf, void *arg)
 
 	err |= netlife_status(pf, d->nl);
 	err |= coretrust_status(pf, d->ct);
+	err |= ua_status(pf, d->ua);
 	err |= intake_status(pf, d->intake);
 	err |= reg_status(pf, d->reg);
 	err |= reg_status(pf, d->reg2);

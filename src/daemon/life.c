@@ -11,6 +11,7 @@
 #include "appset.h"
 #include "deliver.h"
 #include "imdnhook.h"
+#include "intake.h"
 #include "ipc.h"
 #include "log.h"
 #include "netlife.h"
@@ -63,6 +64,7 @@ static void destructor(void *arg)
 	d->router = mem_deref(d->router);
 	d->apps   = mem_deref(d->apps);
 	d->intake = mem_deref(d->intake);
+	d->reqcheck = mem_deref(d->reqcheck);   /* after its intake */
 	d->ct     = mem_deref(d->ct);
 	d->ua     = mem_deref(d->ua);
 	d->cuser  = mem_deref(d->cuser);

@@ -128,6 +128,15 @@ status_key() {
 	"$SP_CLI" status | grep -qx "$1=$2" || { "$SP_CLI" status; return 1; }
 }
 
+# wait_status KEY VALUE TIMEOUT_S: `sippush status` gets KEY=VALUE in time.
+wait_status() {
+	for _ in $(seq $(($3 * 20))); do
+		status_key "$1" "$2" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	status_key "$1" "$2"
+}
+
 # psend TAG APP FILE [pushsend.py args...]: one MESSAGE with FILE's bytes
 # from tools/pushsend.py (a sender written from RFC 3428) through the
 # test Kamailio; the final status line in $IT_DIR/TAG.status, the whole

@@ -52,15 +52,6 @@ pushes_seen() {
 	[ "$n" -eq "$2" ]
 }
 
-# wait_status KEY VALUE TIMEOUT_S
-wait_status() {
-	for _ in $(seq $(($3 * 20))); do
-		status_key "$1" "$2" >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	status_key "$1" "$2"
-}
-
 it_init message
 it_certs
 it_kamailio_start kam || { it_fail "kamailio started"; it_done; exit 1; }
