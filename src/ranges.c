@@ -203,6 +203,39 @@ uint64_t ranges_contiguous(const struct ranges *r)
 }
 
 
+/** The end of the highest interval: one past the last byte held. */
+uint64_t ranges_end(const struct ranges *r)
+{
+	return r && r->n ? r->v[r->n - 1].b : 0;
+}
+
+
+/**
+ * The first piece of [start, end) that arrived already: the bytes a new
+ * chunk there must repeat exactly.
+ *
+ * @return true, with [*a, *b) inside [start, end); false if none
+ */
+bool ranges_overlap(const struct ranges *r, uint64_t start, uint64_t end,
+		    uint64_t *a, uint64_t *b)
+{
+	size_t i;
+
+	if (!r || !a || !b || start >= end)
+		return false;
+
+	i = first_reaching(r, start);
+	if (i < r->n && r->v[i].b == start)
+		++i;
+	if (i >= r->n || r->v[i].a >= end)
+		return false;
+
+	*a = r->v[i].a > start ? r->v[i].a : start;
+	*b = r->v[i].b < end ? r->v[i].b : end;
+	return true;
+}
+
+
 /**
  * Did every byte of [start, end) arrive already (a retransmitted chunk)?
  * An empty piece is contained in any set.

@@ -28,6 +28,9 @@ int      ranges_add(struct ranges *r, uint64_t start, uint64_t end);
 bool     ranges_complete(const struct ranges *r, uint64_t total);
 uint64_t ranges_covered(const struct ranges *r);
 uint64_t ranges_contiguous(const struct ranges *r);
+uint64_t ranges_end(const struct ranges *r);
+bool     ranges_overlap(const struct ranges *r, uint64_t start, uint64_t end,
+			uint64_t *a, uint64_t *b);
 bool     ranges_contains(const struct ranges *r, uint64_t start,
 			 uint64_t end);
 size_t   ranges_count(const struct ranges *r);

@@ -143,6 +143,45 @@ int spool_write(struct spool *sp, uint64_t off, const uint8_t *p, size_t n)
 }
 
 
+/**
+ * Are the n bytes at off what is written there already? A chunk that
+ * covers bytes again must carry the same ones (RFC 4975 §7.3.1 lets a
+ * sender resend; it does not let it change what it sent).
+ *
+ * @return 0 with *same set, or an errno
+ */
+int spool_same(const struct spool *sp, uint64_t off, const uint8_t *p,
+	       size_t n, bool *same)
+{
+	uint8_t buf[4096];
+
+	if (!sp || sp->fd < 0 || (!p && n) || !same)
+		return EINVAL;
+
+	*same = true;
+	while (n) {
+		size_t want = n < sizeof(buf) ? n : sizeof(buf);
+		ssize_t r = pread(sp->fd, buf, want, (off_t)off);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (r == 0 || memcmp(buf, p, (size_t)r)) {
+			*same = false;
+			return 0;
+		}
+
+		p   += r;
+		n   -= (size_t)r;
+		off += (uint64_t)r;
+	}
+
+	return 0;
+}
+
+
 /** All bytes are in: make them durable before anyone is told. */
 int spool_finish(struct spool *sp)
 {

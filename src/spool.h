@@ -2,6 +2,7 @@
 #ifndef SIPPUSH_SPOOL_H
 #define SIPPUSH_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -9,6 +10,8 @@ struct spool;
 
 int  spool_alloc(struct spool **spp, const char *dir);
 int  spool_write(struct spool *sp, uint64_t off, const uint8_t *p, size_t n);
+int  spool_same(const struct spool *sp, uint64_t off, const uint8_t *p,
+		size_t n, bool *same);
 int  spool_finish(struct spool *sp);
 int  spool_open_read(const struct spool *sp);
 uint64_t spool_size(const struct spool *sp);

@@ -137,6 +137,25 @@ void inmsg_fail(struct inmsg *m, uint16_t status, const char *why)
 }
 
 
+/* A SEND for this Message-ID again would be a second push, or worse,
+ * new bytes in the file the app holds: remembered, it changes nothing. */
+static void done_add(struct msrpsess *s, const char *msgid)
+{
+	str_ncpy(s->done[s->done_next], msgid, sizeof(s->done[0]));
+	s->done_next = (s->done_next + 1) % DONE_MAX;
+}
+
+
+static bool done_has(const struct msrpsess *s, const char *msgid)
+{
+	for (size_t i = 0; i < DONE_MAX; i++)
+		if (s->done[i][0] && !strcmp(s->done[i], msgid))
+			return true;
+
+	return false;
+}
+
+
 static void delivered(const struct push *p, uint16_t scode,
 		      const char *reason, void *arg)
 {
@@ -145,6 +164,7 @@ static void delivered(const struct push *p, uint16_t scode,
 	struct msrpsess *s = m->sess;
 
 	m->dl = NULL;
+	done_add(s, m->msgid);
 
 	if (scode == 200) {
 		++s->ms->n_delivered;
@@ -237,6 +257,14 @@ static void absent_msg(struct inmsg *m)
 static void inmsg_complete(struct inmsg *m)
 {
 	int err;
+
+	m->complete = true;
+
+	/* what the app is told (Content-Length) is what the file holds */
+	if (spool_size(m->spool) != m->total) {
+		inmsg_fail(m, 400, "Content Size Mismatch");
+		return;
+	}
 
 	err = spool_finish(m->spool);
 	if (err) {
@@ -335,6 +363,17 @@ uint16_t inmsg_start(struct msrpsess *s, const struct msrp_msg *msg,
 	}
 
 	m = inmsg_find(s, msg->message_id);
+
+	/* complete (with its app, or waiting for it) or delivered: the
+	 * content is frozen; a resent chunk is answered, nothing written */
+	if ((m && m->complete && !m->failed) ||
+	    (!m && done_has(s, msg->message_id))) {
+		++ms->n_repeats;
+		DEBUG_INFO("session %s message %s: SEND for complete content, "
+			   "ignored\n", s->sid, msg->message_id);
+		return 0;
+	}
+
 	if (!m) {
 		if (list_count(&s->msgs) >= MSGS_MAX) {
 			*why = "Too Many Messages In Progress";
@@ -383,6 +422,17 @@ uint16_t inmsg_start(struct msrpsess *s, const struct msrp_msg *msg,
 		m->total_known = true;
 	}
 
+	/* once known, the total bounds every byte, earlier ones too
+	 * ("1-100/ *" then "1-10/10" made a 10-byte push of a 100-byte
+	 * file) */
+	if (!m->failed && m->total_known &&
+	    ((m->ranges && ranges_end(m->ranges) > m->total) ||
+	     (!msg->end_star && msg->range_end > m->total) ||
+	     msg->range_start - 1 > m->total)) {
+		*why = "Byte-Range Beyond Total";
+		inmsg_fail(m, 400, *why);
+	}
+
 	if (!m->failed &&
 	    ((m->total_known && m->total > ms->cfg->msrp_max_size) ||
 	     (!msg->end_star && msg->range_end > ms->cfg->msrp_max_size))) {
@@ -411,10 +461,33 @@ uint16_t inmsg_write(struct inmsg *m, uint64_t off, const uint8_t *p,
 	struct msrpsock *ms = m->sess->ms;
 	int err;
 
+	uint64_t a, b;
+	bool same;
+
 	if (off + n > ms->cfg->msrp_max_size) {
 		*why = "Message Too Large";
 		inmsg_fail(m, 413, *why);
 		return 413;
+	}
+
+	if (m->total_known && off + n > m->total) {
+		*why = "Byte-Range Beyond Total";
+		inmsg_fail(m, 400, *why);
+		return 400;
+	}
+
+	/* bytes that came before must come again unchanged: otherwise the
+	 * result would depend on the order of arrival */
+	for (uint64_t at = off; ranges_overlap(m->ranges, at, off + n, &a, &b);
+	     at = b) {
+		err = spool_same(m->spool, a, p + (a - off), (size_t)(b - a),
+				 &same);
+		if (err || !same) {
+			*why = err ? "Cannot Read Content" :
+				"Overlapping Byte-Ranges Differ";
+			inmsg_fail(m, err ? 413 : 400, *why);
+			return err ? 413 : 400;
+		}
 	}
 
 	err = spool_write(m->spool, off, p, n);
@@ -459,6 +532,10 @@ uint16_t inmsg_end(struct inmsg *m, const struct msrp_msg *msg, char flag,
 	if (flag == '$' && !m->total_known) {
 		m->total = off;
 		m->total_known = true;
+		if (ranges_end(m->ranges) > off) {
+			*why = "Byte-Range Beyond Total";
+			return 400;
+		}
 	}
 
 	return 0;
@@ -483,7 +560,7 @@ void inmsg_conn_lost(struct inmsg *m)
 /** Hand the message to its app if every byte of it is there now. */
 void inmsg_ready(struct inmsg *m)
 {
-	if (!m->dl && !m->failed && m->total_known &&
+	if (!m->dl && !m->failed && !m->complete && m->total_known &&
 	    ranges_complete(m->ranges, m->total))
 		inmsg_complete(m);
 }

@@ -38,6 +38,7 @@
 
 enum {
 	MSGS_MAX        = 16,      /* messages in progress per session */
+	DONE_MAX        = 8,       /* delivered Message-IDs kept per session */
 	RANGES_MAX      = 1024,    /* disjoint pieces one message may have */
 	UNBOUND_MS      = 10000,   /* an accepted connection must bind by then */
 	CONNS_UNBOUND_MAX = 64,
@@ -64,6 +65,7 @@ struct msrpsock {
 	uint64_t n_delivered;
 	uint64_t n_failed;
 	uint64_t n_bytes;
+	uint64_t n_repeats;         /* SENDs for delivered content: no effect */
 	struct mconn *relay;        /* shared connection of relay sessions */
 	char *relay_path;           /* its Use-Path; NULL: no relay ready */
 	uint8_t *rxbuf;             /* RX_BUF, shared: each read is parsed
@@ -120,6 +122,7 @@ struct inmsg {
 	enum msrp_report succ;
 	enum msrp_report fail;
 	uint16_t failed;            /* dead message: answer chunks with this */
+	bool complete;              /* every byte in: the content is frozen */
 	struct delivery *dl;
 	struct activation *act;     /* held while its app starts (absent.c) */
 	int fd;                     /* the content, open while it is delivered */
@@ -143,6 +146,10 @@ struct msrpsess {
 	char *sdp_path;             /* relay: Use-Path, then path */
 	struct mconn *conn;
 	struct list msgs;
+	/* Message-IDs delivered (a ring): a SEND for one is answered 200
+	 * and changes nothing, not even a new push */
+	char done[DONE_MAX][MSRP_MSGID_MAX + 1];
+	unsigned done_next;
 	struct tmr tmr;
 	uint64_t last;              /* jiffies of the last progress */
 	int close_err;

@@ -140,9 +140,10 @@ int msrpsock_status(struct re_printf *pf, const struct msrpsock *ms)
 		return 0;
 
 	return re_hprintf(pf, "msrp_sessions=%llu\nmsrp_delivered=%llu\n"
-			  "msrp_failed=%llu\nmsrp_bytes=%llu\n",
+			  "msrp_failed=%llu\nmsrp_bytes=%llu\n"
+			  "msrp_repeats_ignored=%llu\n",
 			  ms->n_sessions, ms->n_delivered, ms->n_failed,
-			  ms->n_bytes);
+			  ms->n_bytes, ms->n_repeats);
 }
 
 

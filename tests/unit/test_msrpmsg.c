@@ -740,6 +740,88 @@ static void test_no_app(void)
 }
 
 
+/* Issue 12: delivered content is frozen; overlapping chunks must agree;
+ * the total bounds every byte, also those that came first. */
+static void test_integrity(void)
+{
+	static const char orig[] = "ORIGINAL-CONTENT";
+	static const char evil[] = "EVIL-REWRITTEN!!";
+	static const char ten[]  = "abcdefghij";
+	static const char ten2[] = "abcdeXghij";
+	static char hundred[100];
+	char rec[1024], got[64];
+	uint64_t id;
+	ssize_t n;
+	int fd;
+
+	CU_ASSERT_FATAL(setup(NULL) == 0);
+
+	/* complete, with its app: the same Message-ID again writes nothing
+	 * into the file the app holds */
+	UNIT_ASSERT_INT(feed("m1", orig, 1, 16, 16, '$'), 0);
+	UNIT_ASSERT_INT(app_push(rec, sizeof(rec), &fd), 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	UNIT_ASSERT_INT(feed("m1", evil, 1, 16, 16, '$'), 0);
+	n = pread(fd, got, sizeof(got) - 1, 0);
+	got[n > 0 ? n : 0] = '\0';
+	UNIT_ASSERT_STR(got, orig);
+	id = strtoull(rec + 9, NULL, 10);
+	ack(id);
+	CU_ASSERT(pump_until(verdict_seen, 2000));
+	UNIT_ASSERT_INT(t.v.scode, 200);
+
+	/* delivered: again nothing, not even a second push */
+	UNIT_ASSERT_INT(feed("m1", evil, 1, 16, 16, '$'), 0);
+	CU_ASSERT(no_record());
+	n = pread(fd, got, sizeof(got) - 1, 0);
+	got[n > 0 ? n : 0] = '\0';
+	UNIT_ASSERT_STR(got, orig);
+	(void)close(fd);
+	UNIT_ASSERT_STR(status_line("msrp_repeats_ignored="),
+			"msrp_repeats_ignored=2");
+
+	/* overlapping chunks with the same bytes: fine, either order */
+	t.v.n = 0;
+	UNIT_ASSERT_INT(feed("o1", ten, 4, 7, 10, '$'), 0);
+	UNIT_ASSERT_INT(feed("o1", ten, 1, 6, 10, '+'), 0);
+	id = take(ten);
+	ack(id);
+	CU_ASSERT(pump_until(verdict_seen, 2000));
+
+	/* ... with other bytes: the message fails (Failure REPORT) */
+	t.v.n = 0;
+	UNIT_ASSERT_INT(feed("o2", ten, 1, 6, 10, '+'), 0);
+	UNIT_ASSERT_INT(feed("o2", ten2, 4, 7, 10, '$'), 400);
+	UNIT_ASSERT_INT(t.v.scode, 400);
+	UNIT_ASSERT_STR(t.v.reason, "Overlapping Byte-Ranges Differ");
+	UNIT_ASSERT_INT(feed("o2", ten, 1, 10, 10, '$'), 400);
+	CU_ASSERT(no_record());
+
+	/* "1-100/ *", then "1-10/10": not a 10-byte push of 100 bytes */
+	memset(hundred, 'h', sizeof(hundred));
+	t.v.n = 0;
+	UNIT_ASSERT_INT(feed("t1", hundred, 1, 100, 0, '+'), 0);
+	UNIT_ASSERT_INT(feed("t1", hundred, 1, 10, 10, '$'), 400);
+	UNIT_ASSERT_STR(t.v.reason, "Byte-Range Beyond Total");
+
+	/* a "*" total ended by '$' below bytes already there */
+	t.v.n = 0;
+	UNIT_ASSERT_INT(feed("t2", ten, 6, 5, 0, '+'), 0);
+	UNIT_ASSERT_INT(feed("t2", ten, 1, 3, 0, '$'), 400);
+	UNIT_ASSERT_STR(t.v.reason, "Byte-Range Beyond Total");
+
+	/* body bytes past a known total */
+	t.v.n = 0;
+	UNIT_ASSERT_INT(feed("t3", hundred, 1, 20, 10, '$'), 400);
+	UNIT_ASSERT_STR(t.v.reason, "Byte-Range Beyond Total");
+
+	CU_ASSERT(no_record());
+	UNIT_ASSERT_INT(spool_files(), 0);
+
+	teardown();
+}
+
+
 static CU_TestInfo tests[] = {
 	{"chunks in order: one push, ACK -> 200", test_in_order},
 	{"shuffled, interleaved, star total; NACK", test_shuffled_interleaved},
@@ -750,6 +832,8 @@ static CU_TestInfo tests[] = {
 	{"no app at the last byte: 408", test_no_app},
 	{"totals past 2 and 4 GiB: sparse at 64-bit offsets, or 413",
 	 test_large_totals},
+	{"frozen when complete, overlaps agree, total bounds all",
+	 test_integrity},
 	CU_TEST_INFO_NULL
 };
 

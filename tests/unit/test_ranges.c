@@ -399,6 +399,40 @@ static void test_model(void)
 }
 
 
+/* the pieces of a new chunk that were there before, and the end */
+static void test_overlap_end(void)
+{
+	uint64_t a = 0, b = 0;
+
+	setup();
+	UNIT_ASSERT_INT(ranges_end(r), 0);
+	CU_ASSERT(!ranges_overlap(r, 0, 10, &a, &b));
+	CU_ASSERT_EQUAL(ranges_add(r, 10, 20), 0);
+	CU_ASSERT_EQUAL(ranges_add(r, 30, 40), 0);
+	UNIT_ASSERT_INT(ranges_end(r), 40);
+
+	/* touching is not overlapping (half-open) */
+	CU_ASSERT(!ranges_overlap(r, 0, 10, &a, &b));
+	CU_ASSERT(!ranges_overlap(r, 20, 30, &a, &b));
+	CU_ASSERT(!ranges_overlap(r, 40, 50, &a, &b));
+
+	CU_ASSERT(ranges_overlap(r, 5, 35, &a, &b));
+	UNIT_ASSERT_INT(a, 10);
+	UNIT_ASSERT_INT(b, 20);
+	CU_ASSERT(ranges_overlap(r, b, 35, &a, &b));
+	UNIT_ASSERT_INT(a, 30);
+	UNIT_ASSERT_INT(b, 35);
+	CU_ASSERT(!ranges_overlap(r, b, 35, &a, &b));
+
+	CU_ASSERT(ranges_overlap(r, 12, 15, &a, &b));
+	UNIT_ASSERT_INT(a, 12);
+	UNIT_ASSERT_INT(b, 15);
+	CU_ASSERT(!ranges_overlap(r, 15, 15, &a, &b));
+	CU_ASSERT(!ranges_overlap(NULL, 0, 50, &a, &b));
+	teardown();
+}
+
+
 static CU_TestInfo tests[] = {
 	{"empty set", test_empty},
 	{"in-order chunks stay one interval", test_in_order},
@@ -415,6 +449,7 @@ static CU_TestInfo tests[] = {
 	{"clear and reuse", test_clear_reuse},
 	{"bad arguments", test_bad_args},
 	{"random adds against a bitmap model", test_model},
+	{"overlap with a new piece, end", test_overlap_end},
 	CU_TEST_INFO_NULL
 };
 
