@@ -7,7 +7,6 @@
 #include "autoconf.h"
 #include "loglimit.h"
 #include "prefilter.h"
-#include "sipreply.h"
 #include "udpgrow.h"
 
 #define DEBUG_MODULE "udpgrow"
@@ -31,8 +30,10 @@
  * too, in case the probe was lost.
  *
  * A datagram read before that (between bind and the probe) may have
- * been cut at 8,192 bytes: one that long is refused with 413, never
- * taken as it is.
+ * been cut at 8,192 bytes: one that long is dropped, never taken as it
+ * is. Not answered: the sender's retransmission (UDP, 500 ms later) is
+ * read whole, and a stranger (this listener runs before the core's
+ * checks) hears nothing.
  */
 
 struct grown {
@@ -48,7 +49,7 @@ struct udpgrow {
 	uint64_t probes;         /* sent */
 	uint64_t grown;          /* sockets grown */
 	uint64_t junk;           /* datagrams the pre-filter dropped */
-	uint64_t cut;            /* refused: possibly cut at 8 KiB */
+	uint64_t cut;            /* dropped: possibly cut at 8 KiB */
 	struct loglimit ll;
 };
 
@@ -148,11 +149,8 @@ static bool request_handler(const struct sip_msg *msg, void *arg)
 	if (!probe && msg->mb && msg->mb->end >= UDPGROW_LIBRE_RXSZ) {
 		++ug->cut;
 		DEBUG_NOTICE("%r from %J: %zu bytes read before 64 KiB reads "
-			     "were set, maybe cut: 413\n", &msg->met,
+			     "were set, maybe cut: dropped\n", &msg->met,
 			     &msg->src, msg->mb->end);
-		(void)sipreply_send(ug->sip, msg, 413,
-				    "Request Entity Too Large",
-				    SIPREPLY_SOFTWARE, NULL);
 		grow(ug, msg->sock);
 		return true;
 	}
@@ -273,13 +271,13 @@ void udpgrow_flush(struct udpgrow *ug)
 }
 
 
-/** "udp_grown=N udp_junk=N udp_cut=N" for STATUS */
+/** "udp_grown=N udp_junk_dropped=N udp_cut_dropped=N" for STATUS */
 int udpgrow_status(struct re_printf *pf, const struct udpgrow *ug)
 {
 	if (!ug)
 		return 0;
 
 	return re_hprintf(pf, "udp_grown=%llu\nudp_junk_dropped=%llu\n"
-			  "udp_cut_refused=%llu\n", ug->grown, ug->junk,
+			  "udp_cut_dropped=%llu\n", ug->grown, ug->junk,
 			  ug->cut);
 }
