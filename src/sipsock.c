@@ -17,8 +17,9 @@
  * the daemon finds them the way any process can: by asking the kernel
  * about each of its descriptors (type, listening or not, local and peer
  * address). Used when a transport is set up (receive buffer, kernel
- * filter) and to shut down a connection libre accepted from a source
- * that turned out to be a stranger. The scan is bounded by the
+ * filter), to shut down a connection libre accepted from a source
+ * that turned out to be a stranger, and to watch the connection under a
+ * REGISTER in flight (connwatch.c). The scan is bounded by the
  * descriptor limit, and with the kernel filter in place the second use
  * is rare.
  */
@@ -66,7 +67,8 @@ static bool matches(int fd, const struct sipsock_match *m)
 			return false;
 	}
 
-	if (!addr_of(fd, false, &sa) || !sa_cmp(&sa, m->local, SA_ALL))
+	if (m->local &&
+	    (!addr_of(fd, false, &sa) || !sa_cmp(&sa, m->local, SA_ALL)))
 		return false;
 
 	if (m->peer &&
@@ -87,7 +89,7 @@ size_t sipsock_find(const struct sipsock_match *m, int *fds, size_t max)
 	int limit = scan_limit();
 	size_t n = 0;
 
-	if (!m || !m->local || !fds)
+	if (!m || (!m->local && !m->peer) || !fds)
 		return 0;
 
 	for (int fd = 0; fd < limit && n < max; fd++)

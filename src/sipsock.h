@@ -11,7 +11,8 @@ struct sa;
 struct sipsock_match {
 	int type;                 /* SOCK_DGRAM or SOCK_STREAM */
 	bool listening;           /* SOCK_STREAM: a listener */
-	const struct sa *local;   /* bound here (address and port) */
+	const struct sa *local;   /* bound here (address and port), or NULL:
+				   * any (then peer is needed) */
 	const struct sa *peer;    /* SOCK_STREAM connection: its peer, or NULL */
 };
 

@@ -113,6 +113,8 @@ static void response_handler(int err, const struct sip_msg *msg, void *arg)
 	if (msg && scode < 200)
 		return;
 
+	reg_abandon(reg);  /* answered: its connection is not watched */
+
 	if (msg)
 		(void)pl_strcpy(&msg->reason, reason, sizeof(reason));
 	else
@@ -221,6 +223,7 @@ static int send_handler(enum sip_transp tp, const struct sa *src,
 
 	reg->laddr = *src;
 	reg->tp    = tp;
+	reg_conn_watch(reg, tp, dst);
 
 	/* before it goes out: the answer must pass the kernel filter */
 	if (reg->dsth)
@@ -291,7 +294,7 @@ void reg_stop(struct reg *reg, const char *why)
 		return;
 
 	tmr_cancel(&reg->tmr);
-	reg->req   = mem_deref(reg->req);
+	reg_abandon(reg);
 	reg->ka    = mem_deref(reg->ka);
 	reg->again = false;
 	reg_set_state(reg, REG_STOPPED, 0, why);

@@ -1,7 +1,9 @@
 /* flow.c: the flow under a binding: CRLF/STUN keep-alives, a lost flow, a reset, a hold. */
+#include <errno.h>
 #include <string.h>
 #include <re.h>
 #include "autoconf.h"
+#include "connwatch.h"
 #include "natka.h"
 #include "reg.h"
 #include "reg_priv.h"
@@ -12,7 +14,8 @@
 
 
 /* The flow to the core broke (keep-alive unanswered, connection closed):
- * RFC 5626 §4.4.1 says register again at once, then back off. */
+ * RFC 5626 §4.4.1 says register again at once, then back off. A
+ * REGISTER in flight went on the dead flow: its answer will not come. */
 static void flow_lost(struct reg *reg, int err)
 {
 	DEBUG_NOTICE("flow to registrar lost (%m); registering again\n", err);
@@ -20,14 +23,92 @@ static void flow_lost(struct reg *reg, int err)
 	reg->ka = mem_deref(reg->ka);
 	reg->natka = mem_deref(reg->natka);
 
-	if (reg->unreg || reg->req)
+	if (reg->unreg)
 		return;
+
+	reg_abandon(reg);
+	reg->again = false;
 
 	tmr_cancel(&reg->tmr);
 	if (reg->failc == 0)
 		reg_start_cycle(reg);
 	else
 		reg_retry_later(reg, 0, "flow lost");
+}
+
+
+/* The connection under a REGISTER in flight ended (connwatch.c): no
+ * answer will come on it; the core is going away or resets us, so this
+ * counts as a failure (backoff), never a tight loop. */
+static void conn_closed(void *arg)
+{
+	struct reg *reg = arg;
+
+	reg->cw = mem_deref(reg->cw);
+	if (!reg->req)
+		return;
+
+	DEBUG_NOTICE("connection to %J closed with a REGISTER in flight\n",
+		     &reg->dst);
+	reg_abandon(reg);
+	reg->ka = mem_deref(reg->ka);
+	reg->natka = mem_deref(reg->natka);
+
+	if (reg->unreg) {
+		reg_finish_unreg(reg);
+		return;
+	}
+
+	reg->again = false;
+	tmr_cancel(&reg->tmr);
+	reg_retry_later(reg, 0, "connection closed");
+}
+
+
+static void watch_tmr(void *arg)
+{
+	struct reg *reg = arg;
+	int err;
+
+	if (!reg->req || reg->cw)
+		return;
+
+	err = connwatch_alloc(&reg->cw, &reg->dst, conn_closed, reg);
+	if (err == ENOENT && ++reg->cwtries < WATCH_TRIES)
+		tmr_start(&reg->tmr_cw, 25u << reg->cwtries, watch_tmr, reg);
+	else if (err && err != ENOENT)
+		DEBUG_WARNING("REGISTER connection not watched: %m\n", err);
+}
+
+
+/**
+ * A REGISTER goes out to dst: on TCP/TLS, watch its connection, because
+ * libre's transaction would wait 32 s after the connection ended
+ * (connwatch.c). A new connection is still opening here; it is looked
+ * for from the next loop turn on, for a few seconds while the request
+ * waits.
+ */
+void reg_conn_watch(struct reg *reg, enum sip_transp tp, const struct sa *dst)
+{
+	reg->cw = mem_deref(reg->cw);
+	tmr_cancel(&reg->tmr_cw);
+
+	if (tp == SIP_TRANSP_UDP)
+		return;
+
+	reg->dst = *dst;
+	reg->cwtries = 0;
+	tmr_start(&reg->tmr_cw, 0, watch_tmr, reg);
+}
+
+
+/** The request in flight no longer matters: neither its answer nor its
+ * connection's end is waited for. */
+void reg_abandon(struct reg *reg)
+{
+	reg->req = mem_deref(reg->req);
+	reg->cw  = mem_deref(reg->cw);
+	tmr_cancel(&reg->tmr_cw);
 }
 
 
@@ -141,7 +222,7 @@ void reg_flow_reset(struct reg *reg, const char *why)
 
 	reg->ka    = mem_deref(reg->ka);
 	reg->natka = mem_deref(reg->natka);
-	reg->req   = mem_deref(reg->req);
+	reg_abandon(reg);
 	reg->again = false;
 	sa_init(&reg->peer, AF_UNSPEC);
 	sa_init(&reg->nostun, AF_UNSPEC);
@@ -165,7 +246,7 @@ void reg_hold(struct reg *reg)
 	tmr_cancel(&reg->tmr);
 	reg->ka    = mem_deref(reg->ka);
 	reg->natka = mem_deref(reg->natka);
-	reg->req   = mem_deref(reg->req);
+	reg_abandon(reg);
 	reg->again = false;
 
 	DEBUG_INFO("no network: REGISTER on hold\n");

@@ -17,6 +17,8 @@ static void destructor(void *arg)
 	struct reg *reg = arg;
 
 	tmr_cancel(&reg->tmr);
+	tmr_cancel(&reg->tmr_cw);
+	mem_deref(reg->cw);
 	mem_deref(reg->ka);
 	mem_deref(reg->natka);
 	mem_deref(reg->resp);
@@ -118,6 +120,7 @@ int reg_alloc(struct reg **regp, struct sip *sip, const struct reg_conf *rc,
 		return ENOMEM;
 
 	tmr_init(&reg->tmr);
+	tmr_init(&reg->tmr_cw);
 	reg->sip        = mem_ref(sip);
 	reg->regid      = rc->regid ? rc->regid : 1;
 	reg->expires    = rc->expires ? rc->expires : 600;

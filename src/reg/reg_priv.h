@@ -25,6 +25,8 @@ enum {
 	REFRESH_PCT   = 90,    /* refresh at 90 % of the granted expiry */
 	MAX_AUTH      = 2,     /* credentials per cycle: one, one more if stale */
 	MAX_423       = 2,
+	WATCH_TRIES   = 8,     /* looks for a REGISTER's connection: at 0,
+				* 50, 100 ... 3200 ms (6.35 s in all) */
 };
 
 struct reg {
@@ -35,7 +37,11 @@ struct reg {
 	struct sip_keepalive *ka;
 	struct natka *natka;      /* STUN keep-alive of a UDP flow */
 	struct regresp *resp;     /* what the last 2xx told us */
+	struct connwatch *cw;     /* the in-flight REGISTER's connection */
 	struct tmr tmr;
+	struct tmr tmr_cw;        /* looking for that connection */
+	struct sa dst;            /* where the last REGISTER went */
+	uint32_t cwtries;
 	char *cuser;
 	char *allow;
 	char *auth_user;
@@ -89,6 +95,8 @@ void reg_keep_response(struct reg *reg, const struct sip_msg *msg);
 
 /* flow.c */
 void reg_start_keepalive(struct reg *reg, const struct sip_msg *msg);
+void reg_conn_watch(struct reg *reg, enum sip_transp tp, const struct sa *dst);
+void reg_abandon(struct reg *reg);
 
 /* unreg.c */
 void reg_finish_unreg(struct reg *reg);

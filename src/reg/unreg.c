@@ -38,7 +38,7 @@ void reg_unregister(struct reg *reg, reg_done_h *doneh, void *arg)
 	reg->donearg = arg;
 
 	/* a request in flight is abandoned: its answer no longer matters */
-	reg->req = mem_deref(reg->req);
+	reg_abandon(reg);
 
 	if (reg->state == REG_IDLE || reg->sent == 0) {
 		reg_finish_unreg(reg);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Registration against a real Kamailio core: auth over UDP/TCP/TLS, the
 # feature tags in the binding, backoff on a wrong password, flow recovery,
-# un-REGISTER on SIGTERM, TLS verification, OPTIONS, bad configuration.
+# a connection reset under a REGISTER in flight, un-REGISTER on SIGTERM,
+# TLS verification, OPTIONS, bad configuration.
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -96,6 +97,23 @@ it_check "flow loss noticed" it_wait_log "$IT_DIR/re.log" "flow to registrar los
 it_kamailio_start kam
 it_check "re-registered after the core came back" \
 	it_wait_binding pra '+g.oma.pusheventapp="emn.ua,mms.ua"' 20
+sp_stop
+
+# A core that takes the connection and the REGISTER, then resets it
+# unanswered (its process dying): the REGISTER ends with its connection
+# and is retried with backoff, not after libre's 32 s transaction timer.
+RST_PORT=$(it_free_port)
+python3 "$(dirname "$0")/tools/resetcore.py" "$RST_PORT" >"$IT_DIR/rst.out" 2>&1 &
+it_track $!
+sp_conf "$IT_DIR/rst.conf" tcp "app mms.ua"
+sed -i "s|^sip_registrar .*|sip_registrar sip:127.0.0.1:$RST_PORT;transport=tcp|" "$IT_DIR/rst.conf"
+sp_start rst "$IT_DIR/rst.conf"
+it_check "reset connection: the REGISTER in flight ends with it" \
+	it_wait_log "$IT_DIR/rst.log" "closed with a REGISTER in flight" 10
+it_check "reset connection: retried with backoff well inside 32 s" \
+	it_wait_log "$IT_DIR/rst.out" "REGISTER" 12 2
+it_check "reset connection: counted as a failure (retry 2 after the second)" \
+	it_wait_log "$IT_DIR/rst.log" "retry 2 in" 12
 sp_stop
 
 # Wrong password: reported clearly, retried with backoff, no burst.
