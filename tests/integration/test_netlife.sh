@@ -178,9 +178,11 @@ it_check "push 60 s after registration delivered over UDP through the NAT" \
 	ns_push p-60s "sixty seconds later"
 
 # --- the core dies: the keep-alive notices; back: registered again ------------
+# a new line: the uplink changes above may have logged one already
+lost=$(grep -c "flow to registrar lost" "$IT_DIR/d.log")
 ns_kamailio_stop core
 it_check "dead core noticed by the STUN keep-alive (50 s bound)" \
-	it_wait_log "$IT_DIR/d.log" "flow to registrar lost" 50
+	it_wait_log "$IT_DIR/d.log" "flow to registrar lost" 50 $((lost + 1))
 ns_kamailio_start core core.cfg.in "$NS_CORE4" "$NS_CORE6"
 it_check "core back: registered again (backoff, 40 s bound)" \
 	wait_one_binding "$NS_DEV4B" 40
