@@ -283,7 +283,8 @@ static void resp_handler(const struct msrp_msg *msg, void *arg)
 			return;
 		}
 		if (!r->user || !r->pass) {
-			relay_fail(r, EACCES, "401 and no msrp_relay_user");
+			relay_fail(r, EACCES, "401 and no msrp_relay_user or "
+				   "sip_auth_user");
 			return;
 		}
 		if (!msg->www_auth[0]) {

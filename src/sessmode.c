@@ -121,8 +121,12 @@ static int build(struct sessmode *sm)
 
 		memset(&rc, 0, sizeof(rc));
 		rc.uri  = cfg->msrp_relay;
-		rc.user = cfg->msrp_relay_user;
-		rc.pass = cfg->msrp_relay_pass;
+		/* the relay is the operator's, like the registrar: without
+		 * credentials of its own it gets the SIP ones (the pair) */
+		rc.user = cfg->msrp_relay_user ? cfg->msrp_relay_user :
+			cfg->sip_auth_user;
+		rc.pass = cfg->msrp_relay_user ? cfg->msrp_relay_pass :
+			cfg->sip_auth_pass;
 
 		err = msrprelay_alloc(&sm->relay, sm->ms, &rc);
 		if (err)

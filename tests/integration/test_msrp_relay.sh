@@ -4,7 +4,8 @@
 # with the relay's Use-Path in front of its own a=path, and a push sent with
 # `sippush send --msrp` goes sender -> relay -> the daemon's one relay
 # connection -> `sippush listen --dir`, byte-exact. Then the AUTH refresh
-# (short Expires) and the reconnect after the relay restarts.
+# (short Expires), the reconnect after the relay restarts, and the SIP
+# credentials used when the relay has none of its own.
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -124,5 +125,19 @@ rc=$?
 it_check "push after the relay restart -> delivered (exit $rc)" test "$rc" -eq 0
 wait_listen "$LPID"
 it_check "push after the relay restart arrived byte-exact" same_sha "$IT_DIR/p1" "$IT_DIR/out3"
+
+# --- no msrp_relay_user: the relay gets the SIP credentials ----------------------
+sp_stop
+relay_stop
+RELAY_USER=pra
+RELAY_PASS=secret
+relay_start || it_fail "relay restarted with the SIP account"
+sp_conf "$IT_DIR/d2.conf" tcp "app mms.ua" \
+	"msrp_relay msrp://127.0.0.1:$RELAY_PORT" \
+	"msrp_connect_timeout 5" "msrp_idle_timeout 5"
+sp_start d2 "$IT_DIR/d2.conf" || it_fail "daemon without relay credentials started"
+it_check "no msrp_relay_user: the relay took sip_auth_user/sip_auth_pass" \
+	it_wait_log "$IT_DIR/relay.log" "RELAY AUTH ok user=pra sessid=" 10
+sp_stop
 
 it_done
