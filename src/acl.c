@@ -4,17 +4,15 @@
 #include <stdarg.h>
 #include <errno.h>
 #include <ctype.h>
-#include <fcntl.h>
 #include <unistd.h>
-#include <dirent.h>
 #include <pwd.h>
 #include <grp.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
 #include <re.h>
 #include "autoconf.h"
 #include "appid.h"
 #include "acl.h"
+#include "dropin.h"
 
 #define DEBUG_MODULE "acl"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
@@ -433,75 +431,20 @@ size_t acl_count(const struct acl *acl)
 
 /* --- acl.d ---------------------------------------------------------------- */
 
-static int cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char * const *)a, *(char * const *)b);
-}
-
-
-static bool conf_name(const char *name)
-{
-	size_t len = strlen(name);
-
-	return name[0] != '.' && len > 5 && !strcmp(name + len - 5, ".conf");
-}
-
-
 /* One drop-in: lines "app_acl RULE", "#" comments, blank lines. */
-static int load_file(struct acl *acl, int dfd, const char *dir,
-		     const char *name, char *err, size_t errsz)
+static int load_file(struct acl *acl, const char *path, char *err,
+		     size_t errsz)
 {
 	char *buf = NULL, *line, *save = NULL;
 	char rerr[160];
-	struct stat st;
-	ssize_t n;
 	unsigned lineno = 0;
-	int fd, e = 0;
-
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-		    O_NONBLOCK);
-	if (fd < 0) {
-		e = errno;
-		rule_err(err, errsz, "%s/%s: %m", dir, name, e);
-		return e;
-	}
-
-	if (fstat(fd, &st) < 0) {
-		e = errno;
-		rule_err(err, errsz, "%s/%s: %m", dir, name, e);
-		goto out;
-	}
+	int e;
 
 	/* whoever may write a drop-in grants rights: root or us only */
-	if (!S_ISREG(st.st_mode) ||
-	    (st.st_uid != 0 && st.st_uid != acl->self_uid) ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		rule_err(err, errsz, "%s/%s: not a regular file owned by root "
-			 "and writable by its owner only", dir, name);
-		e = EPERM;
-		goto out;
-	}
-
-	if (st.st_size > ACL_FILE_BYTES_MAX) {
-		rule_err(err, errsz, "%s/%s: larger than %u bytes", dir, name,
-			 ACL_FILE_BYTES_MAX);
-		e = EFBIG;
-		goto out;
-	}
-
-	buf = mem_alloc((size_t)st.st_size + 1, NULL);
-	if (!buf) {
-		e = ENOMEM;
-		goto out;
-	}
-
-	n = read(fd, buf, (size_t)st.st_size);
-	if (n < 0) {
-		e = errno;
-		rule_err(err, errsz, "%s/%s: %m", dir, name, e);
-		goto out;
-	}
-	buf[n] = '\0';
+	e = dropin_read(&buf, NULL, path, acl->self_uid, ACL_FILE_BYTES_MAX,
+			err, errsz);
+	if (e)
+		return e;
 
 	for (line = buf; line; line = save) {
 		char *p, *end;
@@ -522,8 +465,8 @@ static int load_file(struct acl *acl, int dfd, const char *dir,
 			*--end = '\0';
 
 		if (strncmp(p, "app_acl", 7) || (p[7] != ' ' && p[7] != '\t')) {
-			rule_err(err, errsz, "%s/%s:%u: only app_acl lines "
-				 "belong in a drop-in", dir, name, lineno);
+			rule_err(err, errsz, "%s:%u: only app_acl lines "
+				 "belong in a drop-in", path, lineno);
 			e = EINVAL;
 			goto out;
 		}
@@ -535,15 +478,14 @@ static int load_file(struct acl *acl, int dfd, const char *dir,
 		rerr[0] = '\0';
 		e = acl_rule_add(acl, p, rerr, sizeof(rerr));
 		if (e) {
-			rule_err(err, errsz, "%s/%s:%u: app_acl: %s", dir,
-				 name, lineno, rerr);
+			rule_err(err, errsz, "%s:%u: app_acl: %s", path,
+				 lineno, rerr);
 			goto out;
 		}
 	}
 
  out:
 	mem_deref(buf);
-	(void)close(fd);
 	return e;
 }
 
@@ -556,50 +498,21 @@ static int load_file(struct acl *acl, int dfd, const char *dir,
  */
 int acl_load_dir(struct acl *acl, const char *dir, char *err, size_t errsz)
 {
-	char *names[ACL_FILES_MAX];
+	char *paths[ACL_FILES_MAX];
 	size_t n = 0;
-	struct dirent *de;
-	DIR *d;
-	int e = 0;
+	int e;
 
 	if (!acl || !dir)
 		return EINVAL;
 
-	d = opendir(dir);
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		e = errno;
-		rule_err(err, errsz, "%s: %m", dir, e);
-		return e;
+	e = dropin_list(dir, paths, ACL_FILES_MAX, &n, err, errsz);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!e)
+			e = load_file(acl, paths[i], err, errsz);
+		mem_deref(paths[i]);
 	}
 
-	while ((de = readdir(d))) {
-		if (!conf_name(de->d_name))
-			continue;
-
-		if (n >= ACL_FILES_MAX) {
-			rule_err(err, errsz, "%s: more than %u drop-ins", dir,
-				 ACL_FILES_MAX);
-			e = E2BIG;
-			goto out;
-		}
-
-		e = str_dup(&names[n], de->d_name);
-		if (e)
-			goto out;
-		++n;
-	}
-
-	qsort(names, n, sizeof(names[0]), cmpstr);
-
-	for (size_t i = 0; i < n && !e; i++)
-		e = load_file(acl, dirfd(d), dir, names[i], err, errsz);
-
- out:
-	for (size_t i = 0; i < n; i++)
-		mem_deref(names[i]);
-	(void)closedir(d);
 	return e;
 }
 

@@ -3,14 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
-#include <dirent.h>
-#include <fcntl.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <re.h>
 #include "autoconf.h"
 #include "config.h"
 #include "config_priv.h"
+#include "dropin.h"
 
 
 /** Read one file (at most 64 KiB). */
@@ -68,67 +66,6 @@ int config_parser_file(struct config_parser *p, const char *path)
 }
 
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-
-static bool dropin_name(const char *n)
-{
-	size_t l = strlen(n);
-
-	/* "*.conf", not hidden: editors' backups and dpkg's leftovers are
-	 * not read */
-	return n[0] != '.' && l > 5 && !strcmp(n + l - 5, ".conf");
-}
-
-
-/* DIR/ *.conf, sorted by name, into names (at most FILES_MAX, each
- * mem-allocated; the caller frees n of them). A missing directory has
- * none. */
-static int dropin_names(struct parse *ps, const char *dir, char **names,
-			size_t *np)
-{
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
-	int e = 0;
-
-	*np = 0;
-
-	d = opendir(dir);
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		e = errno;
-		(void)re_snprintf(ps->err, ps->errsz, "%s: cannot open: %m",
-				  dir, e);
-		return e;
-	}
-
-	while ((de = readdir(d)) && !e) {
-		if (!dropin_name(de->d_name))
-			continue;
-		if (n >= FILES_MAX) {
-			(void)re_snprintf(ps->err, ps->errsz, "%s: more than %u "
-					  "files", dir, FILES_MAX);
-			e = EFBIG;
-			break;
-		}
-		e = re_sdprintf(&names[n], "%s/%s", dir, de->d_name);
-		if (!e)
-			++n;
-	}
-	closedir(d);
-
-	qsort(names, n, sizeof(names[0]), name_cmp);
-	*np = n;
-
-	return e;
-}
-
-
 /**
  * Read the drop-in files DIR/ *.conf (no blanks) in name order, at most
  * FILES_MAX of them. A missing directory is no error.
@@ -145,7 +82,7 @@ int config_parser_dir(struct config_parser *p, const char *dir)
 	if (p->ps.error)
 		return p->ps.error;
 
-	e = dropin_names(&p->ps, dir, names, &n);
+	e = dropin_list(dir, names, FILES_MAX, &n, p->ps.err, p->ps.errsz);
 
 	for (size_t i = 0; i < n; i++) {
 		if (!e)
@@ -164,50 +101,14 @@ static int dropin_file(struct parse *ps, const char *path, const char *key)
 {
 	const char *saved_name = ps->name;
 	size_t kl = strlen(key);
-	struct stat st;
 	char *buf = NULL;
-	ssize_t n;
-	int fd, e = 0;
+	size_t n = 0;
+	int e;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		(void)re_snprintf(ps->err, ps->errsz, "%s: cannot open: %m",
-				  path, e);
+	e = dropin_read(&buf, &n, path, (uint32_t)geteuid(), CONFIG_FILE_MAX,
+			ps->err, ps->errsz);
+	if (e)
 		return e;
-	}
-
-	/* whoever may write a drop-in decides what the daemon runs: root
-	 * or the daemon's own user, nobody through a group (as acl.d) */
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_uid != 0 && st.st_uid != geteuid()) ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		(void)re_snprintf(ps->err, ps->errsz, "%s: not a regular file "
-				  "owned by root and writable by its owner "
-				  "only", path);
-		e = EPERM;
-		goto out;
-	}
-
-	if (st.st_size > CONFIG_FILE_MAX) {
-		(void)re_snprintf(ps->err, ps->errsz, "%s: larger than %u "
-				  "bytes", path, CONFIG_FILE_MAX);
-		e = EFBIG;
-		goto out;
-	}
-
-	buf = mem_alloc((size_t)st.st_size + 1, NULL);
-	if (!buf) {
-		e = ENOMEM;
-		goto out;
-	}
-
-	n = read(fd, buf, (size_t)st.st_size);
-	if (n < 0) {
-		e = errno;
-		(void)re_snprintf(ps->err, ps->errsz, "%s: %m", path, e);
-		goto out;
-	}
 
 	ps->name = path;
 	ps->line = 0;
@@ -240,9 +141,7 @@ static int dropin_file(struct parse *ps, const char *path, const char *key)
 	ps->name = saved_name;
 	ps->line = 0;
 
- out:
 	mem_deref(buf);
-	(void)close(fd);
 	return e;
 }
 
@@ -262,7 +161,7 @@ int config_dropins(struct parse *ps, const char *dir, const char *key)
 	if (!ps || !dir || !key)
 		return EINVAL;
 
-	e = dropin_names(ps, dir, names, &n);
+	e = dropin_list(dir, names, FILES_MAX, &n, ps->err, ps->errsz);
 
 	for (size_t i = 0; i < n; i++) {
 		if (!e)
