@@ -18,6 +18,7 @@ enum {
 	VALUE_MAX       = 1024,
 	KEY_MAX         = 31,
 	FILES_MAX       = 256,       /* drop-in files per directory */
+	APPS_MAX        = 64,        /* advertised application IDs */
 };
 
 /* How a field is kept, which drives freeing and comparing it */

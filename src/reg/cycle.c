@@ -174,14 +174,14 @@ static void response_handler(int err, const struct sip_msg *msg, void *arg)
 		 * unless the server says our nonce was merely stale. */
 		if (!reg->auth_user) {
 			reg_retry_later(reg, scode, "credentials required but "
-				    "sip_auth_user is not set");
+					"sip_auth_user is not set");
 			return;
 		}
 		if (reg->authc >= MAX_AUTH ||
 		    (reg->authc && !stale_challenge(msg))) {
 			reg->authed = false;
 			reg_retry_later(reg, scode, "credentials rejected "
-				    "(check sip_auth_user/sip_auth_pass)");
+					"(check sip_auth_user/sip_auth_pass)");
 			return;
 		}
 
