@@ -218,6 +218,8 @@ mib() {
 met() {
 	if [ "$MODE" = quick ]; then
 		echo "-"
+	elif [[ $1 == *n/a* ]]; then
+		echo "n/a"      # no figure: awk would compare the string
 	elif awk "BEGIN { exit !($1) }"; then
 		echo yes
 	else
