@@ -70,6 +70,12 @@ static void verdict_handler(const struct push *p, uint16_t scode,
 	if (!p->imdn_msgid || !p->imdn_dispo)
 		return;
 
+	/* stored for an app that is away (app_store): not delivered yet;
+	 * its record keeps the request and the hand-over's verdict owes
+	 * the notification */
+	if (scode == 202)
+		return;
+
 	/* RFC 5438 §7.1.1: to the IM's sender, the CPIM From */
 	memset(&ipp, 0, sizeof(ipp));
 	ipp.id       = p->id;

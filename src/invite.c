@@ -8,6 +8,7 @@
 #include "admit.h"
 #include "absent.h"
 #include "router.h"
+#include "pushmeta.h"
 #include "pushreq.h"
 #include "sdpmsrp.h"
 #include "msrpsess.h"
@@ -123,6 +124,7 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	struct msrpsess_conf sc;
 	struct sdp_offer offer;
 	struct sdp_answer an;
+	struct pushmeta meta;
 	struct mbuf *desc = NULL;
 	struct call *call = NULL;
 	struct admit ad;
@@ -155,6 +157,16 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 		reject(inv, msg, 415, "Session Offer Must Be SDP");
 		return;
 	}
+
+	/* the session's pushes carry the INVITE's record lines (Call-ID,
+	 * Date, ...): a field that could not go on them as sent is refused
+	 * now, like a MESSAGE's. Its Content-Encoding is the SDP's. */
+	scode = pushmeta_read(&meta, msg, NULL, NULL, 0, &reason);
+	if (scode) {
+		reject(inv, msg, scode, reason);
+		return;
+	}
+	meta.encoding[0] = '\0';
 
 	err = sdpmsrp_offer_decode(&offer, mbuf_buf(msg->mb),
 				   mbuf_get_left(msg->mb),
@@ -207,6 +219,7 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 	sc.tls         = offer.tls;
 	sc.active      = role == SETUP_ACTIVE;
 	sc.relay       = relay;
+	sc.meta        = &meta;
 
 	err = msrpsess_alloc(&call->ms, inv->ms, &sc, msrp_closed, call);
 	if (err)

@@ -21,6 +21,8 @@ struct re_printf;
 /** The session ended on its own (timeout, connection lost): send BYE */
 typedef void (msrpsess_close_h)(int err, const char *why, void *arg);
 
+struct pushmeta;
+
 struct msrpsess_conf {
 	const char *appid;         /* canonical */
 	const char *sender;        /* identity from the INVITE */
@@ -29,6 +31,7 @@ struct msrpsess_conf {
 	bool tls;
 	bool active;               /* we connect out */
 	bool relay;                /* through the relay (msrpsock_set_relay) */
+	const struct pushmeta *meta; /* the INVITE's record lines, or NULL */
 };
 
 /* The shared connection to an MSRP relay (RFC 4976), for msrprelay.c */

@@ -1,4 +1,5 @@
 /* pushmeta.c: what a push request carries for its app besides the content: header fields byte-exact, a readable CPIM wrapper, the Push-Key. */
+#include <stddef.h>
 #include <string.h>
 #include <ctype.h>
 #include <re.h>
@@ -321,14 +322,10 @@ uint16_t pushmeta_read(struct pushmeta *m, const struct sip_msg *msg,
 
 
 /**
- * Point push p's metadata fields at m, and make its Push-Key (p->sender
- * and p->appid set: the key is per sender and app).
+ * Point push p's metadata fields at m (not the Push-Key: pushmeta_key()).
  */
-void pushmeta_apply(struct pushmeta *m, struct push *p)
+void pushmeta_point(const struct pushmeta *m, struct push *p)
 {
-	struct pushkey_in in;
-	uint8_t digest[PUSHKEY_DIGEST];
-
 	if (!m || !p)
 		return;
 
@@ -342,9 +339,30 @@ void pushmeta_apply(struct pushmeta *m, struct push *p)
 	p->imdn_dispo = p->imdn_msgid && m->imdn_dispo[0] ? m->imdn_dispo :
 		NULL;
 	p->cpim       = m->is_cpim ? &m->cpim : NULL;
+}
 
-	if (!p->appid)
-		return;
+
+/**
+ * The Push-Key of push p (sender, appid and the metadata set).
+ *
+ * @param key     Gets PUSHKEY_LEN hex characters and a NUL
+ * @param sz      Its size
+ * @param p       The push
+ * @param digest  pushkey_digest() of the content when it is not in
+ *                p->body (a file), or NULL
+ *
+ * @return 0, or EINVAL when the push has no identity to key on (no
+ *         imdn.Message-ID or Content-Location, and its content is a
+ *         file with no digest)
+ */
+int pushmeta_key(char *key, size_t sz, const struct push *p,
+		 const uint8_t *digest)
+{
+	struct pushkey_in in;
+	uint8_t d[PUSHKEY_DIGEST];
+
+	if (!key || !p || !p->appid)
+		return EINVAL;
 
 	memset(&in, 0, sizeof(in));
 	in.sender           = p->sender ? p->sender : "";
@@ -355,11 +373,181 @@ void pushmeta_apply(struct pushmeta *m, struct push *p)
 
 	/* the content itself only when the push names no identity: a
 	 * digest of a 64 KiB body costs ~0.1 ms */
-	if (!in.imdn_msgid && !in.content_location && !p->has_fd) {
-		pushkey_digest(digest, p->body, p->len);
-		in.body_digest = digest;
+	if (!in.imdn_msgid && !in.content_location) {
+		if (digest) {
+			in.body_digest = digest;
+		}
+		else if (!p->has_fd && (p->body || !p->len)) {
+			pushkey_digest(d, p->body, p->len);
+			in.body_digest = d;
+		}
+		else {
+			return EINVAL;
+		}
 	}
 
-	if (!pushkey_make(m->key, sizeof(m->key), &in))
+	return pushkey_make(key, sz, &in);
+}
+
+
+/**
+ * Point push p's metadata fields at m, and make its Push-Key (p->sender
+ * and p->appid set: the key is per sender and app).
+ */
+void pushmeta_apply(struct pushmeta *m, struct push *p)
+{
+	if (!m || !p)
+		return;
+
+	pushmeta_point(m, p);
+
+	if (!p->appid)
+		return;
+
+	if (!pushmeta_key(m->key, sizeof(m->key), p, NULL))
 		p->push_key = m->key;
+}
+
+
+/*
+ * The record lines of the metadata, for a push kept in the store
+ * (pushstore.c) and given back when it is handed over, so that a stored
+ * push's record is the one it would have had. Names as on the record
+ * (doc/ipc.md section 6).
+ */
+#define MFIELD(name, f) {name, offsetof(struct pushmeta, f), \
+		sizeof(((struct pushmeta *)0)->f)}
+
+static const struct mfield {
+	const char *name;
+	size_t off;
+	size_t size;
+} mfields[] = {
+	MFIELD("Call-ID", call_id),
+	MFIELD("Date", date),
+	MFIELD("X-Wap-Initiator-URI", initiator),
+	MFIELD("Content-Location", location),
+	MFIELD("Push-Flag", push_flag),
+	MFIELD("Content-Encoding", encoding),
+	MFIELD("Imdn-Message-ID", imdn_msgid),
+	MFIELD("Imdn-Disposition-Notification", imdn_dispo),
+	MFIELD("Push-Key", key),
+};
+
+
+_Static_assert(sizeof(mfields) / sizeof(mfields[0]) == 9,
+	       "push_value() has a case for every line");
+
+
+static const char *push_value(const struct push *p, size_t i)
+{
+	switch (i) {
+	case 0: return p->call_id;
+	case 1: return p->date;
+	case 2: return p->initiator;
+	case 3: return p->location;
+	case 4: return p->push_flag;
+	case 5: return p->encoding;
+	case 6: return p->imdn_msgid;
+	case 7: return p->imdn_dispo;
+	case 8: return p->push_key;
+	default: return NULL;
+	}
+}
+
+
+/**
+ * Write push p's metadata as "Name: value\n" lines (the ones it has).
+ *
+ * @return 0, EINVAL for a value that could not be read back as it is
+ */
+int pushmeta_print(struct mbuf *mb, const struct push *p)
+{
+	int err = 0;
+
+	if (!mb || !p)
+		return EINVAL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(mfields) && !err; i++) {
+		const char *v = push_value(p, i);
+		struct pl pl;
+
+		if (!v)
+			continue;
+
+		pl_set_str(&pl, v);
+		if (!pl.l || pl.l >= mfields[i].size || !printable(&pl))
+			return EINVAL;
+
+		err = mbuf_printf(mb, "%s: %s\n", mfields[i].name, v);
+	}
+
+	return err;
+}
+
+
+/**
+ * Read what pushmeta_print() wrote back into m (other lines are
+ * skipped; a value that does not fit or is not printable is left out).
+ *
+ * @param m  Result, cleared first
+ * @param s  The lines
+ * @param n  Their length
+ */
+void pushmeta_parse(struct pushmeta *m, const char *s, size_t n)
+{
+	const char *end = s + n;
+
+	if (!m)
+		return;
+
+	memset(m, 0, sizeof(*m));
+
+	while (s && s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *colon;
+		struct pl v;
+
+		if (!nl)
+			nl = end;
+
+		colon = memchr(s, ':', (size_t)(nl - s));
+		for (size_t i = 0; colon && i < ARRAY_SIZE(mfields); i++) {
+			size_t l = strlen(mfields[i].name);
+
+			if ((size_t)(colon - s) != l ||
+			    strncmp(s, mfields[i].name, l) ||
+			    colon + 2 > nl || colon[1] != ' ')
+				continue;
+
+			v.p = colon + 2;
+			v.l = (size_t)(nl - v.p);
+			if (v.l && v.l < mfields[i].size && printable(&v))
+				(void)pl_strcpy(&v, (char *)m + mfields[i].off,
+						mfields[i].size);
+			break;
+		}
+
+		s = nl + 1;
+	}
+}
+
+
+/**
+ * Read the message/cpim wrapper of content kept aside (a stored push):
+ * its inner content and headers into m, as pushmeta_read() would.
+ *
+ * @return 0 (also when the content is not CPIM), or 400 if it does not
+ *         parse
+ */
+uint16_t pushmeta_cpim(struct pushmeta *m, const char *ctype,
+		       const uint8_t *body, size_t len)
+{
+	const char *reason = NULL;
+
+	if (!m || !ctype || !body || m->encoding[0] ||
+	    !mediatype_match("message/cpim", ctype))
+		return 0;
+
+	return read_cpim(m, body, len, &reason);
 }

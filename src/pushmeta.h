@@ -8,6 +8,7 @@
 #include "push.h"
 #include "pushkey.h"
 
+struct mbuf;
 struct sip_msg;
 
 /* Bounds of what is copied (bytes, without NUL); doc/ipc.md section 6 */
@@ -46,6 +47,13 @@ uint16_t pushmeta_read(struct pushmeta *m, const struct sip_msg *msg,
 		       const char *ctype, const uint8_t *body, size_t len,
 		       const char **reason);
 void pushmeta_apply(struct pushmeta *m, struct push *p);
+void pushmeta_point(const struct pushmeta *m, struct push *p);
+int  pushmeta_key(char *key, size_t sz, const struct push *p,
+		  const uint8_t *digest);
+int  pushmeta_print(struct mbuf *mb, const struct push *p);
+void pushmeta_parse(struct pushmeta *m, const char *s, size_t n);
+uint16_t pushmeta_cpim(struct pushmeta *m, const char *ctype,
+		       const uint8_t *body, size_t len);
 int  pushmeta_encoding(char *buf, size_t sz, const struct sip_msg *msg);
 
 #endif

@@ -7,6 +7,7 @@
 #include "autoconf.h"
 #include "config.h"
 #include "push.h"
+#include "pushmeta.h"
 #include "router.h"
 #include "deliver.h"
 #include "store.h"
@@ -73,6 +74,8 @@ struct drain {
 	char sender[512];
 	char transport[32];
 	char arrived[ARRIVED_SIZE];
+	struct pushmeta pm;        /* the record lines it came with */
+	const char *asserted;      /* its Sender-Asserted, or NULL */
 };
 
 
@@ -328,6 +331,10 @@ int pushstore_put(struct pushstore *ps, const struct push *p,
 	err  = meta_line(meta, "Content-Type", p->ctype);
 	err |= meta_line(meta, "Sender", p->sender);
 	err |= meta_line(meta, "Transport", p->transport);
+	/* the record it is handed over with is the one it came with */
+	if (p->sender_asserted)
+		err |= meta_line(meta, "Sender-Asserted", p->sender_asserted);
+	err |= pushmeta_print(meta, p);
 	if (err) {
 		err = err == EINVAL ? EINVAL : ENOMEM;
 		goto out;
@@ -393,6 +400,17 @@ static int meta_parse(struct drain *dr)
 	    pl_strcpy(&v, dr->transport, sizeof(dr->transport)))
 		return EBADMSG;
 
+	dr->asserted = NULL;
+	if (!re_regex(s, n, "Sender-Asserted: [a-z]+\n", &v))
+		dr->asserted = !pl_strcmp(&v, "yes") ? "yes" : "no";
+
+	/* the metadata lines, and a CPIM wrapper read again for the apps
+	 * that unwrap it (a spool file, MSRP's, is not CPIM-read) */
+	pushmeta_parse(&dr->pm, s, n);
+	if (dr->body)
+		(void)pushmeta_cpim(&dr->pm, dr->ctype, dr->body->buf,
+				    dr->body->end);
+
 	return 0;
 }
 
@@ -454,6 +472,7 @@ static void step(struct drain *dr)
 {
 	struct pushstore *ps = dr->ps;
 	struct store_rec *rec;
+	struct route_query q;
 	struct route rt;
 	uint64_t ms;
 	int err;
@@ -479,12 +498,17 @@ static void step(struct drain *dr)
 			continue;
 		}
 
-		switch (router_lookup(ps->router, dr->app, dr->ctype, &rt)) {
+		q.ctype    = dr->ctype;
+		q.inner    = dr->pm.is_cpim ? dr->pm.cpim.ctype : NULL;
+		q.encoding = dr->pm.encoding[0] ? dr->pm.encoding : NULL;
+
+		switch (router_query(ps->router, dr->app, &q, &rt)) {
 
 		case ROUTE_OK:
 			goto found;
 
 		case ROUTE_CTYPE:
+		case ROUTE_ENCODING:
 			/* this owner does not take this type: it stays for
 			 * one that does; the next */
 			drain_clear(dr);
@@ -522,6 +546,9 @@ static void step(struct drain *dr)
 	dr->push.transport = dr->transport;
 	dr->push.len       = store_rec_len(rec);
 	dr->push.arrived   = dr->arrived;
+	dr->push.sender_asserted = dr->asserted;
+	pushmeta_point(&dr->pm, &dr->push);
+	dr->push.push_key  = dr->pm.key[0] ? dr->pm.key : NULL;
 	if (dr->fd >= 0) {
 		dr->push.has_fd = true;
 		dr->push.fd     = dr->fd;

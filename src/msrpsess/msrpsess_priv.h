@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "msrp.h"
 #include "push.h"
+#include "pushmeta.h"
 #include "msrpsess.h"
 
 /*
@@ -127,6 +128,9 @@ struct inmsg {
 	struct activation *act;     /* held while its app starts (absent.c) */
 	int fd;                     /* the content, open while it is delivered */
 	struct push push;           /* what the app (and observers) get */
+	uint8_t digest[PUSHKEY_DIGEST]; /* of a small content (Push-Key) */
+	bool has_digest;
+	char key[PUSHKEY_SIZE];
 };
 
 struct msrpsess {
@@ -138,6 +142,7 @@ struct msrpsess {
 	char appid[128];
 	char sender[256];
 	bool asserted;           /* sender is the core's PAI */
+	struct pushmeta meta;       /* the INVITE's record lines (pushmeta.c) */
 	bool tls;
 	bool active;
 	bool relay;                 /* through a relay, never own conn */

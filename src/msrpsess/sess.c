@@ -198,6 +198,8 @@ int msrpsess_alloc(struct msrpsess **sp, struct msrpsock *ms,
 	str_ncpy(s->appid, sc->appid, sizeof(s->appid));
 	str_ncpy(s->sender, sc->sender ? sc->sender : "", sizeof(s->sender));
 	s->asserted = sc->asserted;
+	if (sc->meta)
+		s->meta = *sc->meta;   /* not CPIM: nothing points into it */
 
 	/* unguessable: the session-id is what binds a connection */
 	rand_bytes(rnd, sizeof(rnd));

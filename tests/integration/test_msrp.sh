@@ -100,6 +100,24 @@ it_check "Byte-Range a-b/* chunks -> delivered" test $? -eq 0
 wait_listen "$LPID"
 it_check "... byte-exact" same_sha "$IT_DIR/b" "$IT_DIR/out-star"
 
+# --- the record lines a MESSAGE push has: the INVITE's Call-ID; a sender's
+# retry (same content, new session) has the same Push-Key ---------------------
+head -c 20000 /dev/urandom >"$IT_DIR/small"
+for k in k1 k2; do
+	mkdir -p "$IT_DIR/out-$k"
+	listen "l-$k" --count 1 --dir "$IT_DIR/out-$k" mms.ua
+	msend "s-$k" --app mms.ua --type text/plain --file "$IT_DIR/small"
+	wait_listen "$LPID"
+	ci=$(it_kam_events | sed -n 's/^IT [A-Z]* INVITE .* ci=\([^ ]*\) .*/\1/p' | tail -1)
+	it_check "MSRP push $k: the record has the INVITE's Call-ID ($ci)" \
+		grep -qxF "Call-ID: $ci" "$IT_DIR"/out-$k/*.meta
+done
+it_check "the retry in a new session has the same Push-Key" bash -c "
+	a=\$(grep -h '^Push-Key: ' '$IT_DIR'/out-k1/*.meta); b=\$(grep -h '^Push-Key: ' '$IT_DIR'/out-k2/*.meta)
+	echo \"\$a / \$b\"; [ -n \"\$a\" ] && [ \"\$a\" = \"\$b\" ]"
+it_check "a content over 64 KiB without Content-Location has no Push-Key" \
+	bash -c "! grep -q '^Push-Key' '$IT_DIR'/out-actpass/*.meta"
+
 # --- over msrp_max_size: 413 and a Failure REPORT, nothing delivered ----------
 sp_stop
 sp_conf "$IT_DIR/small.conf" tcp "app mms.ua" "msrp_max_size 1" \

@@ -16,6 +16,22 @@ set -u
 send() { psend "$@"; }
 status_is() { psend_is "$@"; }
 
+# stored_lines TAG...: the records in got/ carry the Call-ID of each
+# request (its response echoes it) and one 24-hex Push-Key each, all
+# different (different bodies).
+stored_lines() {
+	local t ci
+	for t in "$@"; do
+		ci=$(sed -n 's/^Call-ID: //p' "$IT_DIR/$t.resp" | tr -d '\r')
+		grep -qxF "Call-ID: $ci" "$IT_DIR"/got/*.meta ||
+			{ echo "no record with Call-ID: $ci"; return 1; }
+	done
+	grep -hE '^Push-Key: [0-9a-f]{24}$' "$IT_DIR"/got/*.meta | sort -u | wc -l |
+		grep -qx "$#" || return 1
+	# no P-Asserted-Identity on the test core's MESSAGEs
+	grep -l '^Sender-Asserted: no$' "$IT_DIR"/got/*.meta | wc -l | grep -qx "$#"
+}
+
 # stored_files: records in the store directory (not their body files).
 stored_files() {
 	find "$IT_DIR/store" -maxdepth 1 -name '*.push' | wc -l
@@ -129,6 +145,8 @@ assert all(o['verdict'] == 'ack' for o in objs)
 "
 it_check "the meta file says Stored: yes" \
 	bash -c "grep -l '^Stored: yes' '$IT_DIR'/got/*.meta | wc -l | grep -qx 3"
+it_check "each stored record has its request's Call-ID and a Push-Key, as a live one" \
+	stored_lines s1 s2 s3
 it_check "after the ACKs: mms.ua's records are gone" \
 	bash -c "for i in \$(seq 50); do '$SP_CLI' status | grep -q '^store=x-wap-application:mms.ua pushes=0 ' && exit 0; sleep 0.1; done; exit 1"
 

@@ -17,6 +17,7 @@
 #include "deliver.h"
 #include "ipc.h"
 #include "push.h"
+#include "pushmeta.h"
 #include "msrpsess/msrpsess_priv.h"
 #include "unit.h"
 
@@ -426,6 +427,29 @@ static uint16_t feed(const char *msgid, const char *body, uint64_t start,
 }
 
 
+/* A content in a file has the Push-Key the same content would have in
+ * a MESSAGE (pushmeta.c): same sender, app, type and bytes */
+static void expect_key(const char *rec, const char *content)
+{
+	char ctype[128] = "", key[PUSHKEY_SIZE], line[64];
+	struct push p;
+	const char *c = strstr(rec, "\nContent-Type: ");
+
+	if (c)
+		(void)sscanf(c, "\nContent-Type: %127[^\n]", ctype);
+
+	memset(&p, 0, sizeof(p));
+	p.appid  = MMS;
+	p.ctype  = ctype;
+	p.sender = SENDER;
+	p.body   = (const uint8_t *)content;
+	p.len    = strlen(content);
+	UNIT_ASSERT_INT(pushmeta_key(key, sizeof(key), &p, NULL), 0);
+	(void)re_snprintf(line, sizeof(line), "\nPush-Key: %s\n", key);
+	UNIT_ASSERT_CONTAINS(rec, line);
+}
+
+
 /* The app takes the next record: the file behind the descriptor must be
  * want, byte for byte; returns the push id. */
 static uint64_t take(const char *want)
@@ -443,8 +467,10 @@ static uint64_t take(const char *want)
 	UNIT_ASSERT_CONTAINS(rec, "\nApp-Id: " MMS "\n");
 	UNIT_ASSERT_CONTAINS(rec, "\nSender: " SENDER "\n");
 	/* the INVITE carried no P-Asserted-Identity: Sender is its From */
-	UNIT_ASSERT_CONTAINS(rec, "\nTransport: msrp\nSender-Asserted: no\n"
-			     "Body-Fd: 1\n\n");
+	UNIT_ASSERT_CONTAINS(rec, "\nTransport: msrp\nSender-Asserted: no\n");
+	UNIT_ASSERT_CONTAINS(rec, "\nPush-Key: ");
+	UNIT_ASSERT_CONTAINS(rec, "\nBody-Fd: 1\n\n");
+	expect_key(rec, want);
 	(void)re_snprintf(hdr, sizeof(hdr), "\nContent-Length: %zu\n",
 			  strlen(want));
 	UNIT_ASSERT_CONTAINS(rec, hdr);

@@ -387,6 +387,85 @@ static void test_push_key_stable(void)
 }
 
 
+/* Kept in the store and given back (pushstore.c): the same record */
+static void test_store_roundtrip(void)
+{
+	struct pushmeta m, back;
+	struct push p, q;
+	const char *reason = NULL;
+	char rec1[2048], rec2[2048], txt[1024];
+	struct mbuf *lines;
+	struct sip_msg *msg = req("k7@host",
+		"Date: Sat, 13 Nov 2010 23:29:00 GMT\r\n"
+		"X-Wap-Initiator-URI: http://psa.example.com/n\r\n"
+		"Push-Flag: 4\r\n", "message/cpim", cpim_body);
+
+	lines = mbuf_alloc(512);
+	if (!msg || !lines)
+		goto out;
+
+	UNIT_ASSERT_INT(read_req(&m, msg, "message/cpim", &reason), 0);
+	base_push(&p, msg, "message/cpim");
+	pushmeta_apply(&m, &p);
+	record(rec1, sizeof(rec1), &p);
+
+	UNIT_ASSERT_INT(pushmeta_print(lines, &p), 0);
+	(void)re_snprintf(txt, sizeof(txt), "%b", lines->buf, lines->end);
+	UNIT_ASSERT_CONTAINS(txt, "Call-ID: k7@host\n");
+
+	/* other lines of the store's meta around them are skipped */
+	pushmeta_parse(&back, "Content-Type: message/cpim\nSender: x\n",
+		       strlen("Content-Type: message/cpim\nSender: x\n"));
+	CU_ASSERT(!back.call_id[0] && !back.key[0]);
+	pushmeta_parse(&back, (char *)lines->buf, lines->end);
+	UNIT_ASSERT_INT(pushmeta_cpim(&back, "message/cpim", p.body, p.len),
+			0);
+
+	base_push(&q, msg, "message/cpim");
+	pushmeta_point(&back, &q);
+	q.push_key = back.key[0] ? back.key : NULL;
+	record(rec2, sizeof(rec2), &q);
+	UNIT_ASSERT_STR(rec2, rec1);
+	CU_ASSERT(q.cpim != NULL);
+
+	/* a bad value is left out, not the whole */
+	pushmeta_parse(&back, "Call-ID: \001bad\nPush-Flag: 4\n",
+		       strlen("Call-ID: \001bad\nPush-Flag: 4\n"));
+	CU_ASSERT(!back.call_id[0]);
+	UNIT_ASSERT_STR(back.push_flag, "4");
+
+ out:
+	mem_deref(lines);
+	mem_deref(msg);
+}
+
+
+/* A content in a file (MSRP) is keyed by its digest, or not at all */
+static void test_key_of_a_file(void)
+{
+	struct push p;
+	uint8_t d[PUSHKEY_DIGEST];
+	char k1[PUSHKEY_SIZE], k2[PUSHKEY_SIZE];
+
+	memset(&p, 0, sizeof(p));
+	p.appid  = MMS;
+	p.ctype  = "text/plain";
+	p.sender = "sip:psa@example.com";
+	p.has_fd = true;
+	p.len    = 5;
+	UNIT_ASSERT_INT(pushmeta_key(k1, sizeof(k1), &p, NULL), EINVAL);
+
+	pushkey_digest(d, (const uint8_t *)"hello", 5);
+	UNIT_ASSERT_INT(pushmeta_key(k1, sizeof(k1), &p, d), 0);
+
+	/* the same content in memory: the same key */
+	p.has_fd = false;
+	p.body   = (const uint8_t *)"hello";
+	UNIT_ASSERT_INT(pushmeta_key(k2, sizeof(k2), &p, NULL), 0);
+	UNIT_ASSERT_STR(k2, k1);
+}
+
+
 static CU_TestInfo tests[] = {
 	{"fields byte-exact on the record", test_fields_byte_exact},
 	{"absent fields left out", test_absent_fields},
@@ -394,6 +473,8 @@ static CU_TestInfo tests[] = {
 	{"Content-Encoding list", test_encoding},
 	{"message/cpim: inner content, IMDN fields", test_cpim_imdn},
 	{"Push-Key stable across a retry", test_push_key_stable},
+	{"store round trip: the same record", test_store_roundtrip},
+	{"Push-Key of a content in a file", test_key_of_a_file},
 	CU_TEST_INFO_NULL
 };
 
