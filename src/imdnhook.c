@@ -197,6 +197,25 @@ int imdnhook_disposed(struct imdnhook *ih, void *handle, uint64_t id,
 }
 
 
+/**
+ * A reloaded configuration: notifications go out as its sip_aor, with
+ * its credentials (a push taken before keeps its IMDN, sent as the new
+ * identity, which is the one registered).
+ */
+void imdnhook_set_config(struct imdnhook *ih, const struct config *cfg)
+{
+	int err;
+
+	if (!ih || !ih->is || !cfg)
+		return;
+
+	err = imdnsend_set_identity(ih->is, cfg->sip_aor, cfg->sip_auth_user,
+				    cfg->sip_auth_pass);
+	if (err)
+		DEBUG_WARNING("IMDN keeps the old identity: %m\n", err);
+}
+
+
 /** Notifications follow the route set of the registration (route.c). */
 void imdnhook_set_routes(struct imdnhook *ih, struct route_set *routes)
 {

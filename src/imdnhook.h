@@ -19,6 +19,7 @@ int  imdnhook_alloc(struct imdnhook **ihp, struct sip *sip,
 int  imdnhook_disposed(struct imdnhook *ih, void *handle, uint64_t id,
 		       bool displayed);
 void imdnhook_set_routes(struct imdnhook *ih, struct route_set *routes);
+void imdnhook_set_config(struct imdnhook *ih, const struct config *cfg);
 int  imdnhook_status(struct re_printf *pf, const struct imdnhook *ih);
 
 #endif

@@ -536,6 +536,51 @@ int imdnsend_queue(struct imdnsend *is, const struct imdnsend_req *rq)
 }
 
 
+/**
+ * Send as another identity from now on (a reload changed sip_aor or the
+ * credentials): the From and CPIM From of the notifications queued from
+ * now on, and the credentials of every request, also of those already
+ * queued (the old identity is no longer registered). A request in
+ * flight keeps its From; its challenge is answered with the new
+ * credentials.
+ *
+ * @return 0 if success, otherwise errorcode (the old identity stays)
+ */
+int imdnsend_set_identity(struct imdnsend *is, const char *aor,
+			  const char *auth_user, const char *auth_pass)
+{
+	struct uac_cred *cred = NULL;
+	struct sip_auth *auth = NULL;
+	char *a = NULL;
+	int err;
+
+	if (!is || !aor)
+		return EINVAL;
+
+	err  = str_dup(&a, aor);
+	err |= uac_cred_alloc(&cred, auth_user, auth_pass);
+	if (!err)
+		err = sip_auth_alloc(&auth, uac_auth_handler, cred, false);
+	if (err) {
+		mem_deref(a);
+		mem_deref(cred);
+		mem_deref(auth);
+		return err;
+	}
+
+	/* libre reads the auth object only while it encodes a request or
+	 * answers a challenge, both from here: swapping it is safe */
+	mem_deref(is->aor);
+	mem_deref(is->auth);
+	mem_deref(is->cred);
+	is->aor  = a;
+	is->auth = auth;
+	is->cred = cred;
+
+	return 0;
+}
+
+
 /** Follow another route set from now on (a new registration's). */
 void imdnsend_set_routes(struct imdnsend *is, struct route_set *routes)
 {

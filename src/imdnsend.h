@@ -38,6 +38,8 @@ int  imdnsend_alloc(struct imdnsend **isp, struct sip *sip,
 		    const struct imdnsend_conf *conf);
 int  imdnsend_queue(struct imdnsend *is, const struct imdnsend_req *rq);
 void imdnsend_set_routes(struct imdnsend *is, struct route_set *routes);
+int  imdnsend_set_identity(struct imdnsend *is, const char *aor,
+			   const char *auth_user, const char *auth_pass);
 uint32_t imdnsend_pending(const struct imdnsend *is);
 uint32_t imdnsend_sent(const struct imdnsend *is);
 uint32_t imdnsend_dropped(const struct imdnsend *is);

@@ -52,3 +52,11 @@ void imdnsend_set_routes(struct imdnsend *is, struct route_set *routes)
 {
 	(void)is; (void)routes;
 }
+
+
+int imdnsend_set_identity(struct imdnsend *is, const char *aor,
+			  const char *auth_user, const char *auth_pass)
+{
+	(void)is; (void)aor; (void)auth_user; (void)auth_pass;
+	return 0;
+}

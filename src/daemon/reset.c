@@ -7,6 +7,7 @@
 #include "activate.h"
 #include "appset.h"
 #include "deliver.h"
+#include "imdnhook.h"
 #include "netlife.h"
 #include "options.h"
 #include "pager.h"
@@ -196,6 +197,7 @@ int daemon_reload(struct daemon *d, struct config *cfg)
 	deliver_set_config(d->dlv, cfg);
 	activate_set_config(d->act, cfg);
 	pushstore_set_config(d->pstore, cfg);
+	imdnhook_set_config(d->imdn, cfg);
 	(void)daemon_acl_setup(d, cfg);
 	mem_deref(d->cfg);
 	d->cfg = mem_ref(cfg);

@@ -10,6 +10,7 @@
 #include "unit.h"
 
 #define AOR "sip:pra@sippush.test"
+#define AOR2 "sip:pra2@sippush.test"
 #define PSA "sip:psa@sender.test"
 
 /* The core and the push sender in one: a second SIP stack. */
@@ -310,6 +311,30 @@ static void test_refused_early(void)
 }
 
 
+/* A reload to another sip_aor: notifications go out as the new one */
+static void test_new_identity(void)
+{
+	struct cpim c;
+	struct pl uri;
+
+	setup();
+	UNIT_ASSERT_INT(imdnsend_set_identity(is, AOR2, "pra2", "secret2"),
+			0);
+	UNIT_ASSERT_INT(imdnsend_set_identity(is, NULL, NULL, NULL), EINVAL);
+
+	want = 1;
+	UNIT_ASSERT_INT(imdnsend_queue(is, &positive), 0);
+	CU_ASSERT(unit_wait_for(got, 3000));
+	CU_ASSERT(unit_wait_for(idle, 3000));
+	UNIT_ASSERT_STR(uas.from, AOR2);
+	UNIT_ASSERT_INT(cpim_decode(&c, (uint8_t *)uas.body,
+				    strlen(uas.body)), 0);
+	CU_ASSERT(cpim_uri(&uri, &c.from) == 0 && !pl_strcmp(&uri, AOR2));
+	UNIT_ASSERT_CONTAINS(uas.body, "<recipient-uri>" AOR2);
+	teardown();
+}
+
+
 static CU_TestInfo tests[] = {
 	{"positive-delivery: route, CPIM, document", test_positive},
 	{"negative-delivery with reason, display", test_negative_and_display},
@@ -317,6 +342,7 @@ static CU_TestInfo tests[] = {
 	{"404: dropped with a log line", test_permanent_refusal},
 	{"unsent notification survives a restart", test_survives_restart},
 	{"bounds and bad input refused", test_refused_early},
+	{"reload to another AOR: sent as the new one", test_new_identity},
 	CU_TEST_INFO_NULL
 };
 
