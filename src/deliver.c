@@ -4,6 +4,7 @@
 #include "autoconf.h"
 #include "config.h"
 #include "push.h"
+#include "quota.h"
 #include "ipc.h"
 #include "router.h"
 #include "deliver.h"
@@ -44,6 +45,15 @@ struct delivery {
 	struct deliver *d;
 };
 
+/*
+ * One sender may not fill max_pending: sender_rate pushes per second per
+ * sender identity, a burst of twice that. With the defaults (20/s, ack
+ * within ack_timeout 5 s) one sender holds at most 20 * 5 + 40 = 140 of
+ * the 256 pending pushes. The table is bounded (quota.c): identities
+ * beyond it are refused too, not remembered.
+ */
+enum { RATE_KEYS = 256 };
+
 struct deliver {
 	struct hash *ht;
 	const struct config *cfg;   /* ack_timeout, max_pending */
@@ -55,6 +65,8 @@ struct deliver {
 	uint64_t nacked;
 	uint64_t timeouts;
 	uint64_t lost;         /* owner disconnected or was dropped */
+	struct quota *rate;    /* pushes per second per sender */
+	uint64_t rate_refused;
 };
 
 
@@ -78,6 +90,7 @@ static void destructor(void *arg)
 
 	hash_flush(d->ht);
 	mem_deref(d->ht);
+	mem_deref(d->rate);
 	mem_deref((void *)d->cfg);
 }
 
@@ -101,9 +114,12 @@ int deliver_alloc(struct deliver **dp, const struct config *cfg)
 	/* ids start at a random point so that an app reconnecting after a
 	 * daemon restart cannot ACK a new push by an old id */
 	d->next_id = ((uint64_t)rand_u32() << 16) + 1;
-	deliver_set_config(d, cfg);
 
-	err = hash_alloc(&d->ht, 256);
+	err = quota_alloc(&d->rate, &(struct quota_conf){RATE_KEYS, {0}, 0, 0});
+	if (!err) {
+		deliver_set_config(d, cfg);
+		err = hash_alloc(&d->ht, 256);
+	}
 	if (err)
 		mem_deref(d);
 	else
@@ -116,11 +132,39 @@ int deliver_alloc(struct deliver **dp, const struct config *cfg)
 /** Use a reloaded configuration; pushes already waiting keep their timer. */
 void deliver_set_config(struct deliver *d, const struct config *cfg)
 {
+	struct quota_conf qc;
+
 	if (!d || !cfg)
 		return;
 
 	mem_deref((void *)d->cfg);
 	d->cfg = mem_ref((void *)cfg);
+
+	memset(&qc, 0, sizeof(qc));
+	qc.keys_max = RATE_KEYS;
+	qc.rate     = cfg->sender_rate;
+	qc.burst    = 2 * cfg->sender_rate;
+	quota_set_conf(d->rate, &qc);
+}
+
+
+/**
+ * May this sender push now (sender_rate)? Counts the push if so.
+ *
+ * @param sender  The sender's identity (NULL: the anonymous one)
+ *
+ * @return true, or false: answer 503 with Retry-After
+ */
+bool deliver_rate_ok(struct deliver *d, const char *sender)
+{
+	if (!d)
+		return false;
+
+	if (!quota_rate(d->rate, sender ? sender : "", tmr_jiffies(), NULL))
+		return true;
+
+	++d->rate_refused;
+	return false;
 }
 
 
@@ -472,6 +516,7 @@ int deliver_status(struct re_printf *pf, const struct deliver *d)
 		return 0;
 
 	return re_hprintf(pf, "pending=%u\nacked=%llu\nnacked=%llu\n"
-			  "ack_timeouts=%llu\nlost=%llu\n", d->pending,
-			  d->acked, d->nacked, d->timeouts, d->lost);
+			  "ack_timeouts=%llu\nlost=%llu\nrate_refused=%llu\n",
+			  d->pending, d->acked, d->nacked, d->timeouts, d->lost,
+			  d->rate_refused);
 }

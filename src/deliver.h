@@ -28,6 +28,7 @@ void deliver_set_config(struct deliver *d, const struct config *cfg);
 int  deliver_observe(struct deliver *d, deliver_verdict_h *h, void *arg);
 void deliver_unobserve(struct deliver *d, deliver_verdict_h *h, void *arg);
 bool deliver_full(const struct deliver *d);
+bool deliver_rate_ok(struct deliver *d, const char *sender);
 int  deliver_push(struct deliver *d, const struct route *rt,
 		  struct push *p, deliver_verdict_h *doneh, void *arg,
 		  struct delivery **dlp);

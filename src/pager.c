@@ -164,6 +164,11 @@ static uint16_t start_delivery(struct pager *pg, struct pmsg *pm,
 		return 503;
 	}
 
+	if (!deliver_rate_ok(pg->dlv, push->sender)) {
+		*reason = "Too Many Pushes From This Sender";
+		return 503;
+	}
+
 	list_append(&pg->pending, &pm->le, pm);
 
 	/* the owner may be lost inside deliver_push(): then the verdict,

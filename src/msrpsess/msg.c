@@ -346,6 +346,11 @@ static void deliver_msg(struct inmsg *m)
 		return;
 	}
 
+	if (!deliver_rate_ok(ms->dlv, s->sender)) {
+		inmsg_fail(m, 408, "Too Many Pushes From This Sender");
+		return;
+	}
+
 	/* ours until the verdict: an observer may read the content too */
 	m->fd = spool_open_read(m->spool);
 	if (m->fd < 0) {

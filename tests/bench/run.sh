@@ -315,6 +315,8 @@ bench_conf() {
 		echo "state_dir $IT_DIR/state-$name"
 		echo "spool_dir $IT_DIR/spool-$name"
 		echo "ipc_socket $IT_DIR/$name.sock"
+		# the load is one sender: throughput, not sender_rate
+		echo "sender_rate 0"
 		if [ "$tp" = tls ]; then
 			echo "sip_transports udp,tcp,tls"
 			echo "tls_ca_file $IT_PKI/ca.pem"

@@ -184,6 +184,23 @@ it_check "with the core's PAI -> 200" genuine pai2 200 --pai "$MMSC"
 it_check "... Sender-Asserted: yes" meta 6 "Sender-Asserted: yes"
 it_check "the app got six pushes" pushes 6
 
+# --- sender_rate: one sender through the core cannot take it all ------------
+printf 'sender_rate 2\napp_sender mms.ua *@operator.test\n' >>"$CONF"
+kill -HUP "$SP_PID"
+it_check "reload: sender_rate 2" reloads 3
+python3 "$SPOOF" --dst "127.0.0.1:$KAM_SIP_PORT" --src 127.0.0.1 \
+	--from sip:flood@operator.test --count 20 --timeout 5 \
+	>"$IT_DIR/rate.out" 2>&1
+# the daemon answers 503; Kamailio relays it as 500 (RFC 3261 16.7)
+it_check "20 pushes at once from one sender through the core: 503s" \
+	grep -Eq "^STATUS 50[03] " "$IT_DIR/rate.out"
+ok=$(sed -n 's/^STATUS 200 //p' "$IT_DIR/rate.out")
+it_check "... at most its burst (4) and a few more taken (got ${ok:-0})" \
+	test "${ok:-0}" -ge 1 -a "${ok:-0}" -le 8
+it_check "... the daemon counted them" \
+	bash -c "! '$SP_CLI' status | grep -qx 'rate_refused=0'"
+it_check "the MMSC's push right after -> 200" genuine g4 200 --pai "$MMSC"
+
 it_stop "$APP"
 sp_stop
 it_check "no sanitizer or libre warning in the log" \

@@ -285,8 +285,9 @@ it_check "the daemon counted the retransmission" \
 sp_stop
 
 # --- a client that stops reading does not hold up another app -----------------------
+# (the flood is one sender: no sender_rate here)
 sp_conf "$IT_DIR/slow.conf" udp "app mms.ua" "app ulp.ua" \
-	"ack_timeout 20000" "max_pending 1000"
+	"ack_timeout 20000" "max_pending 1000" "sender_rate 0"
 sp_start slow "$IT_DIR/slow.conf" && sp_registered slow
 raw mute mute mms.ua
 mutepid=$LPID

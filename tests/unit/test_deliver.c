@@ -175,7 +175,7 @@ static void test_args(void)
 
 	UNIT_ASSERT_INT(re_sdprintf(&s, "%H", deliver_status, d), 0);
 	UNIT_ASSERT_STR(s, "pending=0\nacked=0\nnacked=0\nack_timeouts=0\n"
-			"lost=0\n");
+			"lost=0\nrate_refused=0\n");
 	mem_deref(s);
 
 	UNIT_ASSERT_INT(stray_done, 0);
@@ -1075,9 +1075,45 @@ static void test_free_pending(void)
 }
 
 
+/* sender_rate: a burst of twice the rate per sender, then refused; the
+ * other senders unaffected; 0 is no limit; a reload applies at once */
+static void test_sender_rate(void)
+{
+	struct config *cfg = unit_config("sender_rate 2\n");
+	struct deliver *d = NULL;
+	char buf[512];
+
+	CU_ASSERT_FATAL(cfg != NULL);
+	UNIT_ASSERT_INT(deliver_alloc(&d, cfg), 0);
+	mem_deref(cfg);
+	CU_ASSERT_FATAL(d != NULL);
+
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_TRUE(deliver_rate_ok(d, "sip:flood@evil.example"));
+	CU_ASSERT_FALSE(deliver_rate_ok(d, "sip:flood@evil.example"));
+	CU_ASSERT_FALSE(deliver_rate_ok(d, "sip:flood@evil.example"));
+	CU_ASSERT_TRUE(deliver_rate_ok(d, "sip:mmsc@operator.test"));
+	CU_ASSERT_TRUE(deliver_rate_ok(d, NULL));
+	CU_ASSERT_FALSE(deliver_rate_ok(NULL, "x"));
+
+	(void)re_snprintf(buf, sizeof(buf), "%H", deliver_status, d);
+	UNIT_ASSERT_CONTAINS(buf, "rate_refused=2\n");
+
+	cfg = unit_config("sender_rate 0\n");
+	CU_ASSERT_FATAL(cfg != NULL);
+	deliver_set_config(d, cfg);
+	mem_deref(cfg);
+	for (int i = 0; i < 100; i++)
+		CU_ASSERT_TRUE(deliver_rate_ok(d, "sip:flood@evil.example"));
+
+	mem_deref(d);
+}
+
+
 static CU_TestInfo map_tests[] = {
 	{"NACK code map, 0..1000", test_nack_map},
 	{"bad arguments", test_args},
+	{"sender_rate", test_sender_rate},
 	CU_TEST_INFO_NULL
 };
 

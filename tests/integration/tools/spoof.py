@@ -11,7 +11,9 @@ daemon's code, and prints one line: the first final status line that
 came back ("SIP/2.0 200 OK"), or "NO ANSWER" (nothing within --timeout),
 or "CLOSED" (TCP: the daemon closed the connection), or "NO CONNECT"
 (TCP: the handshake did not complete). With --count > 1 it sends as fast
-as it can and prints "SENT N" and the answers it saw ("ANSWERS K").
+as it can and prints "SENT N", the answers it saw ("ANSWERS K") and how
+many of each status ("STATUS 200 K"). Through a proxy (--dst the proxy)
+it is a sender like any other, e.g. one that floods.
 """
 import argparse
 import random
@@ -137,6 +139,12 @@ def main():
     if a.count > 1:
         print("SENT %d" % a.count)
         print("ANSWERS %d" % len(got))
+        codes = {}
+        for line in got:
+            code = line.split(" ")[1] if " " in line else "?"
+            codes[code] = codes.get(code, 0) + 1
+        for code in sorted(codes):
+            print("STATUS %s %d" % (code, codes[code]))
     elif got:
         print(got[0])
     else:
