@@ -137,6 +137,17 @@ packaged_conf() {
 	} >/etc/sippushd.conf
 }
 
+# gone PID: PID has exited within 10 s
+gone() {
+	local i
+	for i in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	echo "pid $1 still there after 10 s ($i)"
+	return 1
+}
+
 # run_case NAME CMD...: start the packaged daemon, check it, stop it.
 run_case() {
 	local name=$1 pid dpid
@@ -159,6 +170,10 @@ run_case() {
 	it_check "$name: reloads on SIGHUP" it_wait_log "$IT_DIR/$name.log" "configuration reloaded" 5
 	kill -TERM "$dpid"
 	it_check "$name: SIGTERM removes the binding" it_wait_no_binding pra 5
+	# the daemon itself must be gone (state_dir's lock released) before
+	# the next case starts one: runuser's own SIGTERM handling kills it
+	# late, and the next daemon found the lock held
+	it_check "$name: ... and the daemon exits" gone "$dpid"
 	it_stop "$pid"
 	it_check "$name: socket removed on exit" test ! -e /run/sippushd/sippushd.sock
 }
