@@ -2,7 +2,7 @@
 """Send one malformed (or oversize) SIP MESSAGE and print the response's status line.
 
 usage: badsip.py HOST PORT CASE [--tcp] [--timeout S]
-       badsip.py HOST PORT junk [--count N] [--rate R] [--size B]
+       badsip.py HOST PORT junk [--count N] [--rate R] [--size B] [--spaces]
 
 CASE names one defect (see CASES); "ok" is a well-formed request, for
 comparison. Prints the first final response's status line, "NONE" if
@@ -93,7 +93,8 @@ def junk(a):
     gap = 1.0 / a.rate
     t = time.monotonic()
     for i in range(a.count):
-        line = (f"JUNK{i} " + "x" * a.size)[:a.size].encode()
+        fill = "a " if a.spaces else "x"
+        line = (f"JUNK{i} " + fill * a.size)[:a.size - 2].encode() + b"\r\n"
         s.sendto(line, (a.host, a.port))
         t += gap
         time.sleep(max(0.0, t - time.monotonic()))
@@ -110,6 +111,8 @@ def main():
     ap.add_argument("--count", type=int, default=100)
     ap.add_argument("--rate", type=float, default=100.0)
     ap.add_argument("--size", type=int, default=8000)
+    ap.add_argument("--spaces", action="store_true",
+                    help="junk: words and spaces (libre's first-line regex backtracks)")
     a = ap.parse_args()
     if a.case == "junk":
         return junk(a)
