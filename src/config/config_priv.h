@@ -94,6 +94,16 @@ extern const struct ckey config_keys[];
 extern const size_t config_nkeys;
 int  config_check_whole(struct parse *ps);
 
+/* keys.c */
+int config_sip_uri(struct parse *ps, const char *key, const struct pl *v,
+		   bool need_user);
+
+/* lines.c: reading one line of each repeatable key (the table's .elem) */
+ckey_elem_h config_elem_app, config_elem_route, config_elem_sender,
+	config_elem_exec, config_elem_store, config_elem_trusted,
+	config_elem_proxy, config_elem_acl;
+ckey_check_h config_check_ifname;
+
 /* parse.c: errors, and the readers keys.c builds its rows from */
 int  config_fail(struct parse *ps, const char *key, const char *fmt, ...);
 const char *config_missing(unsigned features, const char **what);
