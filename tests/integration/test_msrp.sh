@@ -118,6 +118,17 @@ it_check "the retry in a new session has the same Push-Key" bash -c "
 it_check "a content over 64 KiB without Content-Location has no Push-Key" \
 	bash -c "! grep -q '^Push-Key' '$IT_DIR'/out-actpass/*.meta"
 
+# --- the SDP answer's accept-types is the owner's filter -----------------------
+mkdir -p "$IT_DIR/out-flt"
+listen l-flt --count 1 --filter text/plain --dir "$IT_DIR/out-flt" mms.ua
+msend s-flt-no --app mms.ua --type application/octet-stream --file "$IT_DIR/small"
+it_check "an owner filtering text/plain: the answer says accept-types:text/plain" \
+	grep -q "the answer's accept-types are text/plain" "$IT_DIR/s-flt-no.send"
+msend s-flt-ok --app mms.ua --type text/plain --file "$IT_DIR/small"
+it_check "... and a text/plain push in a session is delivered" test $? -eq 0
+wait_listen "$LPID"
+it_check "... byte-exact" same_sha "$IT_DIR/small" "$IT_DIR/out-flt"
+
 # --- over msrp_max_size: 413 and a Failure REPORT, nothing delivered ----------
 sp_stop
 sp_conf "$IT_DIR/small.conf" tcp "app mms.ua" "msrp_max_size 1" \
