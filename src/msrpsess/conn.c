@@ -598,8 +598,11 @@ void mconn_accept(struct msrpsock *ms, const struct sa *peer)
 		return;
 	}
 
-	err = tcp_accept(&c->tc, ms->ts, NULL, recv_handler, close_handler,
-			 c);
+	/* conn_estab: libre marks the connection up on its first
+	 * writable event; taking the descriptor before that would leave it
+	 * "connecting" for libre's send queue */
+	err = tcp_accept(&c->tc, ms->ts, conn_estab, recv_handler,
+			 close_handler, c);
 	if (err)
 		goto out;
 
@@ -607,8 +610,8 @@ void mconn_accept(struct msrpsock *ms, const struct sa *peer)
 		err = tls_start_tcp(&c->sc, ms->tls, c->tc, 0);
 		if (err)
 			goto out;
+		tcp_conn_rxsz_set(c->tc, LIBRE_RXSZ);
 	}
-	rx_take(c);
 
 	list_append(&ms->conns, &c->le, c);
 	tmr_start(&c->tmr, UNBOUND_MS, unbound_timeout, c);
