@@ -22,6 +22,8 @@ struct appent {
 	char id[APPID_SIZE];
 	char ftag[APPID_SIZE * 3];   /* as printed in the feature tag */
 	bool pinned;
+	bool claimed;                /* by uid: the user it was added for */
+	uint32_t uid;
 	unsigned refs;
 };
 
@@ -309,6 +311,72 @@ size_t appset_ids(const struct appset *set, const char **v, size_t max)
 		v[n++] = ((const struct appent *)le->data)->id;
 
 	return n;
+}
+
+
+/**
+ * May one more subscription for canon be taken without the advertised
+ * set going past its bounds? An ID advertised already costs nothing.
+ * Checked before the subscription, so that the REGISTER that would be
+ * too large (or the set too long) never goes out: 10,000 IDs grew the
+ * Contact until the REGISTER was "Message too long" on UDP and dropped
+ * by the core on TCP, and the registration was lost for every app.
+ *
+ * @param set    App set
+ * @param canon  Canonical application ID
+ * @param uid    The local user asking
+ * @param b      Bounds: IDs and feature-tag bytes in total, dynamic IDs
+ *               per user (per_uid 0: no per-user bound, e.g. root)
+ *
+ * @return 0, E2BIG (the set would pass ids_max or bytes_max), EDQUOT
+ *         (uid added per_uid IDs already)
+ */
+int appset_admit(const struct appset *set, const char *canon, uint32_t uid,
+		 const struct appset_bounds *b)
+{
+	char ftag[APPID_SIZE * 3];
+	size_t n = 0, bytes = 0, mine = 0;
+	int err;
+
+	if (!set || !canon || !b)
+		return EINVAL;
+
+	if (find(set, canon))
+		return 0;
+
+	err = appid_ftag_value(ftag, sizeof(ftag), canon);
+	if (err)
+		return err;
+
+	for (struct le *le = list_head(&set->l); le; le = le->next) {
+		const struct appent *e = le->data;
+
+		++n;
+		bytes += strlen(e->ftag) + 1;     /* and its comma */
+		if (!e->pinned && e->claimed && e->uid == uid)
+			++mine;
+	}
+
+	if (n + 1 > b->ids_max || bytes + strlen(ftag) + 1 > b->bytes_max)
+		return E2BIG;
+
+	if (b->per_uid && mine >= b->per_uid)
+		return EDQUOT;
+
+	return 0;
+}
+
+
+/** The ID was just added for uid: count it against that user. */
+void appset_claim(struct appset *set, const char *canon, uint32_t uid)
+{
+	struct appent *e = set && canon ? find(set, canon) : NULL;
+
+	if (!e || e->pinned || e->claimed)
+		return;
+
+	e->claimed = true;
+	e->uid     = uid;
 }
 
 

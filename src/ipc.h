@@ -36,8 +36,9 @@ enum {
 struct ipc_handlers {
 	/* 0 = subscribed; errno otherwise (EPERM unauthorised, EEXIST or
 	 * EBUSY owner taken, EALREADY already subscribed, EMLINK more than
-	 * IPC_MAX_SUBS on this connection, ENOSPC full, ...). appid is
-	 * canonical, filter lower-case or NULL. Every SUBSCRIBE that parses
+	 * IPC_MAX_SUBS on this connection, ENOSPC full, E2BIG the
+	 * advertised set would pass its bounds, EDQUOT the user's share of
+	 * it, ...). appid is canonical, filter lower-case or NULL. Every SUBSCRIBE that parses
 	 * comes here, so this is where authorization happens (the daemon's
 	 * calls authz_local() with ipc_client_acl()) and where the
 	 * subscription is recorded (router.c: ipc keeps no copy). */

@@ -44,9 +44,11 @@ int daemon_accept_types(struct re_printf *pf, void *arg)
 }
 
 
-void daemon_apps_changed(void *arg)
+static void apps_register(void *arg)
 {
 	struct daemon *d = arg;
+
+	d->apps_sent = tmr_jiffies();
 
 	/* the binding is updated in place: same instance and reg-id */
 	if (d->reg && !d->stopping)
@@ -54,6 +56,26 @@ void daemon_apps_changed(void *arg)
 	if (d->reg2 && !d->stopping)
 		(void)reg_now(d->reg2);
 	pubhook_changed(d->pub);
+}
+
+
+/* The advertised set changed: one REGISTER (and PUBLISH) per
+ * APPS_COALESCE_MS at most, the first at once (from the loop, so the
+ * changes of one wake-up go together), then one for all the changes of
+ * the window. Connect, SUBSCRIBE a new ID, close, 20,000 times sent
+ * 33,503 REGISTERs in 31 s; with the window it is one a second. */
+void daemon_apps_changed(void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t now = tmr_jiffies(), wait = 0;
+
+	if (d->stopping || tmr_isrunning(&d->tmr_apps))
+		return;
+
+	if (d->apps_sent && now - d->apps_sent < APPS_COALESCE_MS)
+		wait = APPS_COALESCE_MS - (now - d->apps_sent);
+
+	tmr_start(&d->tmr_apps, wait, apps_register, d);
 }
 
 

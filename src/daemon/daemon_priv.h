@@ -24,6 +24,7 @@ enum {
 	STOP_CLOSE_MS = 1000,   /* then how long for the stack to drain */
 	RESET_RETRY_MS = 2000,  /* a stack rebuild that failed, again */
 	ALLOW_SIZE    = 64,
+	APPS_COALESCE_MS = 1000, /* app-set changes: one REGISTER a window */
 };
 
 struct daemon {
@@ -59,6 +60,8 @@ struct daemon {
 	struct tmr tmr_reset;    /* a rebuild waiting (un-REGISTER, retry) */
 	char reset_why[128];
 	struct tmr tmr_stop;
+	struct tmr tmr_apps;     /* the app set changed: REGISTER soon */
+	uint64_t apps_sent;      /* ms: the last such REGISTER */
 	daemon_exit_h *exith;
 	void *arg;
 	uint32_t unregc;         /* un-REGISTERs not answered yet (stop, reload) */

@@ -1,4 +1,5 @@
 /* ipchooks.c: the daemon's side of the local API: app requests into router, delivery, store and IMDN. */
+#include <unistd.h>
 #include <re.h>
 #include "autoconf.h"
 #include "config.h"
@@ -51,20 +52,73 @@ int daemon_acl_setup(struct daemon *d, const struct config *cfg)
 }
 
 
+/*
+ * What subscriptions may add to the advertised set. Every ID rides in
+ * the Contact of each REGISTER: on UDP the request should stay under
+ * the path MTU (RFC 3261 §18.1.1: 1300 bytes when unknown); our
+ * REGISTER with credentials and three short IDs measured 818 bytes
+ * (IPv4 loopback; IPv6 addresses add ~60), so IDs get 384 bytes there;
+ * over TCP/TLS 2 KiB. One user adds at most 16 IDs; root and our own
+ * user are bounded by the totals only.
+ */
+enum {
+	ADV_IDS_MAX      = 128,
+	ADV_BYTES_UDP    = 384,
+	ADV_BYTES_STREAM = 2048,
+	ADV_PER_UID      = 16,
+};
+
+
+/* Does our REGISTER go over UDP (the first hop's transport)? */
+static bool reg_udp(const struct config *cfg)
+{
+	const char *hop = cfg->proxyc ? cfg->proxies[0].uri :
+		cfg->sip_registrar;
+	struct uri uri;
+	struct pl pl, tp;
+
+	pl_set_str(&pl, hop);
+	if (uri_decode(&uri, &pl))
+		return true;
+
+	if (!pl_strcasecmp(&uri.scheme, "sips"))
+		return false;
+
+	return msg_param_decode(&uri.params, "transport", &tp) ||
+		!pl_strcasecmp(&tp, "udp");
+}
+
+
 static int ipc_subscribe(struct ipc_client *c, const char *appid,
 			 const char *filter, bool monitor,
 			 const struct router_opts *opts, void *arg)
 {
 	struct daemon *d = arg;
+	const struct acl_cred *cr = ipc_client_acl(c);
+	struct appset_bounds b;
+	bool fresh;
 	int err;
 
-	err = authz_local(d->acl, ipc_client_acl(c), appid,
-			  monitor ? ACL_MONITOR : ACL_OWN);
+	err = authz_local(d->acl, cr, appid, monitor ? ACL_MONITOR : ACL_OWN);
+	if (err)
+		return err;
+
+	/* refused before the REGISTER that would carry it is too large */
+	b.ids_max   = ADV_IDS_MAX;
+	b.bytes_max = reg_udp(d->cfg) ? ADV_BYTES_UDP : ADV_BYTES_STREAM;
+	b.per_uid   = cr->uid == 0 || cr->uid == (uint32_t)geteuid() ? 0 :
+		ADV_PER_UID;
+	fresh = !appset_contains(d->apps, appid);
+	err = appset_admit(d->apps, appid, cr->uid, &b);
 	if (err)
 		return err;
 
 	/* the router is the one record of who subscribed to what */
-	return router_subscribe_ex(d->router, c, appid, filter, monitor, opts);
+	err = router_subscribe_ex(d->router, c, appid, filter, monitor, opts);
+	if (!err && fresh)
+		appset_claim(d->apps, appid, cr->uid);
+
+	return err;
 }
 
 

@@ -43,6 +43,7 @@ static void destructor(void *arg)
 	d->stopping = true;
 	tmr_cancel(&d->tmr_stop);
 	tmr_cancel(&d->tmr_reset);
+	tmr_cancel(&d->tmr_apps);
 	d->unreg  = mem_deref(d->unreg);
 	d->unreg2 = mem_deref(d->unreg2);
 	d->regev  = mem_deref(d->regev);
@@ -190,6 +191,7 @@ int daemon_alloc(struct daemon **dp, struct config *cfg)
 
 	tmr_init(&d->tmr_stop);
 	tmr_init(&d->tmr_reset);
+	tmr_init(&d->tmr_apps);
 	d->cfg = mem_ref(cfg);
 	(void)re_snprintf(d->allow, sizeof(d->allow), "%sMESSAGE, OPTIONS",
 			  sessmode_methods());
@@ -358,6 +360,7 @@ void daemon_stop(struct daemon *d, daemon_exit_h *exith, void *arg)
 		return;
 
 	d->stopping = true;
+	tmr_cancel(&d->tmr_apps);   /* no app-set REGISTER on the way out */
 	d->exith    = exith;
 	d->arg      = arg;
 

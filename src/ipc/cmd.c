@@ -87,8 +87,11 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 		ipc->h.subscribeh(c, canon, pl_isset(&cmd->filter) ? filter :
 				  NULL, cmd->monitor, &opts, ipc->arg) : ENOSYS;
 	if (err) {
-		DEBUG_INFO("client %u: subscribe %s refused: %m\n", c->id,
-			   canon, err);
+		uint32_t left_out;
+
+		if (ipc_log_ok(&ipc->ll_bad, &left_out))
+			DEBUG_INFO("client %u: subscribe %s refused: %m\n",
+				   c->id, canon, err);
 
 		switch (err) {
 
@@ -119,6 +122,16 @@ static void cmd_subscribe(struct ipc_client *c, const struct ipc_cmd *cmd)
 		case ENOSPC:
 			ipc_reply(c, "ERR 429 full: %s has too many subscribers",
 				  canon);
+			break;
+
+		case E2BIG:
+			ipc_reply(c, "ERR 429 full: advertising %s would make "
+				  "the registration too large", canon);
+			break;
+
+		case EDQUOT:
+			ipc_reply(c, "ERR 429 quota: your user has added as "
+				  "many application IDs as it may");
 			break;
 
 		default:

@@ -24,6 +24,23 @@ SAY=$(dirname "$0")/tools/ipcsay.py
 RAW=$(dirname "$0")/tools/rawclient.py
 
 IDLE=$(dirname "$0")/tools/idleclients.py
+FLOOD=$(dirname "$0")/tools/subflood.py
+
+# regs: REGISTERs Kamailio answered so far
+regs() {
+	it_kam_events | grep -c "^IT REG "
+}
+
+# rss: the daemon's resident set, kB
+rss() {
+	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$D1/status"
+}
+
+# pusheventapp_ids: IDs in pra's registered Contact
+pusheventapp_ids() {
+	it_bindings pra | sed -n 's/.*+g.oma.pusheventapp="\([^"]*\)".*/\1/p' |
+		head -1 | tr ',' '\n' | grep -c .
+}
 
 # as_uid UID GROUPS CMD...: tools/ipcsay.py as UID with supplementary
 # GROUPS (comma list), one "CMD -> REPLY" line each on stdout.
@@ -71,7 +88,8 @@ printf '%s\n' "# shipped by the emn package" \
 chmod 0644 "$IT_DIR/acl.d/10-emn.conf"
 sp_conf "$IT_DIR/d.conf" udp "app mms.ua" "app ulp.ua" "app emn.ua" \
 	"app_acl ulp.ua all uid:0" "app_acl mms.ua own,send gid:4343" \
-	"acl_default deny" "acl_dir $IT_DIR/acl.d"
+	"acl_default deny" "acl_dir $IT_DIR/acl.d" \
+	"app_acl * own uid:65533 uid:65532"
 if ! sp_start d "$IT_DIR/d.conf" || ! sp_registered d; then
 	it_fail "daemon registered"
 	it_done
@@ -161,6 +179,42 @@ it_check "the 64 without HELLO were closed by the daemon" \
 it_check "refusals are counted" root_status "^refused_clients=936$"
 it_check "and their log lines bounded" \
 	test "$(grep -c "refusing pid" "$IT_DIR/d.log")" -le 20
+
+# --- 10,000 IDs, then the connect/SUBSCRIBE/close churn ----------------------
+# 10,000 IDs over 625 connections grew the Contact until the REGISTER was
+# "Message too long" and the registration was lost; connect + SUBSCRIBE a
+# new ID + close sent a REGISTER each time. Now one user adds 16 IDs, the
+# set stays under the UDP budget, and changes go out once a second.
+r0=$(regs)
+rss0=$(rss)
+(ulimit -n 4096 && setpriv --reuid=65533 --regid=65533 --groups=4242 \
+	/usr/bin/python3 "$FLOOD" --socket "$SIPPUSH_SOCKET" --ids 10000 \
+	--per 16 --hold 6) >"$IT_DIR/flood.out" 2>&1 &
+FPID=$!
+it_track "$FPID"
+it_wait_log "$IT_DIR/flood.out" "ready" 120
+cat "$IT_DIR/flood.out"
+it_check "the user got its 16 IDs" grep -qx "OK 16" "$IT_DIR/flood.out"
+it_check "and no more (ERR 429 quota)" grep -q "^ERR 429 quota " "$IT_DIR/flood.out"
+it_check "its 65th connection on was refused" grep -qx "refused 561" "$IT_DIR/flood.out"
+it_check "the registration holds" status_key registration registered
+it_check "the core has at most 3 + 16 IDs in the binding" \
+	test "$(pusheventapp_ids)" -le 19
+it_check "a push to another app arrives meanwhile" genuine floodpush mms.ua
+wait "$FPID"
+(setpriv --reuid=65532 --regid=65532 --groups=4242 \
+	/usr/bin/python3 "$FLOOD" --socket "$SIPPUSH_SOCKET" --churn 5000 \
+	--prefix c) >"$IT_DIR/churn.out" 2>&1
+cat "$IT_DIR/churn.out"
+it_check "the churn loop ran (5,000 SUBSCRIBEs taken)" \
+	grep -qx "OK 5000" "$IT_DIR/churn.out"
+sleep 2   # the last window's REGISTER
+r1=$(regs)
+echo "REGISTERs during flood and churn: $((r1 - r0)); RSS ${rss0} -> $(rss) kB"
+it_check "REGISTERs bounded: fewer than one per 50 changes" \
+	test $(((r1 - r0) * 50)) -lt 10000
+it_check "still registered after the churn" status_key registration registered
+it_check "and a push still arrives" genuine churnpush mms.ua
 
 # --- a second daemon on the same state_dir -------------------------------
 # A transfer in progress has its spool file in spool_dir; the second

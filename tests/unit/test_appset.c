@@ -485,6 +485,52 @@ static void test_bad_args(void)
 }
 
 
+/* appset_admit: the totals (IDs, feature-tag bytes) and a user's share */
+static void test_admit(void)
+{
+	struct appset_bounds b = {3, 1000, 2};
+	const char (*st)[APPID_SIZE] = (const char (*)[APPID_SIZE])MMS;
+
+	UNIT_ASSERT_INT(appset_set_static(set, st, 1), 0);
+
+	/* what is advertised already costs nothing */
+	UNIT_ASSERT_INT(appset_admit(set, MMS, 7, &b), 0);
+
+	/* user 7 adds two, its share; the third is refused */
+	UNIT_ASSERT_INT(appset_admit(set, ULP, 7, &b), 0);
+	UNIT_ASSERT_INT(appset_ref(set, ULP), 0);
+	appset_claim(set, ULP, 7);
+	b.ids_max = 10;
+	UNIT_ASSERT_INT(appset_admit(set, FOO, 7, &b), 0);
+	UNIT_ASSERT_INT(appset_ref(set, FOO), 0);
+	appset_claim(set, FOO, 7);
+	UNIT_ASSERT_INT(appset_admit(set, JAVA, 7, &b), EDQUOT);
+
+	/* another user is not counted against 7, nor root (per_uid 0) */
+	UNIT_ASSERT_INT(appset_admit(set, JAVA, 8, &b), 0);
+	b.per_uid = 0;
+	UNIT_ASSERT_INT(appset_admit(set, JAVA, 7, &b), 0);
+
+	/* the totals: 3 IDs now */
+	b.ids_max = 3;
+	UNIT_ASSERT_INT(appset_admit(set, JAVA, 8, &b), E2BIG);
+	b.ids_max = 10;
+
+	/* bytes: the three advertised take more than 20 with their commas */
+	b.bytes_max = 20;
+	UNIT_ASSERT_INT(appset_admit(set, JAVA, 8, &b), E2BIG);
+
+	/* withdrawn: the share is free again */
+	appset_unref(set, FOO);
+	b.bytes_max = 1000;
+	b.per_uid = 2;
+	UNIT_ASSERT_INT(appset_admit(set, JAVA, 7, &b), 0);
+
+	UNIT_ASSERT_INT(appset_admit(NULL, JAVA, 7, &b), EINVAL);
+	UNIT_ASSERT_INT(appset_admit(set, JAVA, 7, NULL), EINVAL);
+}
+
+
 static CU_TestInfo print_tests[] = {
 	{"empty set prints nothing", test_empty},
 	{"static set sorted, comma-joined", test_static_sorted},
@@ -504,6 +550,7 @@ static CU_TestInfo ref_tests[] = {
 	{"reload with appset_set_static", test_reload},
 	{"dynamic ID becomes static and back", test_dynamic_becomes_static},
 	{"bad arguments", test_bad_args},
+	{"admit: totals and per-user share", test_admit},
 	CU_TEST_INFO_NULL
 };
 
