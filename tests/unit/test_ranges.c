@@ -404,7 +404,6 @@ static void test_overlap_end(void)
 {
 	uint64_t a = 0, b = 0;
 
-	setup();
 	UNIT_ASSERT_INT(ranges_end(r), 0);
 	CU_ASSERT(!ranges_overlap(r, 0, 10, &a, &b));
 	CU_ASSERT_EQUAL(ranges_add(r, 10, 20), 0);
@@ -429,7 +428,6 @@ static void test_overlap_end(void)
 	UNIT_ASSERT_INT(b, 15);
 	CU_ASSERT(!ranges_overlap(r, 15, 15, &a, &b));
 	CU_ASSERT(!ranges_overlap(NULL, 0, 50, &a, &b));
-	teardown();
 }
 
 
