@@ -341,7 +341,7 @@ validated() { # the names uci_validate_section is given
 script_var STACK_KEYS >"$tmp/stack.init"
 validated >"$tmp/keys.valid"
 check "RELOADING lists keys (sanity: $(wc -l <"$tmp/keys.man"))" test "$(wc -l <"$tmp/keys.man")" -gt 40
-check "every daemon key is written (KEYS, LISTS)" diff "$tmp/keys.man" "$tmp/keys.init"
+check "every daemon key is written (a new key: add it to sippushd.init KEYS or LISTS, validate_sippushd_section, and STACK_KEYS if its class is stack/restart)" diff "$tmp/keys.man" "$tmp/keys.init"
 check "every written key is validated" sh -c "comm -23 '$tmp/keys.init' '$tmp/keys.valid' | grep . && exit 1 || exit 0"
 check "STACK_KEYS = the stack and restart classes" diff "$tmp/stack.man" "$tmp/stack.init"
 
