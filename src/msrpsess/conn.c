@@ -93,6 +93,28 @@ static int bind_shared(struct mconn *c, const struct msrp_msg *msg)
 
 
 /* The first chunk on an accepted connection says which session it is for. */
+/*
+ * RFC 4975 §7.3: a request's From-Path must be the path the sender gave
+ * in its SDP (the INVITE the core brought). Knowing our session-id is
+ * then not enough to inject content: the sender's own session-id, also
+ * random, must be named too. Compared as URIs: session-id exactly, the
+ * rest (scheme, authority, transport) without case.
+ */
+static bool from_sender(const struct msrpsess *s, const struct msrp_msg *msg)
+{
+	char a[MSRP_PATH_MAX + 1], b[MSRP_PATH_MAX + 1];
+	char sa[64], sb[64];
+
+	if (msrp_path_last(msg->from_path, a, sizeof(a)) ||
+	    msrp_path_last(s->remote_path, b, sizeof(b)) ||
+	    msrp_uri_session(a, sa, sizeof(sa)) ||
+	    msrp_uri_session(b, sb, sizeof(sb)))
+		return false;
+
+	return !strcmp(sa, sb) && !strcasecmp(a, b);
+}
+
+
 static int bind_conn(struct mconn *c, const struct msrp_msg *msg)
 {
 	char uri[MSRP_PATH_MAX + 1], sid[64];
@@ -105,12 +127,17 @@ static int bind_conn(struct mconn *c, const struct msrp_msg *msg)
 	    msrp_uri_session(uri, sid, sizeof(sid)))
 		return 481;
 
+	/* bound: to its first session, and only its sender speaks on it */
 	if (c->sess)
-		return strcmp(sid, c->sess->sid) ? 481 : 0;
+		return strcmp(sid, c->sess->sid) ? 481 :
+			from_sender(c->sess, msg) ? 0 : 403;
 
 	s = msrpsess_lookup(c->ms, sid);
 	if (!s)
 		return 481;
+
+	if (!from_sender(s, msg))
+		return 403;
 
 	if (s->conn && s->conn != c)
 		return 506;
@@ -148,6 +175,7 @@ static int start_handler(const struct msrp_msg *msg, void *arg)
 	if (scode) {
 		c->chunk_err = scode;
 		c->chunk_why = scode == 506 ? "Session Already Bound" :
+			scode == 403 ? "From-Path Is Not The Sender's" :
 			"Session Does Not Exist";
 		return 0;
 	}

@@ -6,6 +6,7 @@
 #include "msrp.h"
 #include "msrpsess.h"
 #include "msrpsess_priv.h"
+#include "token.h"
 
 #define DEBUG_MODULE "msrpsess"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
@@ -178,7 +179,6 @@ int msrpsess_alloc(struct msrpsess **sp, struct msrpsock *ms,
 		   void *arg)
 {
 	struct msrpsess *s;
-	uint8_t rnd[9];
 	int err;
 
 	if (!sp || !ms || !sc || !sc->appid || !sc->remote_path)
@@ -201,9 +201,11 @@ int msrpsess_alloc(struct msrpsess **sp, struct msrpsock *ms,
 	if (sc->meta)
 		s->meta = *sc->meta;   /* not CPIM: nothing points into it */
 
-	/* unguessable: the session-id is what binds a connection */
-	rand_bytes(rnd, sizeof(rnd));
-	(void)re_snprintf(s->sid, sizeof(s->sid), "%w", rnd, sizeof(rnd));
+	/* unguessable: the session-id is what binds a connection (RFC
+	 * 4975 §14.1: 80 bits at least; 100 from the kernel, token.c) */
+	err = token_make(s->sid, sizeof(s->sid), TOKEN_BITS_MIN + 20);
+	if (err)
+		goto out;
 
 	err  = str_dup(&s->remote_path, sc->remote_path);
 	err |= re_sdprintf(&s->path, "%s://%J/%s;tcp",

@@ -496,6 +496,97 @@ static void ack(uint64_t id)
 }
 
 
+/* --- a connection from the network: bound by To-Path and From-Path ----- */
+
+static int peer_fd = -1;
+static char peer_buf[2048];
+static size_t peer_len;
+
+
+static bool peer_answered(void)
+{
+	ssize_t n = recv(peer_fd, peer_buf + peer_len,
+			 sizeof(peer_buf) - 1 - peer_len, MSG_DONTWAIT);
+
+	if (n > 0)
+		peer_len += (size_t)n;
+	peer_buf[peer_len] = '\0';
+
+	return strstr(peer_buf, "\r\n-------") != NULL;
+}
+
+
+/* Connect to the session's listener and send one whole SEND with this
+ * From-Path; the status line of the answer (e.g. "MSRP t1 200 OK") */
+static const char *peer_send(const char *from_path, const char *body)
+{
+	struct sa laddr = *msrpsock_laddr(t.ms);
+	char req[1024];
+	int n;
+
+	peer_len = 0;
+	peer_buf[0] = '\0';
+	if (peer_fd >= 0)
+		(void)close(peer_fd);
+	peer_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (peer_fd < 0 || connect(peer_fd, &laddr.u.sa, laddr.len))
+		return "no connection";
+
+	n = re_snprintf(req, sizeof(req), "MSRP t1 SEND\r\n"
+			"To-Path: %s\r\nFrom-Path: %s\r\n"
+			"Message-ID: hj%s\r\nByte-Range: 1-%zu/%zu\r\n"
+			"Content-Type: text/plain\r\n\r\n%s\r\n"
+			"-------t1$\r\n", msrpsess_sdp_path(t.sess),
+			from_path, body, strlen(body), strlen(body), body);
+	if (n < 0 || send(peer_fd, req, (size_t)n, 0) != n)
+		return "not sent";
+
+	if (!pump_until(peer_answered, 2000))
+		return "no answer";
+
+	*strstr(peer_buf, "\r\n") = '\0';
+	return peer_buf;
+}
+
+
+/* RFC 4975 §7.3/§14: knowing our session-id is not enough: a SEND whose
+ * From-Path is not the path of the INVITE's SDP is refused (403) and
+ * binds nothing; the sender's own then binds, gets its push delivered,
+ * and a second connection naming the session is refused (506). */
+static void test_hijack(void)
+{
+	uint64_t id;
+	int held;
+
+	CU_ASSERT_FATAL(setup(NULL) == 0);
+	CU_ASSERT(strlen(t.sess->sid) >= 20);   /* 100 bits, base32 */
+
+	UNIT_ASSERT_STR(peer_send("msrp://127.0.0.2:2855/evil;tcp", "EVIL"),
+			"MSRP t1 403 From-Path Is Not The Sender's");
+	CU_ASSERT(no_record());
+	UNIT_ASSERT_STR(peer_send("msrp://192.0.2.9:2855/Peer;tcp", "EVIL"),
+			"MSRP t1 403 From-Path Is Not The Sender's");
+
+	UNIT_ASSERT_STR(peer_send("MSRP://192.0.2.9:2855/peer;TCP", "good"),
+			"MSRP t1 200 OK");
+	id = take("good");
+	ack(id);
+	CU_ASSERT(pump_until(verdict_seen, 2000));
+	UNIT_ASSERT_INT(t.v.scode, 200);
+
+	/* the bound connection stays open; another one names the session */
+	held = peer_fd;
+	peer_fd = -1;
+	UNIT_ASSERT_STR(peer_send("msrp://192.0.2.9:2855/peer;tcp", "late"),
+			"MSRP t1 506 Session Already Bound");
+
+	(void)close(held);
+	(void)close(peer_fd);
+	peer_fd = -1;
+	teardown();
+}
+
+
 /* --- the suite ---------------------------------------------------------- */
 
 static void test_in_order(void)
@@ -860,6 +951,7 @@ static CU_TestInfo tests[] = {
 	 test_large_totals},
 	{"frozen when complete, overlaps agree, total bounds all",
 	 test_integrity},
+	{"hijack: From-Path checked, bound to its sender", test_hijack},
 	CU_TEST_INFO_NULL
 };
 
