@@ -47,7 +47,7 @@ static void push_fill(struct inmsg *m, int fd)
 	p->ctype     = m->ctype[0] ? m->ctype : "application/octet-stream";
 	p->sender    = s->sender[0] ? s->sender : NULL;
 	p->sender_asserted = s->asserted ? "yes" : "no";
-	p->transport = s->tls ? "msrps" : "msrp";
+	p->transport = m->tls ? "msrps" : "msrp";
 	if (fd >= 0) {
 		p->len    = (size_t)m->total;
 		p->has_fd = true;
@@ -434,6 +434,10 @@ uint16_t inmsg_start(struct msrpsess *s, const struct msrp_msg *msg,
 
 		m->sess = s;
 		m->fd   = -1;
+		/* what the connection is, not what the SDP said (a TLS
+		 * listener took plain msrp: paths too) */
+		m->tls  = msrpsess_conn(s) ? msrpsess_conn(s)->sc != NULL :
+			s->tls;
 		str_ncpy(m->msgid, msg->message_id, sizeof(m->msgid));
 		str_ncpy(m->ctype, msg->ctype, sizeof(m->ctype));
 		str_ncpy(m->from_path, msg->from_path, sizeof(m->from_path));

@@ -124,6 +124,7 @@ struct inmsg {
 	enum msrp_report fail;
 	uint16_t failed;            /* dead message: answer chunks with this */
 	bool complete;              /* every byte in: the content is frozen */
+	bool tls;                   /* its chunks come over TLS (Transport) */
 	struct delivery *dl;
 	struct activation *act;     /* held while its app starts (absent.c) */
 	int fd;                     /* the content, open while it is delivered */
