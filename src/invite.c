@@ -238,7 +238,7 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 
 	memset(&an, 0, sizeof(an));
 	an.addr         = addr;
-	an.port         = (uint16_t)msrpsock_port(inv->ms);
+	an.port         = (uint16_t)msrpsock_port(inv->ms, offer.tls);
 	an.tls          = offer.tls;
 	an.path         = msrpsess_sdp_path(call->ms);
 	an.accept_types = ad.rt.filter ? ad.rt.filter : "*";

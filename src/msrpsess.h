@@ -44,7 +44,7 @@ int  msrpsock_alloc(struct msrpsock **msp, const struct sa *laddr,
 		    struct router *router, struct deliver *dlv);
 void msrpsock_set_config(struct msrpsock *ms, const struct config *cfg);
 void msrpsock_set_absent(struct msrpsock *ms, struct absent *ab);
-int  msrpsock_port(const struct msrpsock *ms);
+int  msrpsock_port(const struct msrpsock *ms, bool tls);
 bool msrpsess_tls_ok(const struct msrpsock *ms);
 int  msrpsock_status(struct re_printf *pf, const struct msrpsock *ms);
 

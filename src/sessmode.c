@@ -171,7 +171,7 @@ static void rebuild_tmr(void *arg)
 	}
 
 	DEBUG_INFO("session mode rebuilt: MSRP on port %d\n",
-		   msrpsock_port(sm->ms));
+		   msrpsock_port(sm->ms, false));
 }
 
 

@@ -139,6 +139,11 @@ static int bind_conn(struct mconn *c, const struct msrp_msg *msg)
 	if (!from_sender(s, msg))
 		return 403;
 
+	/* its URI named the listener of its transport: a plain connection
+	 * for an msrps session would undo the TLS the sender asked for */
+	if (s->tls != (c->sc != NULL))
+		return 481;
+
 	if (s->conn && s->conn != c)
 		return 506;
 
@@ -607,8 +612,10 @@ int mconn_dial(struct mconn *c, const char *uri, bool tls,
 }
 
 
-/** The listener has a new connection: it must name a session soon. */
-void mconn_accept(struct msrpsock *ms, const struct sa *peer)
+/** A listener (ts: plain or TLS) has a new connection: it must name a
+ * session of its transport soon. */
+void mconn_accept(struct msrpsock *ms, struct tcp_sock *ts,
+		  const struct sa *peer)
 {
 	struct mconn *c = NULL;
 	int err;
@@ -616,25 +623,25 @@ void mconn_accept(struct msrpsock *ms, const struct sa *peer)
 	if (list_count(&ms->conns) >= CONNS_UNBOUND_MAX) {
 		DEBUG_NOTICE("too many unbound MSRP connections: refusing "
 			     "%J\n", peer);
-		tcp_reject(ms->ts);
+		tcp_reject(ts);
 		return;
 	}
 
 	err = mconn_alloc(&c, ms);
 	if (err) {
-		tcp_reject(ms->ts);
+		tcp_reject(ts);
 		return;
 	}
 
 	/* conn_estab: libre marks the connection up on its first
 	 * writable event; taking the descriptor before that would leave it
 	 * "connecting" for libre's send queue */
-	err = tcp_accept(&c->tc, ms->ts, conn_estab, recv_handler,
+	err = tcp_accept(&c->tc, ts, conn_estab, recv_handler,
 			 close_handler, c);
 	if (err)
 		goto out;
 
-	if (ms->tls) {
+	if (ts == ms->tls_ts) {
 		err = tls_start_tcp(&c->sc, ms->tls, c->tc, 0);
 		if (err)
 			goto out;
@@ -649,7 +656,7 @@ void mconn_accept(struct msrpsock *ms, const struct sa *peer)
 	if (err) {
 		DEBUG_WARNING("accept MSRP connection from %J: %m\n", peer,
 			      err);
-		tcp_reject(ms->ts);
+		tcp_reject(ts);
 		mem_deref(c);
 	}
 }

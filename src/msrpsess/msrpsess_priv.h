@@ -11,8 +11,10 @@
 #include "msrpsess.h"
 
 /*
- * One msrpsock (sock.c: a TCP/TLS listener and the table of sessions by
- * session-id) serves every session. A session (sess.c) is bound to
+ * One msrpsock (sock.c: a TCP listener, a TLS one when we have a
+ * certificate, and the table of sessions by session-id) serves every
+ * session. A session's URI names the listener of its transport, and
+ * only a connection of that transport binds it. A session (sess.c) is bound to
  * exactly one connection (conn.c): the one we dial (a=setup active) or
  * the first one whose To-Path names its session-id (passive); another
  * connection naming a bound session gets 506, an unknown session-id 481.
@@ -52,9 +54,11 @@ enum {
 };
 
 struct msrpsock {
-	struct tcp_sock *ts;
+	struct tcp_sock *ts;        /* msrp: plain TCP */
+	struct tcp_sock *tls_ts;    /* msrps: TLS, with tls only */
 	struct tls *tls;
 	struct sa laddr;
+	struct sa tls_laddr;
 	struct hash *sessions;
 	struct list conns;          /* accepted, not bound yet */
 	struct router *router;
@@ -168,9 +172,13 @@ struct msrpsess {
 int  mconn_alloc(struct mconn **cp, struct msrpsock *ms);
 int  mconn_dial(struct mconn *c, const char *uri, bool tls,
 		tcp_estab_h *estabh);
-void mconn_accept(struct msrpsock *ms, const struct sa *peer);
+void mconn_accept(struct msrpsock *ms, struct tcp_sock *ts,
+		  const struct sa *peer);
 void mconn_send(struct mconn *c, struct mbuf *mb);
 void mconn_close_later(struct mconn *c);
+
+/* sock.c */
+const struct sa *msrpsock_laddr_tp(const struct msrpsock *ms, bool tls);
 
 /* sess.c */
 struct msrpsess *msrpsess_lookup(const struct msrpsock *ms, const char *sid);

@@ -209,7 +209,8 @@ int msrpsess_alloc(struct msrpsess **sp, struct msrpsock *ms,
 
 	err  = str_dup(&s->remote_path, sc->remote_path);
 	err |= re_sdprintf(&s->path, "%s://%J/%s;tcp",
-			   s->tls ? "msrps" : "msrp", &ms->laddr, s->sid);
+			   s->tls ? "msrps" : "msrp",
+			   msrpsock_laddr_tp(ms, s->tls), s->sid);
 	if (err) {
 		err = ENOMEM;
 		goto out;

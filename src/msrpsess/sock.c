@@ -1,4 +1,4 @@
-/* sock.c: the MSRP listener: accepts connections, holds the sessions, the limits and the relay's path. */
+/* sock.c: the MSRP listeners (plain, and TLS for msrps): accept connections, hold the sessions, the limits and the relay's path. */
 #include <string.h>
 #include <strings.h>
 #include <re.h>
@@ -15,7 +15,17 @@
 
 static void accept_handler(const struct sa *peer, void *arg)
 {
-	mconn_accept(arg, peer);
+	struct msrpsock *ms = arg;
+
+	mconn_accept(ms, ms->ts, peer);
+}
+
+
+static void tls_accept_handler(const struct sa *peer, void *arg)
+{
+	struct msrpsock *ms = arg;
+
+	mconn_accept(ms, ms->tls_ts, peer);
 }
 
 
@@ -27,6 +37,7 @@ static void sock_destructor(void *arg)
 	hash_flush(ms->sessions);
 	mem_deref(ms->sessions);
 	mem_deref(ms->ts);
+	mem_deref(ms->tls_ts);
 	mem_deref(ms->tls);
 	mem_deref(ms->spool_dir);
 	mem_deref(ms->router);
@@ -58,8 +69,40 @@ void msrpsock_set_config(struct msrpsock *ms, const struct config *cfg)
 }
 
 
+/*
+ * msrps gets a listener of its own, so that each connection's transport
+ * is the one its session negotiated: an msrp: sender that dials us finds
+ * plain TCP, an msrps: one TLS (with one TLS listener for both, a plain
+ * sender's SEND met a TLS handshake and its push was lost). No key of its
+ * own: the port after laddr's, or a free one when laddr's is 0.
+ */
+static int listen_tls(struct msrpsock *ms, const struct sa *laddr)
+{
+	struct sa tladdr = *laddr;
+	uint16_t port = sa_port(laddr);
+	int err;
+
+	if (port == 65535) {
+		DEBUG_WARNING("msrps: no port after %J for the TLS listener\n",
+			      laddr);
+		return EADDRNOTAVAIL;
+	}
+
+	sa_set_port(&tladdr, port ? port + 1 : 0);
+
+	err = tcp_listen(&ms->tls_ts, &tladdr, tls_accept_handler, ms);
+	if (err) {
+		DEBUG_WARNING("msrps listen on %J: %m\n", &tladdr, err);
+		return err;
+	}
+
+	return tcp_sock_local_get(ms->tls_ts, &ms->tls_laddr);
+}
+
+
 /**
- * Listen for MSRP connections.
+ * Listen for MSRP connections: plain TCP on laddr and, with a
+ * certificate, TLS on the next port (or a free one).
  *
  * @param msp         Pointer to allocated listener
  * @param laddr       Address and port (0: any free port)
@@ -109,7 +152,17 @@ int msrpsock_alloc(struct msrpsock **msp, const struct sa *laddr,
 	if (err)
 		goto out;
 
-	DEBUG_INFO("MSRP on %J%s\n", &ms->laddr, server_tls ? " (tls)" : "");
+	if (server_tls) {
+		err = listen_tls(ms, &ms->laddr);
+		if (err)
+			goto out;
+
+		DEBUG_INFO("MSRP on %J, msrps on %J\n", &ms->laddr,
+			   &ms->tls_laddr);
+	}
+	else {
+		DEBUG_INFO("MSRP on %J\n", &ms->laddr);
+	}
 
  out:
 	if (err)
@@ -128,9 +181,12 @@ bool msrpsess_tls_ok(const struct msrpsock *ms)
 }
 
 
-int msrpsock_port(const struct msrpsock *ms)
+/** The port a session answers with: msrps's listener for tls */
+int msrpsock_port(const struct msrpsock *ms, bool tls)
 {
-	return ms ? sa_port(&ms->laddr) : 0;
+	const struct sa *a = msrpsock_laddr_tp(ms, tls);
+
+	return a ? sa_port(a) : 0;
 }
 
 
@@ -179,10 +235,22 @@ int msrpsock_set_relay(struct msrpsock *ms, struct msrplink *l,
 }
 
 
-/** Where the listener is: the host part of our own MSRP URIs */
+/** Where the plain listener is: the host part of our own MSRP URIs */
 const struct sa *msrpsock_laddr(const struct msrpsock *ms)
 {
 	return ms ? &ms->laddr : NULL;
+}
+
+
+/** The listener of a session's transport: msrps's for tls, if there is
+ * one (a relay session's msrps without our certificate: the plain one,
+ * never dialled, only named) */
+const struct sa *msrpsock_laddr_tp(const struct msrpsock *ms, bool tls)
+{
+	if (!ms)
+		return NULL;
+
+	return tls && ms->tls_ts ? &ms->tls_laddr : &ms->laddr;
 }
 
 

@@ -1,9 +1,10 @@
 #!/bin/bash
 # Session-mode push over MSRP over TLS (TCP/TLS/MSRP, msrps:) through a real
 # Kamailio: both connection directions with good certificates (1 MiB
-# byte-exact), an untrusted daemon certificate refused by the sender, a
-# sender certificate for the wrong host refused by the daemon, and
-# tls_verify no accepting it with a warning.
+# byte-exact), plain msrp: beside it on its own listener (both directions,
+# each record's Transport what was used), an untrusted daemon certificate
+# refused by the sender, a sender certificate for the wrong host refused by
+# the daemon, and tls_verify no accepting it with a warning.
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -79,6 +80,24 @@ it_check "msrps, sender dials (active) -> delivered (exit $rc)" test "$rc" -eq 0
 wait_listen "$LPID"
 it_check "... 1 MiB byte-exact" same_sha "$IT_DIR/1m" "$IT_DIR/out-pas"
 it_check "... no 'not verified' warning with --ca" bash -c "! grep -q 'NOT verified' '$IT_DIR/s-pas.send'"
+it_check "... and handed to the app as msrps" grep -qx "Transport: msrps" "$IT_DIR"/out-pas/*.meta
+
+# --- plain msrp: with tls_cert_file set, on the plain listener -------------------
+# The answer names the listener of the offer's transport: a plain sender
+# that dials us used to meet a TLS handshake there and fail.
+for setup in active actpass; do
+	mkdir -p "$IT_DIR/out-plain-$setup"
+	listen "l-plain-$setup" --count 1 --dir "$IT_DIR/out-plain-$setup" mms.ua
+	"$SP_CLI" send --msrp --proxy "sip:127.0.0.1:$KAM_SIP_PORT;transport=tcp" \
+		--to sip:pra@sippush.test --app mms.ua --type application/octet-stream \
+		--timeout 10 --setup "$setup" --file "$IT_DIR/1m" >"$IT_DIR/s-plain-$setup.send" 2>&1
+	rc=$?
+	it_check "msrp (plain) beside msrps, setup $setup -> delivered (exit $rc)" test "$rc" -eq 0
+	wait_listen "$LPID"
+	it_check "... 1 MiB byte-exact" same_sha "$IT_DIR/1m" "$IT_DIR/out-plain-$setup"
+	it_check "... handed to the app as msrp" grep -qx "Transport: msrp" "$IT_DIR"/out-plain-$setup/*.meta
+done
+it_check "two listeners: msrp and msrps on their own ports" grep -q "MSRP on .*, msrps on " "$IT_DIR/d.log"
 
 # --- the sender presents wrong.pem (DNS:wrong.example), the daemon dials 127.0.0.1
 mkdir -p "$IT_DIR/out-wrong"
