@@ -34,11 +34,14 @@ tls_verifies() {
 		grep "Verify return code: 0 (ok)"
 }
 
-# uas_got N: the sipp UAS received exactly N MESSAGE requests.
-uas_got() {
+# uas_stateless N: the sipp UAS received exactly N copies of the MESSAGE
+# marked X-IT-Stateless. Only those: Kamailio's tm retransmits the first,
+# statefully relayed MESSAGE to a UAS slow to answer (4 MESSAGEs instead
+# of 3 on a loaded CI machine), which is not what this checks.
+uas_stateless() {
 	local n
-	n=$(grep -c '^MESSAGE sip:' "$IT_DIR/sipp-uas.msg.log")
-	echo "UAS got $n MESSAGEs, wanted $1"
+	n=$(grep -c '^X-IT-Stateless: 1' "$IT_DIR/sipp-uas.msg.log")
+	echo "UAS got $n stateless copies, wanted $1"
 	[ "$n" -eq "$1" ]
 }
 
@@ -92,7 +95,7 @@ it_sipp msg_nf message_uac.xml -m 1 -s nobody -set body x
 it_check "MESSAGE to an unregistered user -> 404" status_is msg_nf 404
 it_sipp retrans message_retrans_uac.xml -m 1 -nr -s pra2 -set hdrs 'X-IT-Stateless: 1'
 it_check "duplicated MESSAGE -> 200" status_is retrans 200
-it_check "both copies reached the UA (stateless relay)" uas_got 3
+it_check "both copies reached the UA (stateless relay)" uas_stateless 2
 it_stop "$IT_SIPP_PID"
 
 it_sipp unreg register_uac.xml -m 1 -s pra2 -au pra2 -ap secret2 -p "$uport" -set expires 0
