@@ -3,9 +3,11 @@
 # Kamailio and straight at the daemon: UDP MESSAGEs past libre's 8 KiB
 # read arrive byte-exact or are refused (never cut behind a 200);
 # Content-Length is enforced on UDP; each malformed request of the issue
-# gets 400 with its reason (or no answer where it has no Via); a junk
-# flood is dropped before libre's parser, logged rate-limited, and a
-# genuine push in the same run is still delivered.
+# gets 400 with its reason (or no answer where it has no Via); hand-made
+# MSRP chunks cannot change delivered content, overlapping ranges must
+# agree, a known total bounds every byte; a junk flood is dropped before
+# libre's parser, logged rate-limited, and a genuine push in the same run
+# is still delivered.
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -13,6 +15,8 @@ set -u
 . "$(dirname "$0")/sippushd.sh"
 
 BAD=$(dirname "$0")/tools/badsip.py
+RAWMSRP=$(dirname "$0")/tools/rawmsrp.py
+RAWAPP=$(dirname "$0")/tools/rawclient.py
 
 # libre >= 2.1 answers "400 Bad Request" itself, before any listener, to
 # a request without To, From, CSeq, Call-ID or a Via branch (3.x also
@@ -119,6 +123,46 @@ it_check "TCP: Content-Length 2^32+10 -> 400" bad clen-wrap "SIP/2.0 400 Bad Con
 it_check "TCP: two Content-Length -> 400" bad two-clen "SIP/2.0 400 Multiple Content-Length Headers" --tcp
 it_check "the refusals answered with our reason are counted ($ours)" \
 	status_key intake_sipcheck_refused "$ours"
+
+# --- MSRP: content frozen once complete, ranges that must agree --------------
+# The app holds the daemon's descriptor of each push and reads it twice:
+# at once, and (the first push) after the sender's next step, within
+# ack_timeout (5 s). One session (INVITE straight
+# from 127.0.0.1, we dial the daemon) carries every case in order, so a
+# push that should not be there would come before the last one.
+python3 "$RAWAPP" --socket "$SIPPUSH_SOCKET" --mode reread --delay 4 \
+	--wait "$IT_DIR/raw.send" mms.ua >"$IT_DIR/raw.app" 2>&1 &
+APID=$!
+it_track "$APID"
+it_wait_log "$IT_DIR/raw.app" "subscribed" 5
+python3 "$RAWMSRP" --sip "127.0.0.1:$SP_PORT" \
+	"send,m1,1-16/16,\$,ORIGINAL-CONTENT" "waitfor,$IT_DIR/raw.app,read1" \
+	"send,m1,1-16/16,\$,EVIL-REWRITTEN!!" "report,m1" \
+	"send,m1,1-16/16,\$,EVIL-REWRITTEN!!" \
+	"send,m3,1-10/20,+,AAAAAAAAAA" "send,m3,6-20/20,\$,BBBBBBBBBBBBBBB" "report,m3" \
+	"send,m4,1-100/*,+,$(printf 'x%.0s' $(seq 100))" "send,m4,1-10/10,\$,xxxxxxxxxx" "report,m4" \
+	"send,m5,1-5/5,\$,FINAL" "report,m5" >"$IT_DIR/raw.send" 2>&1
+rc=$?
+cat "$IT_DIR/raw.send"
+it_check "raw MSRP session: INVITE 200, every step answered (exit $rc)" test "$rc" -eq 0
+it_check "... the first SEND of m1 -> 200" grep -qx "SEND m1 1-16/16 -> 200 OK" "$IT_DIR/raw.send"
+it_check "... a SEND for m1 while its app holds it -> 200, no effect" \
+	test "$(grep -c "^SEND m1 1-16/16 -> 200" "$IT_DIR/raw.send")" -eq 3
+it_check "... the app read ORIGINAL-CONTENT" grep -q "^read1 .* ORIGINAL-CONTENT$" "$IT_DIR/raw.app"
+it_check "... and again after the EVIL SEND, from the same descriptor" \
+	grep -q "^read2 .* ORIGINAL-CONTENT$" "$IT_DIR/raw.app"
+it_check "... m1's Success REPORT" grep -qx "REPORT m1 000 200 OK" "$IT_DIR/raw.send"
+it_check "overlapping ranges with other bytes -> 400" \
+	grep -qx "SEND m3 6-20/20 -> 400 Overlapping Byte-Ranges Differ" "$IT_DIR/raw.send"
+it_check "... and a Failure REPORT 400" grep -q "^REPORT m3 000 400" "$IT_DIR/raw.send"
+it_check "1-100/* then 1-10/10 -> 400" \
+	grep -qx "SEND m4 1-10/10 -> 400 Byte-Range Beyond Total" "$IT_DIR/raw.send"
+it_check "... and a Failure REPORT 400" grep -q "^REPORT m4 000 400" "$IT_DIR/raw.send"
+it_check "the session goes on: m5 delivered" grep -qx "REPORT m5 000 200 OK" "$IT_DIR/raw.send"
+it_check "the app got m1 and m5 only, as sent" bash -c \
+	"grep '^read1 ' '$IT_DIR/raw.app' | cut -d' ' -f3- | tr '\n' ' ' | grep -qx 'ORIGINAL-CONTENT FINAL '"
+it_check "the repeats of delivered m1 are counted" status_key msrp_repeats_ignored 2
+it_stop "$APID"
 
 # --- junk flood: dropped before the parser, one genuine push still through ----
 mkdir -p "$IT_DIR/got3"

@@ -99,6 +99,19 @@ for setup in active actpass; do
 done
 it_check "two listeners: msrp and msrps on their own ports" grep -q "MSRP on .*, msrps on " "$IT_DIR/d.log"
 
+# an msrps session named on the plain listener: the downgrade is refused
+plain=$(sed -n 's/.*MSRP on \([0-9.]*:[0-9]*\), msrps on .*/\1/p' "$IT_DIR/d.log" | tail -n 1)
+mkdir -p "$IT_DIR/out-down"
+listen l-down --dir "$IT_DIR/out-down" mms.ua
+python3 "$(dirname "$0")/tools/rawmsrp.py" --sip "$(sed -n 's/^sip_listen //p' "$IT_DIR/d.conf")" \
+	--scheme msrps --dial "$plain" --timeout 5 "send,m1,1-5/5,\$,PLAIN" eof >"$IT_DIR/down.send" 2>&1
+cat "$IT_DIR/down.send"
+it_check "msrps session, SEND over plain TCP -> 481" grep -q "^SEND m1 1-5/5 -> 481" "$IT_DIR/down.send"
+it_check "... and the connection closed" grep -qx "CLOSED" "$IT_DIR/down.send"
+sleep 0.5
+it_check "... nothing delivered" no_body "$IT_DIR/out-down"
+it_stop "$LPID"
+
 # --- the sender presents wrong.pem (DNS:wrong.example), the daemon dials 127.0.0.1
 mkdir -p "$IT_DIR/out-wrong"
 listen l-wrong --count 1 --dir "$IT_DIR/out-wrong" mms.ua
