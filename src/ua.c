@@ -11,6 +11,8 @@
 #include "siptls.h"
 #include "sockbuf.h"
 #include "udpgrow.h"
+#include "sipsock.h"
+#include "fdguard.h"
 #include "ua.h"
 
 #define DEBUG_MODULE "ua"
@@ -52,6 +54,7 @@ static void destructor(void *arg)
 	struct ua *ua = arg;
 
 	ua->ug = mem_deref(ua->ug);
+	fdguard_close();
 
 	/* after sip_close() the reference is ours again only once the exit
 	 * handler ran; before that, libre still drains transactions */
@@ -209,6 +212,26 @@ static int tls_ctx(struct tls **tlsp, const struct config *cfg)
 }
 
 
+/* The connections libre accepts on this listener count towards
+ * sip_conn_max (fdguard.c); libre hands out no listener, the kernel
+ * finds it by its address. */
+static void guard_listener(struct ua *ua, enum sip_transp tp,
+			   const struct sa *laddr)
+{
+	struct sipsock_match m = { SOCK_STREAM, true, NULL, NULL };
+	struct sa bound;
+	int fd;
+
+	if (sip_transp_laddr(ua->sip, &bound, tp, laddr))
+		return;
+
+	m.local = &bound;
+	if (!sipsock_find(&m, &fd, 1) || fdguard_sip_watch(fd))
+		DEBUG_WARNING("%J: listener not found, sip_conn_max not "
+			      "applied\n", &bound);
+}
+
+
 /* Listeners on laddr for the configured transports */
 static int transports_add(struct ua *ua, const struct config *cfg,
 			  const struct sa *laddr)
@@ -236,6 +259,8 @@ static int transports_add(struct ua *ua, const struct config *cfg,
 			DEBUG_WARNING("TCP on %J: %m\n", laddr, err);
 			return err;
 		}
+
+		guard_listener(ua, SIP_TRANSP_TCP, laddr);
 	}
 
 	if (cfg->transports & CFG_TP_TLS) {
@@ -252,6 +277,8 @@ static int transports_add(struct ua *ua, const struct config *cfg,
 			DEBUG_WARNING("TLS on %J: %m\n", &tlsaddr, err);
 			return err;
 		}
+
+		guard_listener(ua, SIP_TRANSP_TLS, &tlsaddr);
 	}
 
 	DEBUG_INFO("SIP on %j (%s%s%s)\n", laddr,
@@ -284,6 +311,13 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 	ua = mem_zalloc(sizeof(*ua), destructor);
 	if (!ua)
 		return ENOMEM;
+
+	/* the spare descriptor, before any listener can use the last one */
+	err = fdguard_init();
+	if (err) {
+		DEBUG_WARNING("fdguard: %m\n", err);
+		goto out;
+	}
 
 	/* no network yet: a stack without transports, ua_reset_transports()
 	 * adds them when there is one */
@@ -403,6 +437,7 @@ int ua_reset_transports(struct ua *ua, const struct config *cfg)
 	if (err)
 		return err;
 
+	fdguard_sip_unwatch();
 	udpgrow_flush(ua->ug);
 	sip_transp_flush(ua->sip);
 	mem_deref(ua->tls);
@@ -415,6 +450,7 @@ int ua_reset_transports(struct ua *ua, const struct config *cfg)
 	if (!err && sa_isset(&laddr6, SA_ADDR))
 		err = transports_add(ua, cfg, &laddr6);
 	if (err) {
+		fdguard_sip_unwatch();
 		udpgrow_flush(ua->ug);
 		sip_transp_flush(ua->sip);
 		sa_init(&ua->laddr, AF_UNSPEC);
@@ -463,7 +499,7 @@ const struct sa *ua_laddr(const struct ua *ua)
 /** The stack's own counters for STATUS */
 int ua_status(struct re_printf *pf, const struct ua *ua)
 {
-	return ua ? udpgrow_status(pf, ua->ug) : 0;
+	return ua ? udpgrow_status(pf, ua->ug) | fdguard_status(pf, NULL) : 0;
 }
 
 
