@@ -92,6 +92,10 @@ struct msrp_error {
 			       * large (EMSGSIZE); 0 if a handler stopped it */
 	const char *reason;   /* static text for a log line */
 	char tid[MSRP_TID_MAX + 1]; /* the transaction, if it was known */
+	/* the chunk as far as it was read, once its tid, To-Path and
+	 * From-Path were (a 400 can then be answered, RFC 4975 §7.2), else
+	 * NULL; points into the parser */
+	const struct msrp_msg *msg;
 };
 
 /*

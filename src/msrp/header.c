@@ -55,6 +55,7 @@ int msrp_start_line(struct msrp_parser *p, const char *s, size_t n)
 	memset(msg->message_id, 0, sizeof(*msg) -
 	       offsetof(struct msrp_msg, message_id));
 	p->tid_known = false;
+	p->paths = false;
 	p->nhdr = 0;
 	p->seen = 0;
 
@@ -401,6 +402,10 @@ int msrp_header(struct msrp_parser *p, const char *s, size_t n)
 		/* unknown headers are ignored (RFC 4975 §9 ext-header) */
 		break;
 	}
+
+	/* From-Path is second, after To-Path: both are this chunk's now */
+	if (h == H_FROM_PATH)
+		p->paths = true;
 
 	return 0;
 }

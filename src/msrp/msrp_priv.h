@@ -48,6 +48,7 @@ struct msrp_parser {
 	bool tid_known;      /* msg.tid belongs to the chunk being parsed */
 	bool started;        /* the start line was parsed */
 	unsigned nhdr;       /* header lines so far */
+	bool paths;          /* this chunk's To-Path and From-Path read */
 	unsigned seen;       /* bit per enum hdr, for duplicates */
 	size_t pathlen[2];   /* To-, From-Path in msg checked valid: length
 			      * + 1; 0: none (header.c) */

@@ -59,6 +59,7 @@ int msrp_parser_fail(struct msrp_parser *p, int err, uint16_t scode,
 	p->error.reason = reason;
 	str_ncpy(p->error.tid, p->tid_known ? p->msg.tid : "",
 		 sizeof(p->error.tid));
+	p->error.msg = p->tid_known && p->paths ? &p->msg : NULL;
 
 	return err;
 }
@@ -397,6 +398,7 @@ void msrp_parser_reset(struct msrp_parser *p)
 	memset(&p->msg, 0, sizeof(p->msg));
 	memset(&p->error, 0, sizeof(p->error));
 	p->pathlen[0] = p->pathlen[1] = 0;
+	p->paths = false;
 	p->err  = 0;
 	p->m    = 0;
 	p->virt = 0;

@@ -349,9 +349,15 @@ static void feed(struct mconn *c, const uint8_t *p, size_t n)
 			     c->sess ? " of session " : "",
 			     c->sess ? c->sess->sid : "", perr.scode,
 			     perr.reason);
-		if (c->have_hdr) {
-			respond(c, perr.scode, perr.reason);
+		/* RFC 4975 §7.2: a malformed request gets 400, if its tid and
+		 * paths were read (the response goes to its From-Path); MSRP
+		 * cannot find the next chunk, so the connection goes */
+		if (!c->have_hdr && perr.msg) {
+			c->hdr = *perr.msg;
+			c->have_hdr = true;
 		}
+		if (c->have_hdr && perr.scode)
+			respond(c, perr.scode, perr.reason);
 		mconn_close_later(c);
 	}
 }

@@ -141,7 +141,7 @@ python3 "$RAWMSRP" --sip "127.0.0.1:$SP_PORT" \
 	"send,m1,1-16/16,\$,EVIL-REWRITTEN!!" \
 	"send,m3,1-10/20,+,AAAAAAAAAA" "send,m3,6-20/20,\$,BBBBBBBBBBBBBBB" "report,m3" \
 	"send,m4,1-100/*,+,$(printf 'x%.0s' $(seq 100))" "send,m4,1-10/10,\$,xxxxxxxxxx" "report,m4" \
-	"send,m5,1-5/5,\$,FINAL" "report,m5" >"$IT_DIR/raw.send" 2>&1
+	"send,m5,1-5/5,\$,FINAL" "report,m5" "send,m6,1-x/5,\$,HELLO" eof >"$IT_DIR/raw.send" 2>&1
 rc=$?
 cat "$IT_DIR/raw.send"
 it_check "raw MSRP session: INVITE 200, every step answered (exit $rc)" test "$rc" -eq 0
@@ -159,6 +159,9 @@ it_check "1-100/* then 1-10/10 -> 400" \
 	grep -qx "SEND m4 1-10/10 -> 400 Byte-Range Beyond Total" "$IT_DIR/raw.send"
 it_check "... and a Failure REPORT 400" grep -q "^REPORT m4 000 400" "$IT_DIR/raw.send"
 it_check "the session goes on: m5 delivered" grep -qx "REPORT m5 000 200 OK" "$IT_DIR/raw.send"
+it_check "a malformed header (Byte-Range 1-x/5) -> 400, not only a close" \
+	grep -q "^SEND m6 1-x/5 -> 400 " "$IT_DIR/raw.send"
+it_check "... then the connection closed" grep -qx "CLOSED" "$IT_DIR/raw.send"
 it_check "the app got m1 and m5 only, as sent" bash -c \
 	"grep '^read1 ' '$IT_DIR/raw.app' | cut -d' ' -f3- | tr '\n' ' ' | grep -qx 'ORIGINAL-CONTENT FINAL '"
 it_check "the repeats of delivered m1 are counted" status_key msrp_repeats_ignored 2

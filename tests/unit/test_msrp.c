@@ -1300,6 +1300,67 @@ static int big_end(const struct msrp_msg *msg, char flag, void *arg)
 }
 
 
+/* feed one input to a fresh parser; the error it ends with */
+static int feed_err(const char *in, struct msrp_error *e)
+{
+	struct msrp_parser *p = NULL;
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	if (msrp_parser_alloc(&p, NULL, NULL, NULL, NULL))
+		return ENOMEM;
+	err = msrp_parser_feed(p, (const uint8_t *)in, strlen(in), e);
+	/* e->msg points into the parser: copy what the test looks at */
+	if (e->msg) {
+		static struct msrp_msg kept;
+
+		kept = *e->msg;
+		e->msg = &kept;
+	}
+	mem_deref(p);
+
+	return err;
+}
+
+
+static void test_error_carries_chunk(void)
+{
+	struct msrp_error e;
+
+	/* after both paths: the chunk so far, to answer 400 to */
+	UNIT_ASSERT_INT(feed_err(SL TP FP "Byte-Range: 1-x/5\r\n" EL, &e),
+			EBADMSG);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e.msg);
+	UNIT_ASSERT_STR(e.msg->tid, "t1234");
+	UNIT_ASSERT_STR(e.msg->from_path,
+			"msrp://a.example.com:2855/s2;tcp");
+	UNIT_ASSERT_INT(e.msg->kind, MSRP_REQUEST);
+	UNIT_ASSERT_INT(e.msg->method, MSRP_M_SEND);
+
+	UNIT_ASSERT_INT(feed_err(SL TP FP MID "Failure-Report: no\r\n"
+				 "Message-ID: m2\r\n" EL, &e), EBADMSG);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e.msg);
+	UNIT_ASSERT_INT(e.msg->failure_report, MSRP_REP_NO);
+
+	/* a bad From-Path, or none yet: nowhere to answer */
+	UNIT_ASSERT_INT(feed_err(SL TP "From-Path: nope\r\n" EL, &e),
+			EBADMSG);
+	CU_ASSERT_PTR_NULL(e.msg);
+	UNIT_ASSERT_INT(feed_err(SL TP "Byte-Range: 1-x/5\r\n" EL, &e),
+			EBADMSG);
+	CU_ASSERT_PTR_NULL(e.msg);
+	UNIT_ASSERT_INT(feed_err(SL "X: y\r\n" EL, &e), EBADMSG);
+	CU_ASSERT_PTR_NULL(e.msg);
+
+	/* the paths kept from the last chunk are not this one's */
+	UNIT_ASSERT_INT(feed_err(SL TP FP MID CT "\r\nhi\r\n" EL
+				 "MSRP t9 SEND\r\n" TP "Byte-Range: 1-x/5\r\n"
+				 "-------t9$\r\n", &e), EBADMSG);
+	UNIT_ASSERT_STR(e.tid, "t9");
+	CU_ASSERT_PTR_NULL(e.msg);
+}
+
+
 static void test_one_gib(void)
 {
 	static const char head[] = SL TP FP MID
@@ -1965,6 +2026,8 @@ static CU_TestInfo life_tests[] = {
 	{"handler stops the feed", test_handler_stops},
 	{"handler frees the parser", test_handler_frees_parser},
 	{"error, dead until reset", test_error_then_reset},
+	{"error carries the chunk once its paths are read",
+	 test_error_carries_chunk},
 	{"1 GiB body in bounded memory", test_one_gib},
 	CU_TEST_INFO_NULL
 };
