@@ -50,6 +50,7 @@ struct config {
 	uint32_t retry_after;       /* s, Retry-After on 480 */
 	uint32_t max_pending;       /* pushes waiting for an app's verdict */
 	uint32_t sender_rate;       /* pushes/s one sender may send; 0 any */
+	uint32_t sip_conn_max;      /* SIP TCP/TLS connections accepted */
 	char *msrp_listen;          /* "addr:port"; NULL = SIP address, port 0 */
 	uint64_t msrp_max_size;     /* bytes (configured in MiB) */
 	uint32_t msrp_connect_timeout; /* s until the MSRP connection binds */

@@ -343,6 +343,7 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 	if (err)
 		goto out;
 
+	fdguard_sip_max(cfg->sip_conn_max);
 	err = tls_ctx(&ua->tls, cfg);
 	if (err || offline)
 		goto out;
@@ -426,6 +427,7 @@ int ua_reset_transports(struct ua *ua, const struct config *cfg)
 	}
 
 	dns_refresh(ua, cfg);
+	fdguard_sip_max(cfg->sip_conn_max);
 
 	if (same_transports(ua, cfg, &laddr, &laddr6)) {
 		mem_deref((void *)ua->cfg);

@@ -406,6 +406,8 @@ const struct ckey config_keys[] = {
 	 .min = 1, .max = 65536, .def = "256", .reload = NOW},
 	{"sender_rate", VAL(sender_rate), .set = config_set_num,
 	 .min = 0, .max = 100000, .def = "20", .reload = NOW},
+	{"sip_conn_max", VAL(sip_conn_max), .set = config_set_num,
+	 .min = 1, .max = 65536, .def = "256", .reload = STACK},
 	/* session mode */
 	{"msrp_listen", STR(msrp_listen), .set = config_set_str,
 	 .check = check_listen, .hint = "e.g. 0.0.0.0:2855, [::1]:0",

@@ -33,10 +33,14 @@ def main():
     ap.add_argument("--hold", type=float, default=6.0)
     a = ap.parse_args()
 
+    # one after the other: libre 1.1.0 listens with a backlog of 5, and
+    # connections past it wait in SYN-RECV for retransmitted SYN-ACKs
+    # (1, 2, 4, ... s); a connect at a time lets each in as the daemon
+    # takes the one before
     socks = []
     for _ in range(a.count):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.settimeout(2)
+        s.settimeout(3)
         try:
             s.connect((a.host, a.port))
         except OSError:
