@@ -422,6 +422,11 @@ const struct ckey config_keys[] = {
 	 .min = 1, .max = SIZE_MAX >> 20 < 4096 ? SIZE_MAX >> 20 : 4096,
 	 .shift = 20, .def = "256",
 	 .features = CF_MSRP, .reload = NOW},
+	/* all messages in progress together: the spool is RAM */
+	{"spool_max_size", VAL(spool_max_size), .set = config_set_num,
+	 .min = 1, .max = SIZE_MAX >> 20 < 4096 ? SIZE_MAX >> 20 : 4096,
+	 .shift = 20, .def = "512",
+	 .features = CF_MSRP, .reload = NOW},
 	{"msrp_connect_timeout", VAL(msrp_connect_timeout),
 	 .set = config_set_num, .min = 1, .max = 300, .def = "30",
 	 .features = CF_MSRP, .reload = NOW},

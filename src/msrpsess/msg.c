@@ -11,6 +11,7 @@
 #include "router.h"
 #include "deliver.h"
 #include "absent.h"
+#include "budget.h"
 #include "msrpsess.h"
 #include "msrpsess_priv.h"
 
@@ -19,6 +20,46 @@ enum { DIGEST_MAX = 65536 };
 #define DEBUG_MODULE "msrpsess"
 #define DEBUG_LEVEL CONFIG_LOG_LEVEL_MAX
 #include "dbg.h"
+
+/*
+ * spool_max_size: the bytes of all MSRP messages in progress, whichever
+ * session or listener they came on, so a few senders cannot fill the
+ * RAM the spool lives in (16 messages per session x msrp_max_size: 3
+ * sessions held 384 MiB, issue 12). A message with a known total takes
+ * its total with its first chunk, before a byte is written, and gets
+ * 413 at once if it cannot fit; a "*" total takes as its bytes arrive.
+ * A message gives its bytes back when it is freed (delivered, failed,
+ * aborted). Lowering the bound on reload refuses new takes only.
+ */
+static struct budget spool_budget;
+
+
+static bool spool_hold(struct inmsg *m, uint64_t upto)
+{
+	const uint64_t max = m->sess->ms->cfg->spool_max_size;
+
+	if (upto <= m->held)
+		return true;
+
+	if (!spool_budget.name)
+		budget_init(&spool_budget, "spool_bytes", max);
+	else
+		budget_set_max(&spool_budget, max);
+
+	if (!budget_take(&spool_budget, upto - m->held))
+		return false;
+
+	m->held = upto;
+	return true;
+}
+
+
+/** STATUS lines of the spool budget */
+int inmsg_spool_status(struct re_printf *pf)
+{
+	return re_hprintf(pf, "spool_bytes=%llu\nspool_refused=%llu\n",
+			  spool_budget.used, spool_budget.refused);
+}
 
 
 static void inmsg_destructor(void *arg)
@@ -32,6 +73,7 @@ static void inmsg_destructor(void *arg)
 		(void)close(m->fd);
 	mem_deref(m->spool);     /* unlinks the file */
 	mem_deref(m->ranges);
+	budget_give(&spool_budget, m->held);
 }
 
 
@@ -492,6 +534,13 @@ uint16_t inmsg_start(struct msrpsess *s, const struct msrp_msg *msg,
 		inmsg_fail(m, 413, *why);
 	}
 
+	if (!m->failed && m->total_known && !spool_hold(m, m->total)) {
+		*why = "Spool Full";
+		DEBUG_WARNING("session %s message %s: %llu bytes do not fit "
+			      "spool_max_size\n", s->sid, m->msgid, m->total);
+		inmsg_fail(m, 413, *why);
+	}
+
 	if (m->failed) {
 		if (!*why)
 			*why = "Message Failed";
@@ -526,6 +575,13 @@ uint16_t inmsg_write(struct inmsg *m, uint64_t off, const uint8_t *p,
 		*why = "Byte-Range Beyond Total";
 		inmsg_fail(m, 400, *why);
 		return 400;
+	}
+
+	/* a "*" total: the spool is taken as the bytes come */
+	if (!spool_hold(m, off + n)) {
+		*why = "Spool Full";
+		inmsg_fail(m, 413, *why);
+		return 413;
 	}
 
 	/* bytes that came before must come again unchanged: otherwise the

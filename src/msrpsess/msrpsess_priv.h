@@ -124,6 +124,7 @@ struct inmsg {
 	struct ranges *ranges;
 	uint64_t total;
 	bool total_known;
+	uint64_t held;              /* bytes of spool_max_size taken */
 	enum msrp_report succ;
 	enum msrp_report fail;
 	uint16_t failed;            /* dead message: answer chunks with this */
@@ -190,6 +191,7 @@ bool msrpsess_relay_lost(struct le *le, void *arg);
 void msrpsess_close_later(struct msrpsess *s, int err, const char *why);
 
 /* msg.c */
+int inmsg_spool_status(struct re_printf *pf);
 uint16_t inmsg_start(struct msrpsess *s, const struct msrp_msg *msg,
 		     struct inmsg **mp, const char **why);
 uint16_t inmsg_write(struct inmsg *m, uint64_t off, const uint8_t *p,

@@ -199,7 +199,8 @@ int msrpsock_status(struct re_printf *pf, const struct msrpsock *ms)
 			  "msrp_failed=%llu\nmsrp_bytes=%llu\n"
 			  "msrp_repeats_ignored=%llu\n",
 			  ms->n_sessions, ms->n_delivered, ms->n_failed,
-			  ms->n_bytes, ms->n_repeats);
+			  ms->n_bytes, ms->n_repeats) |
+		inmsg_spool_status(pf);
 }
 
 

@@ -299,8 +299,9 @@ static int setup_max(const char *filter, unsigned max_mib)
 	(void)re_snprintf(t.spool, sizeof(t.spool), "%s/spool", t.dir);
 	(void)re_snprintf(t.sock, sizeof(t.sock), "%s/ipc.sock", t.dir);
 
-	t.cfg = unit_config("state_dir %s\nspool_dir %s\nmsrp_max_size %u\n",
-			    t.dir, t.spool, max_mib);
+	t.cfg = unit_config("state_dir %s\nspool_dir %s\nmsrp_max_size %u\n"
+			    "spool_max_size %u\n",
+			    t.dir, t.spool, max_mib, max_mib);
 	if (!t.cfg)
 		return EINVAL;
 
@@ -791,6 +792,35 @@ static void test_large_totals(void)
 }
 
 
+/* spool_max_size: a total that does not fit is refused with its first
+ * chunk, before a byte is written; an aborted message gives its bytes
+ * back */
+static void test_spool_budget(void)
+{
+	static const char body[] = "0123456789";
+	char *st = NULL;
+
+	CU_ASSERT_FATAL(setup(NULL) == 0);
+	t.cfg->spool_max_size = 100;
+
+	UNIT_ASSERT_INT(feed("a", body, 1, 10, 60, '+'), 0);
+	UNIT_ASSERT_INT(feed("b", body, 1, 10, 50, '+'), 413);
+	UNIT_ASSERT_STR(t.v.reason, "Spool Full");
+	UNIT_ASSERT_INT(re_sdprintf(&st, "%H", inmsg_spool_status), 0);
+	UNIT_ASSERT_STR(st, "spool_bytes=60\nspool_refused=1\n");
+	st = mem_deref(st);
+
+	/* "a" aborted by its sender: its 60 bytes are free again */
+	UNIT_ASSERT_INT(feed("a", body, 11, 0, 60, '#'), 0);
+	UNIT_ASSERT_INT(feed("c", body, 1, 10, 50, '+'), 0);
+	UNIT_ASSERT_INT(re_sdprintf(&st, "%H", inmsg_spool_status), 0);
+	UNIT_ASSERT_STR(st, "spool_bytes=50\nspool_refused=1\n");
+	mem_deref(st);
+
+	teardown();
+}
+
+
 /* the sender aborts; the connection goes; too many at once */
 static void test_aborted_lost_bounded(void)
 {
@@ -952,6 +982,8 @@ static CU_TestInfo tests[] = {
 	{"frozen when complete, overlaps agree, total bounds all",
 	 test_integrity},
 	{"hijack: From-Path checked, bound to its sender", test_hijack},
+	{"spool_max_size: refused at the first chunk, given back",
+	 test_spool_budget},
 	CU_TEST_INFO_NULL
 };
 
