@@ -1,4 +1,5 @@
 /* fuzz_msrp.c: the MSRP parser (src/msrp/) on any byte stream: same result however it is cut, responses that parse back. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
@@ -14,7 +15,9 @@
  * 2. a chunk's body never exceeds its Byte-Range (parser contract);
  * 3. the response we would send for any parsed request that gets one
  *    parses back as a response with the same transaction id;
- * 4. a failed feed names a status for the peer (400) and a reason.
+ * 4. a failed feed names a status for the peer (400) and a reason;
+ *    when it hands back the chunk (its tid and paths were read), the
+ *    400 src/msrpsess/conn.c answers with parses back with that tid.
  */
 
 enum {
@@ -31,33 +34,45 @@ struct check {
 };
 
 
+/* What src/msrpsess/ answers a request with must be well-formed and
+ * parse back with its tid and status; false if it could not be encoded */
+static bool check_response(const struct msrp_msg *req, uint16_t scode,
+			   const char *comment)
+{
+	struct msrprun r;
+	struct mbuf *mb;
+	bool encoded;
+
+	mb = mbuf_alloc(512);
+	FUZZ_ASSERT(mb != NULL);
+	encoded = !msrp_response_encode(mb, req, scode, comment, own_uri);
+	if (encoded) {
+		msrprun_init(&r);
+		FUZZ_ASSERT(msrprun_whole(&r, mb->buf, mb->end) == 0);
+		FUZZ_ASSERT(r.err == 0);
+		FUZZ_ASSERT(r.starts == 1 && r.ends == 1);
+		FUZZ_ASSERT(r.last.kind == MSRP_RESPONSE);
+		FUZZ_ASSERT(!strcmp(r.last.tid, req->tid));
+		FUZZ_ASSERT(r.last.scode == scode);
+		msrprun_close(&r);
+	}
+	mem_deref(mb);
+
+	return encoded;
+}
+
+
 static int chk_start(const struct msrp_msg *msg, void *arg)
 {
 	struct check *c = arg;
-	struct mbuf *mb;
 
 	c->body = 0;
 
 	if (msg->kind != MSRP_REQUEST || msg->method == MSRP_M_REPORT)
 		return 0;
 
-	/* what src/msrpsess/ answers with: it must be well-formed */
-	mb = mbuf_alloc(512);
-	FUZZ_ASSERT(mb != NULL);
-	if (!msrp_response_encode(mb, msg, 200, NULL, own_uri)) {
-		struct msrprun r;
-
-		msrprun_init(&r);
-		FUZZ_ASSERT(msrprun_whole(&r, mb->buf, mb->end) == 0);
-		FUZZ_ASSERT(r.err == 0);
-		FUZZ_ASSERT(r.starts == 1 && r.ends == 1);
-		FUZZ_ASSERT(r.last.kind == MSRP_RESPONSE);
-		FUZZ_ASSERT(!strcmp(r.last.tid, msg->tid));
-		FUZZ_ASSERT(r.last.scode == 200);
-		msrprun_close(&r);
+	if (check_response(msg, 200, NULL))
 		++c->responses;
-	}
-	mem_deref(mb);
 
 	return 0;
 }
@@ -94,6 +109,17 @@ static int chk_end(const struct msrp_msg *msg, char flag, void *arg)
 	}
 
 	return 0;
+}
+
+
+/* 4. the 400 for a chunk that failed after its paths were read
+ * (src/msrpsess/conn.c answers it, RFC 4975 §7.2) */
+static void check_error_response(const struct msrp_error *e)
+{
+	FUZZ_ASSERT(e->msg->tid[0] != '\0');
+	FUZZ_ASSERT(!strcmp(e->msg->tid, e->tid));
+	if (e->msg->kind == MSRP_REQUEST)
+		(void)check_response(e->msg, e->scode, e->reason);
 }
 
 
@@ -147,6 +173,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&e, 0, sizeof(e));
 	err = msrp_parser_feed(c.p, data, size, &e);
 	FUZZ_ASSERT(err == 0 || err == EBADMSG || err == EMSGSIZE);
+	if (err && e.msg)
+		check_error_response(&e);
 	mem_deref(c.p);
 
 	return 0;
