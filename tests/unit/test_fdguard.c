@@ -11,6 +11,15 @@
 #include "fdguard.h"
 #include "unit.h"
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 
 static int listener(struct sockaddr_in *sin)
 {
@@ -123,7 +132,12 @@ static void test_emfile(void)
 	/* accepted into the spare's place and closed: the queue drains,
 	 * no EMFILE to spin on */
 	a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	CU_ASSERT(a < 0 && errno == ECONNABORTED);
+	/* under valgrind the kernel's limit is valgrind's, above ours: the
+	 * kernel accepts, valgrind closes it and says EMFILE, and the
+	 * spare's accept finds the queue empty (EAGAIN). Closed all the
+	 * same, and nothing left to spin on. */
+	CU_ASSERT(a < 0 && (errno == ECONNABORTED ||
+			    (RUNNING_ON_VALGRIND && errno == EAGAIN)));
 	CU_ASSERT(closed_by_peer(c));
 	a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	CU_ASSERT(a < 0 && errno == EAGAIN);
