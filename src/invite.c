@@ -203,6 +203,13 @@ static void conn_handler(const struct sip_msg *msg, void *arg)
 			role = SETUP_PASSIVE;
 	}
 
+	/* all of spool_max_size is taken by messages in progress: this
+	 * session's first chunk could only fail; try again later */
+	if (msrpsock_spool_full(inv->ms)) {
+		reject(inv, msg, 503, "Spool Full");
+		return;
+	}
+
 	call = mem_zalloc(sizeof(*call), call_destructor);
 	if (!call) {
 		reject(inv, msg, 500, "Out Of Memory");

@@ -63,6 +63,7 @@ int  msrplink_send(struct msrplink *l, struct mbuf *mb);
 int  msrpsock_set_relay(struct msrpsock *ms, struct msrplink *l,
 			const char *use_path);
 const char *msrpsock_relay_path(const struct msrpsock *ms);
+bool msrpsock_spool_full(const struct msrpsock *ms);
 const struct sa *msrpsock_laddr(const struct msrpsock *ms);
 
 #endif

@@ -54,6 +54,14 @@ static bool spool_hold(struct inmsg *m, uint64_t upto)
 }
 
 
+/** Every byte of spool_max_size is taken by messages in progress. */
+bool msrpsock_spool_full(const struct msrpsock *ms)
+{
+	return ms && ms->cfg && spool_budget.name &&
+		spool_budget.used >= ms->cfg->spool_max_size;
+}
+
+
 /** STATUS lines of the spool budget */
 int inmsg_spool_status(struct re_printf *pf)
 {

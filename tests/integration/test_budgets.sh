@@ -13,6 +13,7 @@ set -u
 . "$(dirname "$0")/sippushd.sh"
 
 HOLD=$(dirname "$0")/tools/holdconns.py
+RAW=$(dirname "$0")/tools/rawmsrp.py
 
 # cpu_ticks PID: utime + stime of PID, in clock ticks
 cpu_ticks() {
@@ -149,6 +150,27 @@ if sp_has CONFIG_MSRP; then
 	wait_listen "$LPID"
 	it_check "... byte-exact" same_sha "$IT_DIR/fit.bin" "$IT_DIR/out3"
 	it_check "its spool bytes are given back" wait_status spool_bytes 0 5
+
+	# a message in progress holds all of it: the next INVITE gets 503
+	SP_PORT=$(sed -n 's/^sip_listen 127.0.0.1:\([0-9]*\)$/\1/p' "$IT_DIR/d3.conf")
+	mkdir -p "$IT_DIR/out4"
+	listen l4 --count 1 --dir "$IT_DIR/out4" mms.ua
+	python3 "$RAW" --sip "127.0.0.1:$SP_PORT" --timeout 30 \
+		send,h1,1-10/1048576,+,0123456789 waitfor,"$IT_DIR/release",go \
+		>"$IT_DIR/rawA.out" 2>&1 &
+	RPID=$!
+	it_track "$RPID"
+	it_check "a message in progress holds all of spool_max_size" \
+		wait_status spool_bytes 1048576 10
+	python3 "$RAW" --sip "127.0.0.1:$SP_PORT" --timeout 5 \
+		send,h2,1-10/10,\$,0123456789 >"$IT_DIR/rawB.out" 2>&1
+	it_check "... an INVITE meanwhile -> 503 Spool Full" \
+		grep -q "INVITE -> SIP/2.0 503 Spool Full" "$IT_DIR/rawB.out"
+	echo go >"$IT_DIR/release"
+	wait "$RPID"
+	it_check "... its bytes are given back when it ends" \
+		wait_status spool_bytes 0 10
+	kill "$LPID" 2>/dev/null
 fi
 
 sp_stop

@@ -809,6 +809,13 @@ static void test_spool_budget(void)
 	UNIT_ASSERT_INT(re_sdprintf(&st, "%H", inmsg_spool_status), 0);
 	UNIT_ASSERT_STR(st, "spool_bytes=60\nspool_refused=1\n");
 	st = mem_deref(st);
+	CU_ASSERT_FALSE(msrpsock_spool_full(t.sess->ms));
+
+	/* all of it taken: a new INVITE gets 503 (invite.c) */
+	UNIT_ASSERT_INT(feed("d", body, 1, 10, 40, '+'), 0);
+	CU_ASSERT(msrpsock_spool_full(t.sess->ms));
+	UNIT_ASSERT_INT(feed("d", body, 11, 0, 40, '#'), 0);
+	CU_ASSERT_FALSE(msrpsock_spool_full(t.sess->ms));
 
 	/* "a" aborted by its sender: its 60 bytes are free again */
 	UNIT_ASSERT_INT(feed("a", body, 11, 0, 60, '#'), 0);
