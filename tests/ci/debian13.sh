@@ -27,7 +27,12 @@ root=
 [ "$(id -u)" = 0 ] || { echo "debian13.sh: run as root (debootstrap, chroot)" >&2; exit 1; }
 command -v debootstrap >/dev/null || {
 	echo "debian13.sh: installing debootstrap"
-	apt-get update -q >/dev/null
+	# a foreign architecture's index (cross.sh adds armhf, mipsel) may be
+	# mid-sync on the mirror: apt-get update then exits 100 although the
+	# amd64 index it needs is fine, so its error is reported, not fatal;
+	# the install below fails loudly if debootstrap really cannot be had
+	apt-get update -q >/dev/null ||
+		echo "debian13.sh: apt-get update reported errors (above); installing anyway" >&2
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap
 }
 
