@@ -37,13 +37,15 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$IT_TOP" || exit 1
 
 # --- parameters ----------------------------------------------------------------
+# SCALE_APPS: one ID per app, as many as the daemon advertises (ADV_IDS_MAX in
+# src/daemon/ipchooks.c, 128 since 592659d: the 129th SUBSCRIBE gets ERR 429)
 BUF=4194304                     # every SIP UDP socket buffer (sipp -buff_size, udp_rcvbuf)
 if [ "$MODE" = full ]; then
 	TP_START=10000 TP_SECS=2 TP_PROBES=10 TP_MAX=100000
 	LAT_N=10000 LAT_RATE=1000
 	MSRP_MB=${BENCH_MSRP_MB:-1024} MSRP_PROF_MB=64
 	IDLE_S=60
-	SCALE_APPS=1000 SCALE_N=1000000
+	SCALE_APPS=128 SCALE_N=1000000
 	BURST_N=100000 BURST_S=5 BURST_WAIT=40
 	GATE_MAX_MS=8000 GATE_BUDGET_MS=60000
 	TP_BUDGET_S=300 SCALE_MAX_S=75
@@ -54,7 +56,7 @@ else
 	LAT_N=500 LAT_RATE=1000
 	MSRP_MB=${BENCH_MSRP_MB:-16} MSRP_PROF_MB=16
 	IDLE_S=6
-	SCALE_APPS=1000 SCALE_N=5000
+	SCALE_APPS=128 SCALE_N=5000
 	BURST_N=5000 BURST_S=1 BURST_WAIT=4
 	GATE_MAX_MS=0 GATE_BUDGET_MS=0
 	TP_BUDGET_S=60 SCALE_MAX_S=10
