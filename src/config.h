@@ -54,6 +54,7 @@ struct config {
 	char *msrp_listen;          /* "addr:port"; NULL = SIP address, port 0 */
 	uint64_t msrp_max_size;     /* bytes (configured in MiB) */
 	uint64_t spool_max_size;    /* bytes of all messages in progress (MiB) */
+	uint32_t msrp_conn_max;     /* MSRP connections accepted */
 	uint32_t msrp_connect_timeout; /* s until the MSRP connection binds */
 	uint32_t msrp_idle_timeout;    /* s without progress, then BYE */
 	char *msrp_relay;           /* msrp[s]://IP:port of our relay, or NULL */

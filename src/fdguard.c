@@ -53,19 +53,26 @@ struct tracked {
 	ino_t ino;
 };
 
+/* the connections accepted on some listeners, bounded together */
+struct guarded_class {
+	struct budget b;
+	int lfdv[LISTEN_MAX];
+	size_t lfdc;
+	struct tracked *connv;
+	size_t connc, conncap;
+};
+
 static struct {
 	bool have_spare;
 	int spare;
 	int limit;            /* RLIMIT_NOFILE when first needed */
 	int reserve;
-	struct budget sip;
-	int lfdv[LISTEN_MAX];
-	size_t lfdc;
-	struct tracked *connv;
-	size_t connc, conncap;
+	struct guarded_class cls[FDGUARD_N];
 	uint64_t fd_refused;  /* at the limit or into the reserve */
 	struct loglimit ll;
 } g;
+
+static const char *const cls_name[FDGUARD_N] = {"sip_conns", "msrp_conns"};
 
 
 static void limits(void)
@@ -87,8 +94,9 @@ static void limits(void)
 	if (g.reserve > RESERVE_MAX)
 		g.reserve = RESERVE_MAX;
 
-	if (!g.sip.max)
-		budget_init(&g.sip, "sip_conns", SIP_DEFAULT);
+	for (int i = 0; i < FDGUARD_N; i++)
+		if (!g.cls[i].b.max)
+			budget_init(&g.cls[i].b, cls_name[i], SIP_DEFAULT);
 }
 
 
@@ -115,62 +123,63 @@ static void refused(int lfd, const char *why)
 }
 
 
-static bool sip_listener(int lfd)
+static struct guarded_class *listener_class(int lfd)
 {
-	for (size_t i = 0; i < g.lfdc; i++)
-		if (g.lfdv[i] == lfd)
-			return true;
+	for (int i = 0; i < FDGUARD_N; i++)
+		for (size_t j = 0; j < g.cls[i].lfdc; j++)
+			if (g.cls[i].lfdv[j] == lfd)
+				return &g.cls[i];
 
-	return false;
+	return NULL;
 }
 
 
-/* Forget the connections libre has closed since (by inode, as a
+/* Forget the connections their owner has closed since (by inode, as a
  * descriptor number comes back for the next socket). */
-static void sip_prune(void)
+static void cls_prune(struct guarded_class *c)
 {
 	struct stat st;
 	size_t i = 0;
 
-	while (i < g.connc) {
-		if (fstat(g.connv[i].fd, &st) == 0 &&
-		    st.st_ino == g.connv[i].ino) {
+	while (i < c->connc) {
+		if (fstat(c->connv[i].fd, &st) == 0 &&
+		    st.st_ino == c->connv[i].ino) {
 			++i;
 			continue;
 		}
 
-		g.connv[i] = g.connv[--g.connc];
-		budget_give(&g.sip, 1);
+		c->connv[i] = c->connv[--c->connc];
+		budget_give(&c->b, 1);
 	}
 }
 
 
-static bool sip_take(int fd)
+static bool cls_take(struct guarded_class *c, int fd)
 {
 	struct stat st;
 
-	if (budget_full(&g.sip))
-		sip_prune();
+	if (budget_full(&c->b))
+		cls_prune(c);
 
-	if (fstat(fd, &st) < 0 || !budget_take(&g.sip, 1))
+	if (fstat(fd, &st) < 0 || !budget_take(&c->b, 1))
 		return false;
 
-	if (g.connc == g.conncap) {
-		size_t cap = g.conncap ? 2 * g.conncap : 32;
-		struct tracked *v = realloc(g.connv, cap * sizeof(*v));
+	if (c->connc == c->conncap) {
+		size_t cap = c->conncap ? 2 * c->conncap : 32;
+		struct tracked *v = realloc(c->connv, cap * sizeof(*v));
 
 		if (!v) {
-			budget_give(&g.sip, 1);
+			budget_give(&c->b, 1);
 			return false;
 		}
 
-		g.connv   = v;
-		g.conncap = cap;
+		c->connv   = v;
+		c->conncap = cap;
 	}
 
-	g.connv[g.connc].fd  = fd;
-	g.connv[g.connc].ino = st.st_ino;
-	++g.connc;
+	c->connv[c->connc].fd  = fd;
+	c->connv[c->connc].ino = st.st_ino;
+	++c->connc;
 
 	return true;
 }
@@ -188,6 +197,7 @@ static bool is_local(int lfd)
 
 static int guarded(int lfd, struct sockaddr *sa, socklen_t *len, int flags)
 {
+	struct guarded_class *c;
 	const char *why = NULL;
 	int fd;
 
@@ -226,8 +236,9 @@ static int guarded(int lfd, struct sockaddr *sa, socklen_t *len, int flags)
 		++g.fd_refused;
 		why = "descriptor reserve";
 	}
-	else if (sip_listener(lfd) && !sip_take(fd)) {
-		why = "sip_conn_max";
+	else if ((c = listener_class(lfd)) && !cls_take(c, fd)) {
+		why = c == &g.cls[FDGUARD_SIP] ? "sip_conn_max" :
+			"msrp_conn_max";
 	}
 
 	if (!why)
@@ -288,69 +299,95 @@ void fdguard_close(void)
 		(void)close(g.spare);
 	g.have_spare = false;
 
-	free(g.connv);
-	g.connv   = NULL;
-	g.connc   = 0;
-	g.conncap = 0;
-	g.lfdc    = 0;
-	budget_init(&g.sip, "sip_conns", g.sip.max ? g.sip.max : SIP_DEFAULT);
+	for (int i = 0; i < FDGUARD_N; i++) {
+		struct guarded_class *c = &g.cls[i];
+
+		free(c->connv);
+		c->connv   = NULL;
+		c->connc   = 0;
+		c->conncap = 0;
+		c->lfdc    = 0;
+		budget_init(&c->b, cls_name[i],
+			    c->b.max ? c->b.max : SIP_DEFAULT);
+	}
 }
 
 
-/** sip_conn_max: lowering it refuses new connections only. */
-void fdguard_sip_max(uint32_t max)
+/** sip_conn_max, msrp_conn_max: lowering refuses new connections only */
+void fdguard_max(enum fdguard_class k, uint32_t max)
 {
 	limits();
-	budget_set_max(&g.sip, max);
+	if (k < FDGUARD_N)
+		budget_set_max(&g.cls[k].b, max);
 }
 
 
 /**
- * Count the connections accepted on lfd (a SIP TCP/TLS listener).
+ * Count the connections accepted on lfd (a SIP TCP/TLS or MSRP listener)
+ * towards class k.
  *
  * @return 0, or ENOSPC past LISTEN_MAX listeners
  */
-int fdguard_sip_watch(int lfd)
+int fdguard_watch(enum fdguard_class k, int lfd)
 {
-	if (lfd < 0)
+	struct guarded_class *c;
+
+	if (lfd < 0 || k >= FDGUARD_N)
 		return EBADF;
 
-	if (sip_listener(lfd))
+	if (listener_class(lfd))
 		return 0;
 
-	if (g.lfdc == LISTEN_MAX)
+	c = &g.cls[k];
+	if (c->lfdc == LISTEN_MAX)
 		return ENOSPC;
 
-	g.lfdv[g.lfdc++] = lfd;
+	c->lfdv[c->lfdc++] = lfd;
 	return 0;
 }
 
 
-/** The SIP listeners are about to go (transports flushed). Their
- * connections stay counted until libre closes them. */
-void fdguard_sip_unwatch(void)
+/** lfd is about to be closed (-1: every listener of class k). Its
+ * connections stay counted until their owner closes them. */
+void fdguard_unwatch(enum fdguard_class k, int lfd)
 {
-	g.lfdc = 0;
+	struct guarded_class *c;
+
+	if (k >= FDGUARD_N)
+		return;
+
+	c = &g.cls[k];
+	for (size_t i = 0; i < c->lfdc;) {
+		if (lfd < 0 || c->lfdv[i] == lfd)
+			c->lfdv[i] = c->lfdv[--c->lfdc];
+		else
+			++i;
+	}
 }
 
 
-/** SIP TCP/TLS connections accepted and still open. */
-uint32_t fdguard_sip_conns(void)
+/** Connections of class k accepted and still open. */
+uint32_t fdguard_conns(enum fdguard_class k)
 {
 	limits();
-	sip_prune();
+	if (k >= FDGUARD_N)
+		return 0;
 
-	return (uint32_t)g.sip.used;
+	cls_prune(&g.cls[k]);
+	return (uint32_t)g.cls[k].b.used;
 }
 
 
 /** STATUS lines */
 int fdguard_status(struct re_printf *pf, void *unused)
 {
-	uint32_t n = fdguard_sip_conns();
+	uint32_t sip = fdguard_conns(FDGUARD_SIP);
+	uint32_t msrp = fdguard_conns(FDGUARD_MSRP);
 	(void)unused;
 
 	return re_hprintf(pf, "sip_conns=%u\nsip_conns_refused=%llu\n"
-			  "accept_fd_refused=%llu\n", n, g.sip.refused,
-			  g.fd_refused);
+			  "msrp_conns=%u\nmsrp_conns_refused=%llu\n"
+			  "accept_fd_refused=%llu\n",
+			  sip, g.cls[FDGUARD_SIP].b.refused,
+			  msrp, g.cls[FDGUARD_MSRP].b.refused, g.fd_refused);
 }

@@ -226,7 +226,7 @@ static void guard_listener(struct ua *ua, enum sip_transp tp,
 		return;
 
 	m.local = &bound;
-	if (!sipsock_find(&m, &fd, 1) || fdguard_sip_watch(fd))
+	if (!sipsock_find(&m, &fd, 1) || fdguard_watch(FDGUARD_SIP, fd))
 		DEBUG_WARNING("%J: listener not found, sip_conn_max not "
 			      "applied\n", &bound);
 }
@@ -343,7 +343,7 @@ int ua_alloc(struct ua **uap, const struct config *cfg)
 	if (err)
 		goto out;
 
-	fdguard_sip_max(cfg->sip_conn_max);
+	fdguard_max(FDGUARD_SIP, cfg->sip_conn_max);
 	err = tls_ctx(&ua->tls, cfg);
 	if (err || offline)
 		goto out;
@@ -427,7 +427,7 @@ int ua_reset_transports(struct ua *ua, const struct config *cfg)
 	}
 
 	dns_refresh(ua, cfg);
-	fdguard_sip_max(cfg->sip_conn_max);
+	fdguard_max(FDGUARD_SIP, cfg->sip_conn_max);
 
 	if (same_transports(ua, cfg, &laddr, &laddr6)) {
 		mem_deref((void *)ua->cfg);
@@ -439,7 +439,7 @@ int ua_reset_transports(struct ua *ua, const struct config *cfg)
 	if (err)
 		return err;
 
-	fdguard_sip_unwatch();
+	fdguard_unwatch(FDGUARD_SIP, -1);
 	udpgrow_flush(ua->ug);
 	sip_transp_flush(ua->sip);
 	mem_deref(ua->tls);
@@ -452,7 +452,7 @@ int ua_reset_transports(struct ua *ua, const struct config *cfg)
 	if (!err && sa_isset(&laddr6, SA_ADDR))
 		err = transports_add(ua, cfg, &laddr6);
 	if (err) {
-		fdguard_sip_unwatch();
+		fdguard_unwatch(FDGUARD_SIP, -1);
 		udpgrow_flush(ua->ug);
 		sip_transp_flush(ua->sip);
 		sa_init(&ua->laddr, AF_UNSPEC);

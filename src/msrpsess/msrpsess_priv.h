@@ -59,6 +59,7 @@ struct msrpsock {
 	struct tls *tls;
 	struct sa laddr;
 	struct sa tls_laddr;
+	int lfd[2];                 /* ts's, tls_ts's (fdguard), or -1 */
 	struct hash *sessions;
 	struct list conns;          /* accepted, not bound yet */
 	struct router *router;

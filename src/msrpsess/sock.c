@@ -5,6 +5,8 @@
 #include "autoconf.h"
 #include "config.h"
 #include "spool.h"
+#include "sipsock.h"
+#include "fdguard.h"
 #include "msrpsess.h"
 #include "msrpsess_priv.h"
 
@@ -33,6 +35,8 @@ static void sock_destructor(void *arg)
 {
 	struct msrpsock *ms = arg;
 
+	fdguard_unwatch(FDGUARD_MSRP, ms->lfd[0]);
+	fdguard_unwatch(FDGUARD_MSRP, ms->lfd[1]);
 	list_flush(&ms->conns);
 	hash_flush(ms->sessions);
 	mem_deref(ms->sessions);
@@ -66,6 +70,22 @@ void msrpsock_set_config(struct msrpsock *ms, const struct config *cfg)
 
 	mem_deref((void *)ms->cfg);
 	ms->cfg = mem_ref((void *)cfg);
+	fdguard_max(FDGUARD_MSRP, cfg->msrp_conn_max);
+}
+
+
+/* The connections libre accepts on this listener count towards
+ * msrp_conn_max (fdguard.c); the kernel finds it by its address. */
+static void guard_listener(struct msrpsock *ms, int i, const struct sa *la)
+{
+	struct sipsock_match m = { SOCK_STREAM, true, la, NULL };
+
+	if (!sipsock_find(&m, &ms->lfd[i], 1) ||
+	    fdguard_watch(FDGUARD_MSRP, ms->lfd[i])) {
+		ms->lfd[i] = -1;
+		DEBUG_WARNING("%J: listener not found, msrp_conn_max not "
+			      "applied\n", la);
+	}
 }
 
 
@@ -96,7 +116,11 @@ static int listen_tls(struct msrpsock *ms, const struct sa *laddr)
 		return err;
 	}
 
-	return tcp_sock_local_get(ms->tls_ts, &ms->tls_laddr);
+	err = tcp_sock_local_get(ms->tls_ts, &ms->tls_laddr);
+	if (!err)
+		guard_listener(ms, 1, &ms->tls_laddr);
+
+	return err;
 }
 
 
@@ -131,6 +155,9 @@ int msrpsock_alloc(struct msrpsock **msp, const struct sa *laddr,
 	ms->dlv    = mem_ref(dlv);
 	ms->tls    = mem_ref(server_tls);
 	ms->cfg    = mem_ref((void *)cfg);
+	ms->lfd[0] = -1;
+	ms->lfd[1] = -1;
+	fdguard_max(FDGUARD_MSRP, cfg->msrp_conn_max);
 
 	err = str_dup(&ms->spool_dir, cfg->spool_dir);
 	if (err)
@@ -151,6 +178,7 @@ int msrpsock_alloc(struct msrpsock **msp, const struct sa *laddr,
 	err = tcp_sock_local_get(ms->ts, &ms->laddr);
 	if (err)
 		goto out;
+	guard_listener(ms, 0, &ms->laddr);
 
 	if (server_tls) {
 		err = listen_tls(ms, &ms->laddr);

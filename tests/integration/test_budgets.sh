@@ -128,7 +128,7 @@ msend() {
 if sp_has CONFIG_MSRP; then
 	sp_stop
 	sp_conf "$IT_DIR/d3.conf" tcp "app mms.ua" "spool_max_size 1" \
-		"msrp_max_size 8"
+		"msrp_max_size 8" "msrp_conn_max 5"
 	if ! sp_start d3 "$IT_DIR/d3.conf" || ! sp_registered d3; then
 		it_fail "daemon registered"
 		it_done
@@ -171,6 +171,19 @@ if sp_has CONFIG_MSRP; then
 	it_check "... its bytes are given back when it ends" \
 		wait_status spool_bytes 0 10
 	kill "$LPID" 2>/dev/null
+
+	# msrp_conn_max 5: 8 held on the MSRP port, 3 closed at accept
+	SP_PORT=$(sed -n 's/.*msrpsess: MSRP on 127.0.0.1:\([0-9]*\).*/\1/p' \
+		"$IT_DIR/d3.log" | head -1)
+	hold h4 8 6
+	it_check "5 MSRP connections held" wait_status msrp_conns 5 10
+	it_check "3 refused past msrp_conn_max" \
+		wait_status msrp_conns_refused 3 10
+	wait "$HPID"
+	echo "held: $(held h4 opened) opened, $(held h4 closed) closed by the daemon"
+	it_check "the 3 were closed at accept" test "$(held h4 closed)" -eq 3
+	it_check "closed MSRP connections are counted free" \
+		wait_status msrp_conns 0 5
 fi
 
 sp_stop

@@ -1,4 +1,4 @@
-/* test_fdguard.c: accept() at the descriptor limit refuses (accept and close) instead of failing EMFILE; sip_conn_max counts and frees. */
+/* test_fdguard.c: accept() at the descriptor limit refuses (accept and close) instead of failing EMFILE; sip_conn_max and msrp_conn_max count apart and free. */
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
@@ -70,8 +70,8 @@ static void test_sip_conn_max(void)
 	UNIT_ASSERT_INT(fdguard_init(), 0);
 	lfd = listener(&sin);
 	CU_ASSERT_FATAL(lfd >= 0);
-	fdguard_sip_max(2);
-	UNIT_ASSERT_INT(fdguard_sip_watch(lfd), 0);
+	fdguard_max(FDGUARD_SIP, 2);
+	UNIT_ASSERT_INT(fdguard_watch(FDGUARD_SIP, lfd), 0);
 
 	for (int i = 0; i < 3; i++) {
 		c[i] = dial(&sin);
@@ -82,18 +82,18 @@ static void test_sip_conn_max(void)
 	CU_ASSERT(a[0] >= 0);
 	CU_ASSERT(a[1] >= 0);
 	CU_ASSERT(a[2] < 0 && errno == ECONNABORTED);
-	UNIT_ASSERT_INT(fdguard_sip_conns(), 2);
+	UNIT_ASSERT_INT(fdguard_conns(FDGUARD_SIP), 2);
 	CU_ASSERT(closed_by_peer(c[2]));
 
 	/* a closed one is free again, found by its inode even when the
 	 * descriptor number comes back */
 	(void)close(a[0]);
-	UNIT_ASSERT_INT(fdguard_sip_conns(), 1);
+	UNIT_ASSERT_INT(fdguard_conns(FDGUARD_SIP), 1);
 	(void)close(c[2]);
 	c[2] = dial(&sin);
 	a[2] = accept(lfd, NULL, NULL);
 	CU_ASSERT(a[2] >= 0);
-	UNIT_ASSERT_INT(fdguard_sip_conns(), 2);
+	UNIT_ASSERT_INT(fdguard_conns(FDGUARD_SIP), 2);
 
 	for (int i = 0; i < 3; i++) {
 		(void)close(c[i]);
@@ -101,9 +101,58 @@ static void test_sip_conn_max(void)
 			(void)close(a[i]);
 	}
 
-	UNIT_ASSERT_INT(fdguard_sip_conns(), 0);
-	fdguard_sip_unwatch();
+	UNIT_ASSERT_INT(fdguard_conns(FDGUARD_SIP), 0);
+	fdguard_unwatch(FDGUARD_SIP, lfd);
 	(void)close(lfd);
+	fdguard_close();
+}
+
+
+/* the SIP and MSRP budgets are apart: a full MSRP class refuses on its
+ * listener only, and unwatching one listener leaves the other counted */
+static void test_classes(void)
+{
+	struct sockaddr_in s1, s2;
+	int l1, l2, c[3], a[3];
+
+	UNIT_ASSERT_INT(fdguard_init(), 0);
+	l1 = listener(&s1);
+	l2 = listener(&s2);
+	CU_ASSERT_FATAL(l1 >= 0 && l2 >= 0);
+	fdguard_max(FDGUARD_SIP, 1);
+	fdguard_max(FDGUARD_MSRP, 1);
+	UNIT_ASSERT_INT(fdguard_watch(FDGUARD_SIP, l1), 0);
+	UNIT_ASSERT_INT(fdguard_watch(FDGUARD_MSRP, l2), 0);
+	/* a listener belongs to the class that watched it first */
+	UNIT_ASSERT_INT(fdguard_watch(FDGUARD_SIP, l2), 0);
+
+	c[0] = dial(&s2);
+	c[1] = dial(&s2);
+	c[2] = dial(&s1);
+	CU_ASSERT_FATAL(c[0] >= 0 && c[1] >= 0 && c[2] >= 0);
+	a[0] = accept(l2, NULL, NULL);
+	a[1] = accept(l2, NULL, NULL);
+	CU_ASSERT(a[0] >= 0);
+	CU_ASSERT(a[1] < 0 && errno == ECONNABORTED);
+	a[2] = accept(l1, NULL, NULL);
+	CU_ASSERT(a[2] >= 0);
+	UNIT_ASSERT_INT(fdguard_conns(FDGUARD_MSRP), 1);
+	UNIT_ASSERT_INT(fdguard_conns(FDGUARD_SIP), 1);
+
+	/* l2 unwatched: its connection stays counted until closed */
+	fdguard_unwatch(FDGUARD_MSRP, l2);
+	UNIT_ASSERT_INT(fdguard_conns(FDGUARD_MSRP), 1);
+	(void)close(a[0]);
+	UNIT_ASSERT_INT(fdguard_conns(FDGUARD_MSRP), 0);
+	UNIT_ASSERT_INT(fdguard_conns(FDGUARD_SIP), 1);
+
+	for (int i = 0; i < 3; i++)
+		(void)close(c[i]);
+	if (a[2] >= 0)
+		(void)close(a[2]);
+	fdguard_unwatch(FDGUARD_SIP, -1);
+	(void)close(l1);
+	(void)close(l2);
 	fdguard_close();
 }
 
@@ -153,6 +202,7 @@ static void test_emfile(void)
 
 static CU_TestInfo tests[] = {
 	{"sip_conn_max refuses past it, frees closed", test_sip_conn_max},
+	{"SIP and MSRP budgets apart", test_classes},
 	{"EMFILE: accepted into the spare and closed", test_emfile},
 	CU_TEST_INFO_NULL
 };
