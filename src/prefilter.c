@@ -55,10 +55,17 @@ static uint8_t lower(uint8_t c)
 }
 
 
-/* libre's hash_joaat_ci(), one character at a time */
+/* libre's hash_joaat_ci(), one character at a time. libre adds
+ * tolower(str[i]) of a plain char: where char is signed (x86, MIPS) a
+ * byte >= 0x80 adds a negative value, where it is unsigned (ARM) the
+ * byte. Adding the byte everywhere made a name libre does not take for
+ * Content-Length one for us (found by fuzz_sipstream), and the two
+ * framed the stream apart. */
 static uint32_t joaat_step(uint32_t h, uint8_t c)
 {
-	h += lower(c);
+	const char ch = (char)lower(c);
+
+	h += (uint32_t)(int)ch;
 	h += (h << 10);
 	h ^= (h >> 6);
 
