@@ -1,4 +1,5 @@
 /* prefilter.c: a cheap first look at raw SIP bytes, before libre's parser sees them. */
+#include <ctype.h>
 #include <string.h>
 #include <re.h>
 #include "autoconf.h"
@@ -55,17 +56,19 @@ static uint8_t lower(uint8_t c)
 }
 
 
-/* libre's hash_joaat_ci(), one character at a time. libre adds
- * tolower(str[i]) of a plain char: where char is signed (x86, MIPS) a
- * byte >= 0x80 adds a negative value, where it is unsigned (ARM) the
- * byte. Adding the byte everywhere made a name libre does not take for
- * Content-Length one for us (found by fuzz_sipstream), and the two
- * framed the stream apart. */
+/* libre's hash_joaat_ci(), one character at a time, with the very call
+ * libre makes: tolower() of a plain char. What a byte >= 0x80 adds
+ * depends on the libc and on char's signedness (glibc on x86: the byte,
+ * but 0xff is EOF, -1; musl on MIPS: negative; ARM: the byte), so only
+ * the same call in the same process gives libre's hash. Adding the byte
+ * made names with such bytes Content-Length for one and not the other,
+ * and the two framed a stream apart (found by fuzz_sipstream). */
 static uint32_t joaat_step(uint32_t h, uint8_t c)
 {
-	const char ch = (char)lower(c);
+	const char ch = (char)c;
 
-	h += (uint32_t)(int)ch;
+	/* NOLINTNEXTLINE(bugprone-signed-char-misuse,cert-str34-c): as libre */
+	h += (uint32_t)tolower(ch);
 	h += (h << 10);
 	h ^= (h >> 6);
 
