@@ -12,6 +12,7 @@
 #include "autoconf.h"
 #include "budget.h"
 #include "loglimit.h"
+#include "sipstream.h"
 #include "fdguard.h"
 
 #define DEBUG_MODULE "fdguard"
@@ -239,6 +240,9 @@ static int guarded(int lfd, struct sockaddr *sa, socklen_t *len, int flags)
 	else if ((c = listener_class(lfd)) && !cls_take(c, fd)) {
 		why = c == &g.cls[FDGUARD_SIP] ? "sip_conn_max" :
 			"msrp_conn_max";
+	}
+	else if (sipstream_accepted(lfd, fd)) {
+		why = "out of memory";
 	}
 
 	if (!why)

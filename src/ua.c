@@ -13,6 +13,7 @@
 #include "udpgrow.h"
 #include "sipsock.h"
 #include "fdguard.h"
+#include "sipstream.h"
 #include "ua.h"
 
 #define DEBUG_MODULE "ua"
@@ -55,6 +56,7 @@ static void destructor(void *arg)
 
 	ua->ug = mem_deref(ua->ug);
 	fdguard_close();
+	sipstream_close();
 
 	/* after sip_close() the reference is ours again only once the exit
 	 * handler ran; before that, libre still drains transactions */
@@ -226,9 +228,15 @@ static void guard_listener(struct ua *ua, enum sip_transp tp,
 		return;
 
 	m.local = &bound;
-	if (!sipsock_find(&m, &fd, 1) || fdguard_watch(FDGUARD_SIP, fd))
+	if (!sipsock_find(&m, &fd, 1) || fdguard_watch(FDGUARD_SIP, fd)) {
 		DEBUG_WARNING("%J: listener not found, sip_conn_max not "
 			      "applied\n", &bound);
+		return;
+	}
+
+	/* TLS bytes are ciphertext at recv(): only plain TCP is sifted */
+	if (tp == SIP_TRANSP_TCP && sipstream_listen(fd))
+		DEBUG_WARNING("%J: stream pre-filter not applied\n", &bound);
 }
 
 
@@ -440,6 +448,7 @@ int ua_reset_transports(struct ua *ua, const struct config *cfg)
 		return err;
 
 	fdguard_unwatch(FDGUARD_SIP, -1);
+	sipstream_unlisten();
 	udpgrow_flush(ua->ug);
 	sip_transp_flush(ua->sip);
 	mem_deref(ua->tls);
@@ -453,6 +462,7 @@ int ua_reset_transports(struct ua *ua, const struct config *cfg)
 		err = transports_add(ua, cfg, &laddr6);
 	if (err) {
 		fdguard_unwatch(FDGUARD_SIP, -1);
+		sipstream_unlisten();
 		udpgrow_flush(ua->ug);
 		sip_transp_flush(ua->sip);
 		sa_init(&ua->laddr, AF_UNSPEC);
@@ -501,7 +511,8 @@ const struct sa *ua_laddr(const struct ua *ua)
 /** The stack's own counters for STATUS */
 int ua_status(struct re_printf *pf, const struct ua *ua)
 {
-	return ua ? udpgrow_status(pf, ua->ug) | fdguard_status(pf, NULL) : 0;
+	return ua ? udpgrow_status(pf, ua->ug) | fdguard_status(pf, NULL) |
+		sipstream_status(pf, NULL) : 0;
 }
 
 

@@ -188,5 +188,35 @@ lines=$(tail -n +"$((lines0 + 1))" "$IT_DIR/d.log" | grep -c "udpgrow: ")
 echo "junk log lines during the flood: $lines"
 it_check "500 junk datagrams logged in at most 12 lines" test "$lines" -le 12
 
+# --- TCP junk lines: closed before libre parses them (sipstream.c) ----------
+# libre parses a TCP buffer again for each segment: one 16 KB line held the
+# loop 0.7 s, and a line that never ends kept the connection for ever. Each
+# connection sends 4,000 bytes of a start line without its end, in
+# 1,000-byte segments: closed at the line's 2,049th byte.
+mkdir -p "$IT_DIR/got4"
+lines0=$(wc -l <"$IT_DIR/d.log")
+listen l4 --count 3 --dir "$IT_DIR/got4" mms.ua
+python3 "$BAD" 127.0.0.1 "$SP_PORT" junk --tcp --count 20 --size 4000 \
+	--timeout 5 >"$IT_DIR/tcpjunk.out" 2>&1 &
+JPID=$!
+it_track "$JPID"
+for i in 1 2 3; do
+	head -c 3000 /dev/urandom >"$IT_DIR/t$i.bin"
+	psend tj$i mms.ua "$IT_DIR/t$i.bin" --timeout 10
+	it_check "push $i during the TCP junk -> 200" psend_is "tj$i" 200
+done
+wait "$JPID"
+wait_listen "$LPID"
+cat "$IT_DIR/tcpjunk.out"
+it_check "20 endless TCP junk lines: each connection closed by the daemon" \
+	grep -qx "closed 20 of 20" "$IT_DIR/tcpjunk.out"
+it_check "... counted as junk" status_key sip_tcp_junk 20
+it_check "3 pushes delivered meanwhile" test "$(find "$IT_DIR/got4" -name '*.body' | wc -l)" -eq 3
+lines=$(tail -n +"$((lines0 + 1))" "$IT_DIR/d.log" | grep -c "sipstream: ")
+echo "TCP junk log lines: $lines"
+it_check "20 junk connections logged in at most 12 lines" test "$lines" -le 12
+it_check "a well-formed request over TCP still answered" bash -c \
+	"python3 '$BAD' 127.0.0.1 '$SP_PORT' cseq-method --tcp | grep -q '^SIP/2.0 400'"
+
 sp_stop
 it_done

@@ -3,12 +3,17 @@
 
 usage: badsip.py HOST PORT CASE [--tcp] [--timeout S]
        badsip.py HOST PORT junk [--count N] [--rate R] [--size B] [--spaces]
+       badsip.py HOST PORT junk --tcp [--count N] [--size B] [--timeout S]
 
 CASE names one defect (see CASES); "ok" is a well-formed request, for
 comparison. Prints the first final response's status line, "NONE" if
 nothing came back within the timeout, or "CLOSED" if a TCP peer closed
 the connection without answering. "junk" sends N datagrams of B bytes
-of non-SIP text at R per second and prints nothing.
+of non-SIP text at R per second and prints nothing; with --tcp it opens N
+connections, sends each B bytes of a junk start line that never ends, in
+1,000-byte segments (libre parses its buffer again for every segment),
+and prints "closed K of N": the connections the peer closed before the
+timeout.
 """
 import argparse
 import random
@@ -88,7 +93,41 @@ def status_of(data):
     return None
 
 
+def junk_tcp(a):
+    conns = []
+    for i in range(a.count):
+        line = (f"JUNK{i} " + "x" * a.size)[:a.size].encode()
+        s = socket.create_connection((a.host, a.port), timeout=a.timeout)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            for off in range(0, len(line), 1000):
+                s.sendall(line[off:off + 1000])
+                time.sleep(0.002)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        conns.append(s)
+    closed = 0
+    deadline = time.monotonic() + a.timeout
+    for s in conns:
+        while True:
+            s.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                if not s.recv(65535):
+                    closed += 1
+                    break
+            except socket.timeout:
+                break
+            except (ConnectionResetError, BrokenPipeError):
+                closed += 1
+                break
+        s.close()
+    print(f"closed {closed} of {a.count}")
+    return 0
+
+
 def junk(a):
+    if a.tcp:
+        return junk_tcp(a)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     gap = 1.0 / a.rate
     t = time.monotonic()
