@@ -705,7 +705,7 @@ msrps_run() {
 	local cert=$IT_PKI/kam-full.pem pid=$DPID apid=$APID
 	cat "$IT_PKI/kam.pem" "$IT_PKI/kam.key" >"$cert" || die "certificate"
 	bench_conf "$IT_DIR/mt.conf" mt pra2 udp "app $APP" "msrp_max_size 4096" \
-		"tls_cert_file $cert" "tls_ca_file $IT_PKI/ca.pem" || die "config"
+		"spool_max_size 4096" "tls_cert_file $cert" "tls_ca_file $IT_PKI/ca.pem" || die "config"
 	daemon_start mt "$IT_DIR/mt.conf"
 	app_start app-msrps "$IT_DIR/mt.sock" "$APP"
 	gate
@@ -1157,7 +1157,8 @@ fi
 
 # a fresh daemon, so that its VmHWM is the peak of this push alone
 if want msrp; then
-	bench_conf "$IT_DIR/m.conf" m pra udp "app $APP" "msrp_max_size 4096" || die "config"
+	bench_conf "$IT_DIR/m.conf" m pra udp "app $APP" "msrp_max_size 4096" \
+		"spool_max_size 4096" || die "config"
 	daemon_start m "$IT_DIR/m.conf"
 	app_start app-msrp "$IT_DIR/m.sock" "$APP"
 	bench_msrp
