@@ -213,9 +213,9 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(UNIT_COMMON_OBJS) $(DAEMON_OBJS) $(B)/li
 	$(CC) $(CFLAGS) $(SIZE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(RE_LIBS) $(DAEMON_LIBS) -lcunit
 $(B)/tests/test_cli: $(CLI_UNIT_OBJS)
 
+# UNIT_JOBS suites at a time (default 2; tests/unit/run.sh)
 unit: $(UNIT_BINS)
-	@fail=0; for t in $(UNIT_BINS); do \
-	  echo "== $$t"; $$t || fail=1; done; exit $$fail
+	@tests/unit/run.sh $(UNIT_BINS)
 
 # Same unit suites under ASan+UBSan, in their own build dir.
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -224,11 +224,9 @@ unit-asan:
 
 # Same suites under valgrind: any error or definite leak fails.
 unit-valgrind: $(UNIT_BINS)
-	@fail=0; for t in $(UNIT_BINS); do \
-	  echo "== valgrind $$t"; \
-	  valgrind -q --error-exitcode=1 --leak-check=full \
-	    --errors-for-leak-kinds=definite,indirect $$t >/dev/null || fail=1; \
-	done; exit $$fail
+	@tests/unit/run.sh --wrap "valgrind -q --error-exitcode=1 \
+	  --leak-check=full --errors-for-leak-kinds=definite,indirect" \
+	  $(UNIT_BINS)
 
 integration: all
 	@B=$(B) tests/integration/run-all.sh
