@@ -328,7 +328,7 @@ check: all $(B)/doc-example
 demo:
 	@tests/demo.sh
 
-SHELL_SCRIPTS := .ci/run tests/bench/run.sh $(wildcard tests/*.sh tests/integration/*.sh tests/ci/*.sh) \
+SHELL_SCRIPTS := .ci/run tests/bench/run.sh $(wildcard tests/*.sh tests/unit/*.sh tests/integration/*.sh tests/ci/*.sh) \
 	packaging/sysvinit/sippushd.init packaging/openwrt/sippushd/files/sippushd.init
 lint: $(B)/autoconf.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
