@@ -9,7 +9,8 @@
  * the same directory, pwrite at the offset, one fsync at the end), so the
  * two rows compare the transports, not the disk. "send" prints
  * "bytes=N seconds=S MBps=X" (MB = 10^6 bytes), timed from connect()
- * to the receiver's answer.
+ * to the receiver's answer; "recv" prints "cpu_s=S", its own CPU time
+ * (user + system) for the whole file, at the end.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 enum { RBUF = 256 * 1024 };
@@ -51,6 +53,7 @@ static int do_recv(unsigned port, const char *out)
 {
 	struct sockaddr_in a;
 	static char buf[RBUF];
+	struct rusage ru;
 	int l, c, f, one = 1;
 	off_t off = 0;
 
@@ -93,6 +96,10 @@ static int do_recv(unsigned port, const char *out)
 	(void)write(c, "k", 1);
 	close(c);
 	unlink(out);
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		printf("cpu_s=%.3f\n", (double)ru.ru_utime.tv_sec +
+		       (double)ru.ru_stime.tv_sec +
+		       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	return 0;
 }
 

@@ -648,18 +648,23 @@ bench_latency() {
 # time from start to exit, i.e. to the Success REPORT after the app's ACK),
 # M_WHY (the sender's last line when it failed)
 msrp_send() {
-	local f=$1 tag=$2 t0 t1
+	local f=$1 tag=$2 t0 t1 c0 c1
 	shift 2
-	M_MBPS='' M_WHY=''
+	M_MBPS='' M_WHY='' M_CPU=''
 	# each run starts with nothing dirty: the writeback of the one before
 	# (or of the file just made) would be charged to this one
 	sync
+	c0=$(awk '{ print $14 + $15 }' "/proc/$DPID/stat" 2>/dev/null)
 	t0=$(now_s)
 	"$SIPPUSH_CLI" send --msrp --proxy "sip:127.0.0.1:$KAM_SIP_PORT" --to "${SIPPUSH_TO:-sip:pra@sippush.test}" \
 		--app "$APP" --type application/octet-stream --file "$f" --timeout 60 \
 		"$@" >"$IT_DIR/msrp-$tag.out" 2>&1 </dev/null
 	M_RC=$?
 	t1=$(now_s)
+	c1=$(awk '{ print $14 + $15 }' "/proc/$DPID/stat" 2>/dev/null)
+	# the daemon's CPU seconds for the push (INVITE, MSRP, delivery)
+	[ -n "$c0" ] && [ -n "$c1" ] &&
+		M_CPU=$(awk -v d=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f\n", d / hz }')
 	M_SECS=$(awk -v a="$t0" -v c="$t1" 'BEGIN { print c - a }')
 	if [ $M_RC = 0 ]; then
 		M_MBPS=$(awk -v b="$(stat -c %s "$f")" -v d="$M_SECS" 'BEGIN { printf "%.0f\n", b / 1e6 / d }')
@@ -705,6 +710,7 @@ raw_tcp() {
 	wait $rp 2>/dev/null
 	it__untrack $rp
 	RAW=$(sed -n 's/.*MBps=\([0-9.]*\).*/\1/p' "$IT_DIR/rawtcp-send.out")
+	RAW_CPU=$(sed -n 's/^cpu_s=//p' "$IT_DIR/rawtcp-recv.out")
 	RAW=${RAW%.*}
 	rm -f "$IT_DIR/state-m/raw.out"
 }
@@ -728,7 +734,7 @@ msrps_run() {
 }
 
 bench_msrp() {
-	local f=$IT_DIR/msrp.bin fp=$IT_DIR/msrp-prof.bin rss0 hwm grow raw note='' sp d ds rs mib
+	local f=$IT_DIR/msrp.bin fp=$IT_DIR/msrp-prof.bin rss0 hwm grow raw note='' sp d ds rs mib cpu_dials
 	blog "MSRP: one $MSRP_MB MiB push through sippush send --msrp"
 	dd if=/dev/zero of="$f" bs=1M count="$MSRP_MB" conv=fsync status=none || die "cannot write $f"
 	echo 5 >"/proc/$DPID/clear_refs" 2>/dev/null   # restart VmHWM from here
@@ -741,6 +747,7 @@ bench_msrp() {
 		note="; default a=setup failed (${M_WHY#n/a }), --setup active used"
 		msrp_send "$f" active --setup active
 	fi
+	cpu_dials=$M_CPU
 	hwm=$(kb "$DPID" VmHWM)
 	grow=$((hwm - rss0))
 	blog "  RSS $rss0 kB -> peak $hwm kB"
@@ -759,6 +766,11 @@ bench_msrp() {
 	gate
 	msrp_send "$f" setup-active --setup active
 	msrp_row "  same, sender dials (a=setup:active)" "$raw" ">=0.80"
+	# load-independent: CPU time for the same GiB, daemon against the raw
+	# receiver (recv, pwrite, fsync; its own getrusage)
+	row "  daemon CPU s for the push (daemon dials; sender dials)" \
+		"${cpu_dials:-?} s; ${M_CPU:-?} s" "${RAW_CPU:-?} s raw receiver" \
+		"$(ratio "${cpu_dials:-}" "${RAW_CPU:-}"); $(ratio "${M_CPU:-}" "${RAW_CPU:-}")" ""
 	msrps_run "$f" "$raw"
 
 	# load-independent: the daemon's system calls for a push (strace -c
